@@ -1,0 +1,184 @@
+"""Shared machinery for the identifier modules (private).
+
+Normalisation policy (``research/identifiers.md`` section 1), in one place so
+that every kind applies it the same way:
+
+* only ``str`` is accepted by ``compact``/``validate``/``format``;
+* leading and trailing ASCII whitespace (space, TAB, LF, CR, FF, VT) is
+  stripped -- never Unicode whitespace such as NBSP;
+* digits are ASCII ``0``-``9`` only: no NFKC folding of fullwidth, Arabic-Indic
+  or mathematical digits;
+* 10-digit patient numbers drop every ASCII space and hyphen-minus anywhere;
+* alphanumeric codes are upper-cased (ASCII letters only).
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import ClassVar, NoReturn, TypeVar
+
+import attrs
+
+from nhsstd.exceptions import (
+    InvalidFormat,
+    InvalidLength,
+    Reason,
+    ValidationError,
+)
+
+ASCII_WHITESPACE = " \t\n\r\f\v"
+
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def require_str(value: object, kind: str) -> str:
+    """Return *value* if it is a ``str``; raise :class:`InvalidFormat` otherwise.
+
+    ``bool``, ``int``, ``float``, ``bytes`` and ``None`` are refused rather than
+    converted: a float NHS Number has already lost information (spreadsheet
+    damage), and silently ``str()``-ing objects hides bugs.
+    """
+    if isinstance(value, str):
+        return value
+    raise InvalidFormat(
+        Reason.NOT_A_STRING, kind=kind, detail=f"expected str, got {type(value).__name__}"
+    )
+
+
+def strip(value: str) -> str:
+    """Strip leading and trailing ASCII whitespace only."""
+    return value.strip(ASCII_WHITESPACE)
+
+
+def ascii_upper(value: str) -> str:
+    """Upper-case ASCII letters only (``str.upper`` would also fold ``ß`` and
+    other non-ASCII letters into ASCII look-alikes)."""
+    return value.translate(_ASCII_UPPER)
+
+
+def remove_spaces_and_hyphens(value: str) -> str:
+    """Remove every ASCII space and hyphen-minus (patient-number policy)."""
+    return value.replace(" ", "").replace("-", "")
+
+
+def is_ascii_digits(value: str) -> bool:
+    """True when *value* is non-empty and made only of ASCII ``0``-``9``."""
+    return value.isascii() and value.isdigit()
+
+
+def is_ascii_alnum(value: str) -> bool:
+    """True when *value* is non-empty and made only of ASCII letters and digits."""
+    return value.isascii() and value.isalnum()
+
+
+def fail(error: type[ValidationError], reason: Reason, kind: str, detail: str | None = None) -> NoReturn:
+    """Raise *error* for *kind*; a helper so call sites stay one line."""
+    raise error(reason, kind=kind, detail=detail)
+
+
+def check_digit_string(value: str, length: int, kind: str, noun: str = "digits") -> str:
+    """Check that *value* is exactly *length* ASCII digits; return it."""
+    if not value:
+        fail(InvalidLength, Reason.EMPTY, kind, "the value is empty")
+    if not is_ascii_digits(value):
+        fail(InvalidFormat, Reason.INVALID_CHARACTER, kind, f"only the ASCII {noun} 0-9 are allowed")
+    if len(value) != length:
+        fail(InvalidLength, Reason.LENGTH, kind, f"expected {length} {noun}, got {len(value)}")
+    return value
+
+
+def mask(value: object, *, visible: int = 4) -> str:
+    """Mask an identifier for display, keeping only its last *visible* characters.
+
+    Ten-digit patient numbers (NHS, CHI, H&C) in any of their usual written
+    forms are shown in 3-3-4 groups; anything else keeps its punctuation and
+    has every letter and digit but the last *visible* replaced by ``*``.  Values
+    with *visible* or fewer letters and digits are masked completely.  Non-``str``
+    values give ``"***"`` rather than an error, so the helper is always safe to
+    call from logging code.
+
+    >>> mask("9434765919")
+    '*** *** 5919'
+    >>> mask("943-476-5919")
+    '*** *** 5919'
+    >>> mask("C2345678")
+    '****5678'
+    >>> mask("123")
+    '***'
+    """
+    if not isinstance(value, str):
+        return "***"
+    if visible < 0:
+        raise ValueError("visible must be zero or more")
+    compact = remove_spaces_and_hyphens(strip(value))
+    if len(compact) == 10 and is_ascii_digits(compact) and visible == 4:
+        return "*** *** " + compact[6:]
+    alnum_positions = [i for i, char in enumerate(value) if char.isalnum()]
+    keep = set(alnum_positions[-visible:]) if 0 < visible < len(alnum_positions) else set()
+    return "".join(
+        char if (i in keep or not char.isalnum()) else "*" for i, char in enumerate(value)
+    )
+
+
+_IdentifierT = TypeVar("_IdentifierT", bound="Identifier")
+
+
+@attrs.frozen(repr=False)
+class Identifier(abc.ABC):
+    """Base of the identifier value classes (``NHSNumber``, ``ODSCode``...).
+
+    Instances are frozen and slotted, hold the compact (canonical storage)
+    form in :attr:`compact`, compare and hash on it, and ``str()`` to the
+    display form.  Constructing one directly requires the compact form; use
+    :meth:`parse` for user input.
+    """
+
+    compact: str = attrs.field()
+
+    #: Module name of the kind, e.g. ``"nhs_number"``.
+    kind: ClassVar[str]
+    #: FHIR ``Identifier.system`` URI, where the kind has an agreed one.
+    fhir_system: ClassVar[str | None] = None
+    #: Whether the value identifies a person (masked in ``repr``).
+    personal: ClassVar[bool] = False
+
+    @compact.validator
+    def _check_compact(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        canonical = self._validate(value)
+        if canonical != value:
+            raise InvalidFormat(
+                Reason.FORMAT,
+                kind=self.kind,
+                detail="not in compact form; use parse() for user input",
+            )
+
+    @staticmethod
+    @abc.abstractmethod
+    def _validate(value: str) -> str:
+        """The kind's module-level ``validate``."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def _format_compact(compact: str) -> str:
+        """Render an already-valid compact value in its display form."""
+
+    @classmethod
+    def parse(cls: type[_IdentifierT], value: str) -> _IdentifierT:
+        """Validate *value* under the normalisation policy and wrap it."""
+        return cls(cls._validate(value))
+
+    @property
+    def formatted(self) -> str:
+        """The display form."""
+        return self._format_compact(self.compact)
+
+    def masked(self) -> str:
+        """The value with all but its last four characters hidden."""
+        return mask(self.formatted)
+
+    def __str__(self) -> str:
+        return self.formatted
+
+    def __repr__(self) -> str:
+        shown = self.masked() if self.personal else self.formatted
+        return f"{type(self).__name__}({shown!r})"

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile("ci")
+
+
+def load_vectors() -> dict[str, list[dict[str, Any]]]:
+    """The shared identifier vectors, keyed by kind (unchanged copy)."""
+    with open(FIXTURES / "identifiers" / "sample-vectors.json", encoding="utf-8") as handle:
+        data: dict[str, list[dict[str, Any]]] = json.load(handle)
+    return data
+
+
+@pytest.fixture(scope="session")
+def vectors() -> dict[str, list[dict[str, Any]]]:
+    return load_vectors()
