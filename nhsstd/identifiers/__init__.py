@@ -24,19 +24,82 @@ import importlib
 from typing import Protocol
 
 from nhsstd.exceptions import _KIND_LABELS
-from nhsstd.identifiers import nhs_number
+from nhsstd.identifiers import (
+    chi_number,
+    consultant_code,
+    gdc_number,
+    gdp_code,
+    gmc_number,
+    gmp_code,
+    gphc_number,
+    hc_number,
+    hcpc_number,
+    nhs_number,
+    nhs_pseudo_postcode,
+    nmc_pin,
+    ods_code,
+    postcode,
+    sctid,
+    uprn,
+)
 from nhsstd.identifiers._common import Identifier, mask
+from nhsstd.identifiers.chi_number import CHINumber
+from nhsstd.identifiers.consultant_code import ConsultantCode
+from nhsstd.identifiers.gdc_number import GDCNumber
+from nhsstd.identifiers.gdp_code import GDPCode
+from nhsstd.identifiers.gmc_number import GMCNumber
+from nhsstd.identifiers.gmp_code import GMPCode
+from nhsstd.identifiers.gphc_number import GPhCNumber
+from nhsstd.identifiers.hc_number import HCNumber
+from nhsstd.identifiers.hcpc_number import HCPCNumber
 from nhsstd.identifiers.nhs_number import NHSNumber
+from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
+from nhsstd.identifiers.nmc_pin import NMCPin
+from nhsstd.identifiers.ods_code import ODSCode
+from nhsstd.identifiers.postcode import UKPostcode, parse_address_postcode
+from nhsstd.identifiers.sctid import SCTID
+from nhsstd.identifiers.uprn import UPRN
 
 __all__ = [
     "KINDS",
+    "SCTID",
+    "UPRN",
+    "CHINumber",
+    "ConsultantCode",
+    "GDCNumber",
+    "GDPCode",
+    "GMCNumber",
+    "GMPCode",
+    "GPhCNumber",
+    "HCNumber",
+    "HCPCNumber",
     "Identifier",
     "IdentifierModule",
     "NHSNumber",
+    "NHSPseudoPostcode",
+    "NMCPin",
+    "ODSCode",
+    "UKPostcode",
+    "chi_number",
+    "consultant_code",
+    "gdc_number",
+    "gdp_code",
+    "gmc_number",
+    "gmp_code",
+    "gphc_number",
+    "hc_number",
+    "hcpc_number",
     "label",
     "mask",
     "module_for",
     "nhs_number",
+    "nhs_pseudo_postcode",
+    "nmc_pin",
+    "ods_code",
+    "parse_address_postcode",
+    "postcode",
+    "sctid",
+    "uprn",
     "value_class",
 ]
 
@@ -58,6 +121,21 @@ class IdentifierModule(Protocol):
 #: kind (module name) -> value class name.
 _VALUE_CLASSES: dict[str, str] = {
     "nhs_number": "NHSNumber",
+    "chi_number": "CHINumber",
+    "hc_number": "HCNumber",
+    "sctid": "SCTID",
+    "ods_code": "ODSCode",
+    "gmc_number": "GMCNumber",
+    "consultant_code": "ConsultantCode",
+    "gmp_code": "GMPCode",
+    "gdp_code": "GDPCode",
+    "gdc_number": "GDCNumber",
+    "nmc_pin": "NMCPin",
+    "hcpc_number": "HCPCNumber",
+    "gphc_number": "GPhCNumber",
+    "postcode": "UKPostcode",
+    "nhs_pseudo_postcode": "NHSPseudoPostcode",
+    "uprn": "UPRN",
 }
 
 #: Every identifier kind, by module name.
@@ -68,7 +146,7 @@ def module_for(kind: str) -> IdentifierModule:
     """The module implementing *kind* (``"nhs_number"``...)."""
     if kind not in _VALUE_CLASSES:
         raise KeyError(f"unknown identifier kind {kind!r}")
-    module: IdentifierModule = importlib.import_module(f"nhsstd.identifiers.{kind}")  # type: ignore[assignment]
+    module: IdentifierModule = importlib.import_module(f"nhsstd.identifiers.{kind}")
     return module
 
 

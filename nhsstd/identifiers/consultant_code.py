@@ -126,7 +126,10 @@ def _type_of(code: str) -> CodeType:
         _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
     if not _common.is_ascii_alnum(code):
         _common.fail(
-            InvalidFormat, Reason.INVALID_CHARACTER, KIND, "only the ASCII letters A-Z and digits 0-9 are allowed"
+            InvalidFormat,
+            Reason.INVALID_CHARACTER,
+            KIND,
+            "only the ASCII letters A-Z and digits 0-9 are allowed",
         )
     if len(code) != LENGTH:
         _common.fail(InvalidLength, Reason.LENGTH, KIND, f"expected {LENGTH} characters, got {len(code)}")
@@ -140,7 +143,10 @@ def _type_of(code: str) -> CodeType:
         code_type, digits = CodeType.DENTAL_DPB, code[1:]
     elif code[0] in "HMN":
         _common.fail(
-            InvalidComponent, Reason.INVALID_PREFIX, KIND, "the prefixes H, M and N are used only in pseudo codes"
+            InvalidComponent,
+            Reason.INVALID_PREFIX,
+            KIND,
+            "the prefixes H, M and N are used only in pseudo codes",
         )
     else:
         _common.fail(InvalidComponent, Reason.INVALID_PREFIX, KIND, "the prefix must be C, CD or D")

@@ -61,7 +61,10 @@ def _validate_compact(code: str) -> str:
         _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
     if not _common.is_ascii_alnum(code):
         _common.fail(
-            InvalidFormat, Reason.INVALID_CHARACTER, KIND, "only the ASCII letters A-Z and digits 0-9 are allowed"
+            InvalidFormat,
+            Reason.INVALID_CHARACTER,
+            KIND,
+            "only the ASCII letters A-Z and digits 0-9 are allowed",
         )
     if len(code) != LENGTH:
         _common.fail(InvalidLength, Reason.LENGTH, KIND, f"expected {LENGTH} characters, got {len(code)}")

@@ -157,7 +157,7 @@ def validate(number: str) -> str:
     return validate_compact(compact(number))
 
 
-def is_valid(number: str) -> bool:
+def is_valid(number: object) -> bool:
     """True if *number* is a valid NHS Number under the normalisation policy.
 
     Never raises, whatever the input.  Same verdict as :func:`validate`, computed

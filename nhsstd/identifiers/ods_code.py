@@ -27,7 +27,7 @@ Sources:
 * GP practices as prescribing cost centres (role RO76):
   https://odsdatasearchandexport.dc4h.link/referenceDataCatalogue/565791179.html
 * FHIR systems: UK NamingSystems index,
-  https://simplifier.net/guide/UKNamingSystems/Home/Identifiersystems/IndexofIdentifierNamingsystems?version=current ;
+  https://simplifier.net/guide/UKNamingSystems/Home/Identifiersystems/IndexofIdentifierNamingsystems?version=current
   nhsconnect/gpconnect
   ``pages/accessrecord_structured/accessrecord_structured_development_resources_overview.md``.
 
@@ -123,7 +123,10 @@ def _validate_compact(code: str) -> str:
         _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
     if not _common.is_ascii_alnum(code):
         _common.fail(
-            InvalidFormat, Reason.INVALID_CHARACTER, KIND, "only the ASCII letters A-Z and digits 0-9 are allowed"
+            InvalidFormat,
+            Reason.INVALID_CHARACTER,
+            KIND,
+            "only the ASCII letters A-Z and digits 0-9 are allowed",
         )
     if not MIN_LENGTH <= len(code) <= MAX_LENGTH:
         _common.fail(

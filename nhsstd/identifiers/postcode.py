@@ -80,6 +80,7 @@ from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
 
 __all__ = [
     "GIROBANK",
+    "INWARD_SHAPE",
     "OUTWARD_SHAPES",
     "PATTERN",
     "UKPostcode",

@@ -31,9 +31,9 @@ spaces, signs, thousands separators and non-ASCII digits are rejected.
 Sources:
 
 * SCTID data type, constraints, partition identifiers, item identifier:
-  https://docs.snomed.org/snomed-ct-specifications/snomed-ct-release-file-specification/snomed-ct-identifiers/6.1-sctid-data-type ,
-  https://docs.snomed.org/snomed-ct-specifications/snomed-ct-release-file-specification/snomed-ct-identifiers/6.3-sctid-constraints ,
-  https://docs.snomed.org/snomed-ct-specifications/snomed-ct-release-file-specification/snomed-ct-identifiers/6.5-partition-identifier ,
+  https://docs.snomed.org/snomed-ct-specifications/snomed-ct-release-file-specification/snomed-ct-identifiers/6.1-sctid-data-type
+  https://docs.snomed.org/snomed-ct-specifications/snomed-ct-release-file-specification/snomed-ct-identifiers/6.3-sctid-constraints
+  https://docs.snomed.org/snomed-ct-specifications/snomed-ct-release-file-specification/snomed-ct-identifiers/6.5-partition-identifier
   https://docs.snomed.org/snomed-ct-specifications/snomed-ct-release-file-specification/snomed-ct-identifiers/6.7-item-identifier-digits
 * Check digit: https://confluence.snomedtools.org/display/DOCRELFMT/6.4.2+Check-digit+Computation
 * dm+d and SNOMED CT: http://www.dmd.nhs.uk/snomed_links/index.html
@@ -167,7 +167,10 @@ def _validate_compact(number: str) -> str:
         _common.fail(InvalidComponent, Reason.OUT_OF_RANGE, KIND, "an SCTID must be greater than 100000")
     if number[-3:-1] not in _PARTITIONS:
         _common.fail(
-            InvalidComponent, Reason.INVALID_PARTITION, KIND, "the partition identifier is reserved or unknown"
+            InvalidComponent,
+            Reason.INVALID_PARTITION,
+            KIND,
+            "the partition identifier is reserved or unknown",
         )
     if _verhoeff.checksum(number) != 0:
         _common.fail(InvalidChecksum, Reason.CHECKSUM, KIND)
@@ -246,7 +249,7 @@ def build(item: int, partition: Partition | str, namespace: str | None = None) -
 
     >>> build(22298, "00")
     '22298006'
-    >>> build(999000, Partition.LONG_CONCEPT, namespace="1000000")
+    >>> build(99900001, Partition.LONG_CONCEPT, namespace="1000000")
     '999000011000000103'
     """
     if type(item) is not int:
@@ -338,8 +341,9 @@ class SCTID(_common.Identifier):
     def namespace(self) -> str | None:
         """The seven-digit namespace identifier, or ``None`` for short format.
 
-        For example ``"1000001"`` for the UK Drug Extension (dm+d).  This says
-        who issued the identifier, not what it means.
+        For example ``"1000001"``, the namespace commonly used to recognise
+        the UK Drug Extension (dm+d).  It says who issued the identifier, not
+        what it means.
         """
         if not self.is_long_format:
             return None

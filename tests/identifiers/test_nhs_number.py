@@ -86,9 +86,12 @@ def test_check_value_ten_is_never_issued_whatever_the_last_digit(last: str) -> N
     assert caught.value.reason is Reason.CHECK_DIGIT_TEN
 
 
-@given(st.integers(0, 999_999_999).filter(lambda v: reference_check_digit(f"{v:09d}") is None))
-def test_every_payload_with_check_ten_is_rejected_with_check_digit_ten(first_nine: int) -> None:
-    payload = f"{first_nine:09d}"
+@given(st.integers(0, 999_999_000))
+def test_every_payload_with_check_ten_is_rejected_with_check_digit_ten(start: int) -> None:
+    # Walk forward to the next payload whose check value is 10 (about one in
+    # eleven are) rather than filtering, which trips hypothesis's health check.
+    candidates = (f"{value:09d}" for value in range(start, start + 1000))
+    payload = next(p for p in candidates if reference_check_digit(p) is None)
     for last in "0123456789":
         with pytest.raises(InvalidChecksum) as caught:
             nhs_number.validate(payload + last)
