@@ -6,7 +6,7 @@ import nhsstd
 
 project = "nhsstd"
 author = "nhsstd contributors"
-copyright = "2026, nhsstd contributors"  # noqa: A001
+copyright = "2026, nhsstd contributors"
 version = release = nhsstd.__version__
 
 extensions = [
