@@ -6,6 +6,8 @@ Verhoeff is deliberately not here: SNOMED CT identifiers reuse
 
 from __future__ import annotations
 
+import random
+
 # Modulus 11 as used by the NHS Number, the H&C Number and (legacy) CHI:
 # weights 10..2 on the first nine digits.  The three 3-digit groups are summed
 # through lookup tables built once at import (3 000 small ints), which makes the
@@ -59,6 +61,18 @@ def mod11_is_valid(number: str) -> bool:
         + ord(number[9])
         - 48
     ) % 11 == 0
+
+
+def random_mod11_number(rng: random.Random, low: int, high: int) -> str:
+    """A random ten-digit Modulus 11 number whose first nine digits are in *low*..*high*.
+
+    Payloads whose check digit would be 10 are skipped (drawn again).
+    """
+    while True:
+        payload = f"{rng.randint(low, high):09d}"
+        check = mod11_check_digit(payload)
+        if check is not None:
+            return f"{payload}{check}"
 
 
 _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)

@@ -15,6 +15,7 @@ that every kind applies it the same way:
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from typing import ClassVar, NoReturn, TypeVar
 
 import attrs
@@ -71,19 +72,83 @@ def is_ascii_alnum(value: str) -> bool:
     return value.isascii() and value.isalnum()
 
 
+def compact_stripped(value: object, kind: str) -> str:
+    """Compact form of a numeric kind: surrounding ASCII whitespace stripped, nothing else."""
+    return strip(require_str(value, kind))
+
+
+def compact_upper(value: object, kind: str) -> str:
+    """Compact form of an alphanumeric code: stripped and ASCII upper-cased."""
+    return ascii_upper(strip(require_str(value, kind)))
+
+
+def compact_patient_number(value: object, kind: str) -> str:
+    """Compact form of a 10-digit patient number: stripped, ASCII spaces and hyphens removed."""
+    return remove_spaces_and_hyphens(strip(require_str(value, kind)))
+
+
 def fail(error: type[ValidationError], reason: Reason, kind: str, detail: str | None = None) -> NoReturn:
     """Raise *error* for *kind*; a helper so call sites stay one line."""
     raise error(reason, kind=kind, detail=detail)
 
 
-def check_digit_string(value: str, length: int, kind: str, noun: str = "digits") -> str:
-    """Check that *value* is exactly *length* ASCII digits; return it."""
+def passes(validate: Callable[[str], object], value: str) -> bool:
+    """True if ``validate(value)`` returns; False if it raises ``ValueError``.
+
+    The ``is_valid`` of kinds without a dedicated fast path.  Every error
+    nhsstd raises for a bad value (a non-``str`` included) is a ``ValueError``.
+    """
+    try:
+        validate(value)
+    except ValueError:
+        return False
+    return True
+
+
+def require_int(value: object, kind: str) -> int:
+    """Return *value* if it is exactly an ``int`` (not ``bool``); raise :class:`InvalidFormat` otherwise.
+
+    The type check of the ``from_int`` helpers; each kind checks its own range.
+    """
+    if type(value) is not int:
+        fail(InvalidFormat, Reason.NOT_A_STRING, kind, f"expected int, got {type(value).__name__}")
+    return value
+
+
+def check_digits(value: str, kind: str) -> None:
+    """Raise unless *value* is non-empty (``empty``) and all ASCII digits (``invalid_character``)."""
     if not value:
         fail(InvalidLength, Reason.EMPTY, kind, "the value is empty")
     if not is_ascii_digits(value):
-        fail(InvalidFormat, Reason.INVALID_CHARACTER, kind, f"only the ASCII {noun} 0-9 are allowed")
-    if len(value) != length:
-        fail(InvalidLength, Reason.LENGTH, kind, f"expected {length} {noun}, got {len(value)}")
+        fail(InvalidFormat, Reason.INVALID_CHARACTER, kind, "only the ASCII digits 0-9 are allowed")
+
+
+def check_alnum(
+    value: str, kind: str, detail: str = "only the ASCII letters A-Z and digits 0-9 are allowed"
+) -> None:
+    """Raise unless *value* is non-empty (``empty``) and all ASCII letters and digits.
+
+    The ``invalid_character`` error carries *detail* as its message.
+    """
+    if not value:
+        fail(InvalidLength, Reason.EMPTY, kind, "the value is empty")
+    if not is_ascii_alnum(value):
+        fail(InvalidFormat, Reason.INVALID_CHARACTER, kind, detail)
+
+
+def check_length(value: str, kind: str, low: int, high: int | None = None, noun: str = "characters") -> None:
+    """Raise ``length`` unless *value* has *low* (to *high*, when given) characters."""
+    if high is None:
+        if len(value) != low:
+            fail(InvalidLength, Reason.LENGTH, kind, f"expected {low} {noun}, got {len(value)}")
+    elif not low <= len(value) <= high:
+        fail(InvalidLength, Reason.LENGTH, kind, f"expected {low} to {high} {noun}, got {len(value)}")
+
+
+def check_digit_string(value: str, length: int, kind: str) -> str:
+    """Check that *value* is exactly *length* ASCII digits; return it."""
+    check_digits(value, kind)
+    check_length(value, kind, length, noun="digits")
     return value
 
 
@@ -154,12 +219,12 @@ class Identifier(abc.ABC):
 
     @staticmethod
     @abc.abstractmethod
-    def _validate(value: str) -> str:
+    def _validate(value: str, /) -> str:
         """The kind's module-level ``validate``."""
 
     @staticmethod
     @abc.abstractmethod
-    def _format_compact(compact: str) -> str:
+    def _format_compact(compact: str, /) -> str:
         """Render an already-valid compact value in its display form."""
 
     @classmethod

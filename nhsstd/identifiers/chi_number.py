@@ -166,7 +166,7 @@ def compact(number: str) -> str:
     >>> compact(" 010120-1234 ")
     '0101201234'
     """
-    return _common.remove_spaces_and_hyphens(_common.strip(_common.require_str(number, KIND)))
+    return _common.compact_patient_number(number, KIND)
 
 
 def _validate_compact(number: str, mode: str) -> CheckDigitAlgorithm:
@@ -227,11 +227,7 @@ def is_valid(number: str, *, check_digit: CheckDigitMode = "mod11_or_mod10") -> 
     False
     """
     _check_mode(check_digit)
-    try:
-        validate(number, check_digit=check_digit)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(lambda value: validate(value, check_digit=check_digit), number)
 
 
 def check_digit_algorithm(
@@ -328,13 +324,8 @@ class CHINumber(_common.Identifier):
     fhir_system = FHIR_SYSTEM
     personal = True
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @classmethod
     def parse(

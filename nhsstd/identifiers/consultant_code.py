@@ -67,7 +67,7 @@ import enum
 
 import attrs
 
-from nhsstd.exceptions import InvalidComponent, InvalidFormat, InvalidLength, Reason
+from nhsstd.exceptions import InvalidComponent, InvalidFormat, Reason
 from nhsstd.identifiers import _common, gdc_number
 
 __all__ = [
@@ -117,22 +117,13 @@ def compact(code: str) -> str:
     >>> compact(" cd012345 ")
     'CD012345'
     """
-    return _common.ascii_upper(_common.strip(_common.require_str(code, KIND)))
+    return _common.compact_upper(code, KIND)
 
 
 def _type_of(code: str) -> CodeType:
     """Classify an upper-cased candidate, raising for anything else."""
-    if not code:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_alnum(code):
-        _common.fail(
-            InvalidFormat,
-            Reason.INVALID_CHARACTER,
-            KIND,
-            "only the ASCII letters A-Z and digits 0-9 are allowed",
-        )
-    if len(code) != LENGTH:
-        _common.fail(InvalidLength, Reason.LENGTH, KIND, f"expected {LENGTH} characters, got {len(code)}")
+    _common.check_alnum(code, KIND)
+    _common.check_length(code, KIND, LENGTH)
     if code in PSEUDO_CODES:
         return CodeType.PSEUDO
     if code.startswith("CD"):
@@ -172,11 +163,7 @@ def validate(code: str) -> str:
 
 def is_valid(code: str) -> bool:
     """True if *code* is a well-formed consultant code; never raises."""
-    try:
-        validate(code)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, code)
 
 
 def format(code: str) -> str:
@@ -234,13 +221,8 @@ class ConsultantCode(_common.Identifier):
     fhir_system = None
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @property
     def code_type(self) -> CodeType:

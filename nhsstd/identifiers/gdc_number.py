@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import attrs
 
-from nhsstd.exceptions import InvalidFormat, InvalidLength, Reason
 from nhsstd.identifiers import _common
 
 __all__ = ["FHIR_SYSTEM", "GDCNumber", "compact", "format", "is_valid", "validate"]
@@ -53,21 +52,12 @@ def compact(number: str) -> str:
     >>> compact(" 1234\\t")
     '1234'
     """
-    return _common.strip(_common.require_str(number, KIND))
+    return _common.compact_stripped(number, KIND)
 
 
 def _validate_compact(number: str) -> str:
-    if not number:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_digits(number):
-        _common.fail(InvalidFormat, Reason.INVALID_CHARACTER, KIND, "only the ASCII digits 0-9 are allowed")
-    if not MIN_LENGTH <= len(number) <= MAX_LENGTH:
-        _common.fail(
-            InvalidLength,
-            Reason.LENGTH,
-            KIND,
-            f"expected {MIN_LENGTH} to {MAX_LENGTH} digits, got {len(number)}",
-        )
+    _common.check_digits(number, KIND)
+    _common.check_length(number, KIND, MIN_LENGTH, MAX_LENGTH, "digits")
     return number
 
 
@@ -84,11 +74,7 @@ def validate(number: str) -> str:
 
 def is_valid(number: str) -> bool:
     """True if *number* is a well-formed GDC number; never raises."""
-    try:
-        validate(number)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, number)
 
 
 def format(number: str) -> str:
@@ -116,10 +102,5 @@ class GDCNumber(_common.Identifier):
     fhir_system = FHIR_SYSTEM
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)

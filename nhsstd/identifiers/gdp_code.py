@@ -36,15 +36,14 @@ from __future__ import annotations
 
 import attrs
 
-from nhsstd.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, Reason
-from nhsstd.identifiers import _checksums, _common
+from nhsstd.identifiers import _common, _prefixed_137
 
 __all__ = ["GDPCode", "build", "compact", "format", "is_valid", "validate"]
 
 KIND = "gdp_code"
 
 PREFIX = "D"
-LENGTH = 8
+LENGTH = _prefixed_137.LENGTH
 
 
 def compact(code: str) -> str:
@@ -53,28 +52,7 @@ def compact(code: str) -> str:
     >>> compact(" d3345122")
     'D3345122'
     """
-    return _common.ascii_upper(_common.strip(_common.require_str(code, KIND)))
-
-
-def _validate_compact(code: str) -> str:
-    if not code:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_alnum(code):
-        _common.fail(
-            InvalidFormat,
-            Reason.INVALID_CHARACTER,
-            KIND,
-            "only the ASCII letters A-Z and digits 0-9 are allowed",
-        )
-    if len(code) != LENGTH:
-        _common.fail(InvalidLength, Reason.LENGTH, KIND, f"expected {LENGTH} characters, got {len(code)}")
-    if code[0] != PREFIX:
-        _common.fail(InvalidComponent, Reason.INVALID_PREFIX, KIND, "a GDP code starts with D")
-    if not code[1:].isdigit():
-        _common.fail(InvalidFormat, Reason.FORMAT, KIND, "D must be followed by seven digits")
-    if _checksums.check_digit_137(code[1:7]) != ord(code[7]) - 48:
-        _common.fail(InvalidChecksum, Reason.CHECKSUM, KIND)
-    return code
+    return _common.compact_upper(code, KIND)
 
 
 def validate(code: str) -> str:
@@ -85,16 +63,12 @@ def validate(code: str) -> str:
         ...
     nhsstd.exceptions.InvalidComponent: GDP code: a GDP code starts with D
     """
-    return _validate_compact(compact(code))
+    return _prefixed_137.validate_compact(compact(code), KIND, PREFIX)
 
 
 def is_valid(code: str) -> bool:
     """True if *code* is a valid GDP code; never raises."""
-    try:
-        validate(code)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, code)
 
 
 def format(code: str) -> str:
@@ -116,8 +90,7 @@ def build(dpd_identifier: str) -> str:
     >>> build("000000")
     'D0000000'
     """
-    digits = _common.check_digit_string(_common.strip(_common.require_str(dpd_identifier, KIND)), 6, KIND)
-    return f"{PREFIX}{digits}{_checksums.check_digit_137(digits)}"
+    return _prefixed_137.build(dpd_identifier, KIND, PREFIX)
 
 
 @attrs.frozen(repr=False)
@@ -132,13 +105,8 @@ class GDPCode(_common.Identifier):
     fhir_system = None
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @property
     def dpd_identifier(self) -> str:

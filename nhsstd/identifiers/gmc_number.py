@@ -48,7 +48,7 @@ from typing import NamedTuple
 
 import attrs
 
-from nhsstd.exceptions import InvalidComponent, InvalidFormat, InvalidLength, Reason
+from nhsstd.exceptions import InvalidComponent, Reason
 from nhsstd.identifiers import _common, consultant_code
 
 __all__ = [
@@ -111,25 +111,20 @@ def compact(number: str) -> str:
     >>> compact(" 2345678\\n")
     '2345678'
     """
-    return _common.strip(_common.require_str(number, KIND))
+    return _common.compact_stripped(number, KIND)
 
 
 def _validate_compact(number: str) -> str:
-    if not number:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_digits(number):
-        stripped = number.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-        if stripped != number and _common.is_ascii_digits(stripped):
-            _common.fail(
-                InvalidComponent,
-                Reason.INVALID_PREFIX,
-                KIND,
-                "a GMC number has no letter prefix (consultant codes and L-prefixed values are other kinds)",
-            )
-        _common.fail(InvalidFormat, Reason.INVALID_CHARACTER, KIND, "only the ASCII digits 0-9 are allowed")
-    if len(number) != LENGTH:
-        _common.fail(InvalidLength, Reason.LENGTH, KIND, f"expected {LENGTH} digits, got {len(number)}")
-    return number
+    # ASCII letters followed by digits only: a consultant code or an L-prefixed value.
+    digits = number.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    if digits != number and _common.is_ascii_digits(digits):
+        _common.fail(
+            InvalidComponent,
+            Reason.INVALID_PREFIX,
+            KIND,
+            "a GMC number has no letter prefix (consultant codes and L-prefixed values are other kinds)",
+        )
+    return _common.check_digit_string(number, LENGTH, KIND)
 
 
 def validate(number: str) -> str:
@@ -145,11 +140,7 @@ def validate(number: str) -> str:
 
 def is_valid(number: str) -> bool:
     """True if *number* is a well-formed GMC number; never raises."""
-    try:
-        validate(number)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, number)
 
 
 def format(number: str) -> str:
@@ -185,7 +176,7 @@ def classify_fhir_value(value: str) -> FHIRValue:
     >>> ConsultantCode(classify_fhir_value("c9999998").value).is_pseudo_code
     True
     """
-    normalised = _common.ascii_upper(compact(value))
+    normalised = _common.compact_upper(value, KIND)
     rest = normalised[1:]
     if normalised[:1] == "C" and len(rest) == LENGTH and _common.is_ascii_digits(rest):
         return FHIRValue(GMCValueShape.CONSULTANT_CODE, consultant_code.validate(normalised))
@@ -206,13 +197,8 @@ class GMCNumber(_common.Identifier):
     fhir_system = FHIR_SYSTEM
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @property
     def consultant_code(self) -> str:

@@ -45,8 +45,7 @@ from __future__ import annotations
 
 import attrs
 
-from nhsstd.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, Reason
-from nhsstd.identifiers import _checksums, _common
+from nhsstd.identifiers import _common, _prefixed_137
 
 __all__ = [
     "FHIR_SYSTEM",
@@ -77,7 +76,7 @@ FHIR_SYSTEM_DIN = "https://fhir.hl7.org.uk/Id/din-number"
 FHIR_SYSTEM_WRONG = "https://fhir.nhs.uk/Id/gmp-number"
 
 PREFIX = "G"
-LENGTH = 8
+LENGTH = _prefixed_137.LENGTH
 
 
 def compact(code: str) -> str:
@@ -86,28 +85,7 @@ def compact(code: str) -> str:
     >>> compact("\\tg1234569 ")
     'G1234569'
     """
-    return _common.ascii_upper(_common.strip(_common.require_str(code, KIND)))
-
-
-def _validate_compact(code: str) -> str:
-    if not code:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_alnum(code):
-        _common.fail(
-            InvalidFormat,
-            Reason.INVALID_CHARACTER,
-            KIND,
-            "only the ASCII letters A-Z and digits 0-9 are allowed",
-        )
-    if len(code) != LENGTH:
-        _common.fail(InvalidLength, Reason.LENGTH, KIND, f"expected {LENGTH} characters, got {len(code)}")
-    if code[0] != PREFIX:
-        _common.fail(InvalidComponent, Reason.INVALID_PREFIX, KIND, "a GMP code starts with G")
-    if not code[1:].isdigit():
-        _common.fail(InvalidFormat, Reason.FORMAT, KIND, "G must be followed by seven digits")
-    if _checksums.check_digit_137(code[1:7]) != ord(code[7]) - 48:
-        _common.fail(InvalidChecksum, Reason.CHECKSUM, KIND)
-    return code
+    return _common.compact_upper(code, KIND)
 
 
 def validate(code: str) -> str:
@@ -122,16 +100,12 @@ def validate(code: str) -> str:
         ...
     nhsstd.exceptions.InvalidComponent: GMP code: a GMP code starts with G
     """
-    return _validate_compact(compact(code))
+    return _prefixed_137.validate_compact(compact(code), KIND, PREFIX)
 
 
 def is_valid(code: str) -> bool:
     """True if *code* is a valid GMP code; never raises."""
-    try:
-        validate(code)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, code)
 
 
 def format(code: str) -> str:
@@ -157,8 +131,7 @@ def build(din: str) -> str:
     >>> build("999999")
     'G9999998'
     """
-    digits = _common.check_digit_string(_common.strip(_common.require_str(din, KIND)), 6, KIND)
-    return f"{PREFIX}{digits}{_checksums.check_digit_137(digits)}"
+    return _prefixed_137.build(din, KIND, PREFIX)
 
 
 @attrs.frozen(repr=False)
@@ -174,13 +147,8 @@ class GMPCode(_common.Identifier):
     fhir_system = FHIR_SYSTEM
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @property
     def din(self) -> str:

@@ -49,7 +49,7 @@ def compact(number: str) -> str:
     >>> compact("2033467\\r\\n")
     '2033467'
     """
-    return _common.strip(_common.require_str(number, KIND))
+    return _common.compact_stripped(number, KIND)
 
 
 def _validate_compact(number: str) -> str:
@@ -72,11 +72,7 @@ def validate(number: str) -> str:
 
 def is_valid(number: str) -> bool:
     """True if *number* is a well-formed GPhC number; never raises."""
-    try:
-        validate(number)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, number)
 
 
 def format(number: str) -> str:
@@ -104,10 +100,5 @@ class GPhCNumber(_common.Identifier):
     fhir_system = FHIR_SYSTEM
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)

@@ -89,7 +89,7 @@ def compact(number: str) -> str:
     >>> compact(" 346-295 0622 ")
     '3462950622'
     """
-    return _common.remove_spaces_and_hyphens(_common.strip(_common.require_str(number, KIND)))
+    return _common.compact_patient_number(number, KIND)
 
 
 def _validate_compact(number: str) -> str:
@@ -131,11 +131,7 @@ def is_valid(number: str) -> bool:
     >>> is_valid("4000000632")
     False
     """
-    try:
-        validate(number)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, number)
 
 
 def format(number: str) -> str:
@@ -163,11 +159,7 @@ def generate(rng: _random.Random | None = None) -> str:
     True
     """
     rng = rng or _random.Random()
-    while True:
-        payload = f"{rng.randint(FIRST_NINE_LOW, FIRST_NINE_HIGH):09d}"
-        check = _checksums.mod11_check_digit(payload)
-        if check is not None:
-            return f"{payload}{check}"
+    return _checksums.random_mod11_number(rng, FIRST_NINE_LOW, FIRST_NINE_HIGH)
 
 
 @attrs.frozen(repr=False)
@@ -188,10 +180,5 @@ class HCNumber(_common.Identifier):
     fhir_system = None
     personal = True
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)

@@ -130,20 +130,12 @@ def compact(number: str) -> str:
     >>> compact(" ph095159 ")
     'PH095159'
     """
-    return _common.ascii_upper(_common.strip(_common.require_str(number, KIND)))
+    return _common.compact_upper(number, KIND)
 
 
 def _split(number: str) -> tuple[Profession, str]:
     """Validate an upper-cased candidate; return its profession and digits."""
-    if not number:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_alnum(number):
-        _common.fail(
-            InvalidFormat,
-            Reason.INVALID_CHARACTER,
-            KIND,
-            "only the ASCII letters A-Z and digits 0-9 are allowed",
-        )
+    _common.check_alnum(number, KIND)
     if len(number) > _MAX_LENGTH:
         _common.fail(
             InvalidLength,
@@ -183,11 +175,7 @@ def validate(number: str) -> str:
 
 def is_valid(number: str) -> bool:
     """True if *number* is a well-formed HCPC number; never raises."""
-    try:
-        validate(number)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, number)
 
 
 def format(number: str) -> str:
@@ -236,13 +224,8 @@ class HCPCNumber(_common.Identifier):
     fhir_system = FHIR_SYSTEM
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @property
     def profession(self) -> Profession:

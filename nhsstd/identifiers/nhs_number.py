@@ -122,7 +122,7 @@ def compact(number: str) -> str:
     >>> compact(" 943-476 5919 ")
     '9434765919'
     """
-    return _common.remove_spaces_and_hyphens(_common.strip(_common.require_str(number, KIND)))
+    return _common.compact_patient_number(number, KIND)
 
 
 def validate_compact(number: str, kind: str = KIND) -> str:
@@ -225,10 +225,7 @@ def from_int(value: int) -> str:
     >>> from_int(9876543210)
     '9876543210'
     """
-    if type(value) is not int:
-        raise InvalidFormat(
-            Reason.NOT_A_STRING, kind=KIND, detail=f"expected int, got {type(value).__name__}"
-        )
+    value = _common.require_int(value, KIND)
     if not 0 <= value <= 9_999_999_999:
         raise InvalidFormat(Reason.LENGTH, kind=KIND, detail="integer out of the ten-digit range")
     return validate_compact(f"{value:010d}")
@@ -245,12 +242,7 @@ def generate(rng: _random.Random | None = None, *, test_range: bool = True) -> s
     True
     """
     rng = rng or _random.Random()
-    low = TEST_RANGE_START if test_range else 0
-    while True:
-        payload = f"{rng.randint(low, 999_999_999):09d}"
-        check = _checksums.mod11_check_digit(payload)
-        if check is not None:
-            return f"{payload}{check}"
+    return _checksums.random_mod11_number(rng, TEST_RANGE_START if test_range else 0, 999_999_999)
 
 
 @attrs.frozen(repr=False)
@@ -268,13 +260,8 @@ class NHSNumber(_common.Identifier):
     fhir_system = FHIR_SYSTEM
     personal = True
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @classmethod
     def from_int(cls, value: int) -> NHSNumber:

@@ -60,8 +60,8 @@ from typing import NoReturn
 
 import attrs
 
-from nhsstd.exceptions import InvalidFormat, InvalidLength, Reason
-from nhsstd.identifiers import _common
+from nhsstd.exceptions import InvalidFormat, Reason
+from nhsstd.identifiers import _common, _postcodes
 
 __all__ = [
     "MEANINGS",
@@ -110,15 +110,6 @@ PATTERN = re.compile(r"ZZ99[0-9][A-Z]Z")
 _LENGTH = 7
 
 
-def _normalise(value: str) -> str:
-    # str.upper() equals ASCII upper-casing only for ASCII text; anything else
-    # goes through the ASCII-only table so that no non-ASCII letter is folded
-    # into an ASCII one.
-    value = value.strip(_common.ASCII_WHITESPACE)
-    value = value.upper() if value.isascii() else _common.ascii_upper(value)
-    return value.replace(" ", "")
-
-
 def compact(postcode: str) -> str:
     """Normalise *postcode* without validating it.
 
@@ -128,27 +119,12 @@ def compact(postcode: str) -> str:
     >>> compact(" zz99  3vz ")
     'ZZ993VZ'
     """
-    return _normalise(_common.require_str(postcode, KIND))
+    return _postcodes.normalise(_common.require_str(postcode, KIND))
 
 
 def _diagnose(value: str) -> NoReturn:
     """Raise the error that explains why *value* (compact) does not match."""
-    if not value:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_alnum(value):
-        _common.fail(
-            InvalidFormat,
-            Reason.INVALID_CHARACTER,
-            KIND,
-            "only ASCII letters, digits and spaces are allowed",
-        )
-    if len(value) != _LENGTH:
-        _common.fail(
-            InvalidLength,
-            Reason.LENGTH,
-            KIND,
-            f"expected {_LENGTH} letters and digits (spaces ignored), got {len(value)}",
-        )
+    _postcodes.check_characters(value, KIND, _LENGTH)
     _common.fail(
         InvalidFormat,
         Reason.FORMAT,
@@ -179,8 +155,7 @@ def is_valid(postcode: str) -> bool:
     >>> is_valid("ZZ99 3WZ"), is_valid("ZZ99 3W")
     (True, False)
     """
-    # No exception handling needed: normalising a str cannot raise.
-    return isinstance(postcode, str) and PATTERN.fullmatch(_normalise(postcode)) is not None
+    return _postcodes.matches(PATTERN, postcode)
 
 
 def format(postcode: str) -> str:
@@ -192,8 +167,7 @@ def format(postcode: str) -> str:
     return _format_compact(validate(postcode))
 
 
-def _format_compact(postcode: str) -> str:
-    return f"{postcode[:4]} {postcode[4:]}"
+_format_compact = _postcodes.display
 
 
 def pc7(postcode: str) -> str:
@@ -202,7 +176,7 @@ def pc7(postcode: str) -> str:
     >>> pc7("ZZ99 3VZ")
     'ZZ993VZ'
     """
-    return validate(postcode)
+    return _postcodes.pc7(validate(postcode))
 
 
 def pc8(postcode: str) -> str:
@@ -222,7 +196,7 @@ def hes(postcode: str) -> str:
     >>> hes("ZZ993VZ").replace(" ", "_")
     'ZZ99_3VZ'
     """
-    return format(postcode)
+    return _postcodes.hes(validate(postcode))
 
 
 def meaning(postcode: str) -> str | None:
@@ -253,13 +227,8 @@ class NHSPseudoPostcode(_common.Identifier):
     fhir_system = None
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @property
     def outward(self) -> str:
@@ -289,7 +258,7 @@ class NHSPseudoPostcode(_common.Identifier):
     @property
     def pc7(self) -> str:
         """The 7-character form, which for a pseudo-postcode is the compact form."""
-        return self.compact
+        return _postcodes.pc7(self.compact)
 
     @property
     def pc8(self) -> str:
@@ -299,4 +268,4 @@ class NHSPseudoPostcode(_common.Identifier):
     @property
     def hes(self) -> str:
         """The HES 8-character form; for a pseudo-postcode, the display form."""
-        return self.formatted
+        return _postcodes.hes(self.compact)

@@ -35,7 +35,7 @@ import re
 
 import attrs
 
-from nhsstd.exceptions import InvalidFormat, InvalidLength, Reason
+from nhsstd.exceptions import InvalidFormat, Reason
 from nhsstd.identifiers import _common
 
 __all__ = ["FHIR_SYSTEM", "NMCPin", "compact", "format", "is_valid", "validate"]
@@ -55,21 +55,12 @@ def compact(pin: str) -> str:
     >>> compact("12a3456b\\n")
     '12A3456B'
     """
-    return _common.ascii_upper(_common.strip(_common.require_str(pin, KIND)))
+    return _common.compact_upper(pin, KIND)
 
 
 def _validate_compact(pin: str) -> str:
-    if not pin:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_alnum(pin):
-        _common.fail(
-            InvalidFormat,
-            Reason.INVALID_CHARACTER,
-            KIND,
-            "only the ASCII letters A-Z and digits 0-9 are allowed",
-        )
-    if len(pin) != LENGTH:
-        _common.fail(InvalidLength, Reason.LENGTH, KIND, f"expected {LENGTH} characters, got {len(pin)}")
+    _common.check_alnum(pin, KIND)
+    _common.check_length(pin, KIND, LENGTH)
     if not _PATTERN.fullmatch(pin):
         _common.fail(
             InvalidFormat,
@@ -93,11 +84,7 @@ def validate(pin: str) -> str:
 
 def is_valid(pin: str) -> bool:
     """True if *pin* is a well-formed NMC PIN; never raises."""
-    try:
-        validate(pin)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, pin)
 
 
 def format(pin: str) -> str:
@@ -125,13 +112,8 @@ class NMCPin(_common.Identifier):
     fhir_system = FHIR_SYSTEM
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @property
     def year_digits(self) -> str:

@@ -48,7 +48,6 @@ import re
 
 import attrs
 
-from nhsstd.exceptions import InvalidFormat, InvalidLength, Reason
 from nhsstd.identifiers import _common
 
 __all__ = [
@@ -115,26 +114,12 @@ def compact(code: str) -> str:
     >>> compact(" a81001\\n")
     'A81001'
     """
-    return _common.ascii_upper(_common.strip(_common.require_str(code, KIND)))
+    return _common.compact_upper(code, KIND)
 
 
 def _validate_compact(code: str) -> str:
-    if not code:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_alnum(code):
-        _common.fail(
-            InvalidFormat,
-            Reason.INVALID_CHARACTER,
-            KIND,
-            "only the ASCII letters A-Z and digits 0-9 are allowed",
-        )
-    if not MIN_LENGTH <= len(code) <= MAX_LENGTH:
-        _common.fail(
-            InvalidLength,
-            Reason.LENGTH,
-            KIND,
-            f"expected {MIN_LENGTH} to {MAX_LENGTH} characters, got {len(code)}",
-        )
+    _common.check_alnum(code, KIND)
+    _common.check_length(code, KIND, MIN_LENGTH, MAX_LENGTH)
     return code
 
 
@@ -153,11 +138,7 @@ def validate(code: str) -> str:
 
 def is_valid(code: str) -> bool:
     """True if *code* is a well-formed ODS code; never raises."""
-    try:
-        validate(code)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, code)
 
 
 def format(code: str) -> str:
@@ -203,13 +184,8 @@ class ODSCode(_common.Identifier):
     fhir_system = FHIR_SYSTEM
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @property
     def code_pattern(self) -> CodePattern:

@@ -74,8 +74,8 @@ from typing import NamedTuple, NoReturn
 
 import attrs
 
-from nhsstd.exceptions import InvalidFormat, InvalidLength, Reason
-from nhsstd.identifiers import _common, nhs_pseudo_postcode
+from nhsstd.exceptions import InvalidFormat, Reason
+from nhsstd.identifiers import _common, _postcodes, nhs_pseudo_postcode
 from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
 
 __all__ = [
@@ -162,15 +162,6 @@ PATTERN = _build_pattern()
 _SHAPE_TABLE = str.maketrans(string.ascii_uppercase + string.digits, "A" * 26 + "9" * 10)
 
 
-def _normalise(value: str) -> str:
-    # str.upper() equals ASCII upper-casing only for ASCII text; anything else
-    # goes through the ASCII-only table so that no non-ASCII letter (such as
-    # "ß" -> "SS") is folded into ASCII ones.
-    value = value.strip(_common.ASCII_WHITESPACE)
-    value = value.upper() if value.isascii() else _common.ascii_upper(value)
-    return value.replace(" ", "")
-
-
 def compact(postcode: str) -> str:
     """Normalise *postcode* without validating it.
 
@@ -182,7 +173,7 @@ def compact(postcode: str) -> str:
     >>> compact("B1   2JF")
     'B12JF'
     """
-    return _normalise(_common.require_str(postcode, KIND))
+    return _postcodes.normalise(_common.require_str(postcode, KIND))
 
 
 def _diagnose(value: str) -> NoReturn:
@@ -190,22 +181,7 @@ def _diagnose(value: str) -> NoReturn:
 
     Only called on failure, so the happy path is a single regex match.
     """
-    if not value:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_alnum(value):
-        _common.fail(
-            InvalidFormat,
-            Reason.INVALID_CHARACTER,
-            KIND,
-            "only ASCII letters, digits and spaces are allowed",
-        )
-    if not MIN_LENGTH <= len(value) <= MAX_LENGTH:
-        _common.fail(
-            InvalidLength,
-            Reason.LENGTH,
-            KIND,
-            f"expected {MIN_LENGTH} to {MAX_LENGTH} letters and digits (spaces ignored), got {len(value)}",
-        )
+    _postcodes.check_characters(value, KIND, MIN_LENGTH, MAX_LENGTH)
     if nhs_pseudo_postcode.PATTERN.fullmatch(value) is not None:
         _common.fail(
             InvalidFormat,
@@ -260,8 +236,7 @@ def is_valid(postcode: str) -> bool:
     >>> is_valid("gir 0aa"), is_valid("BBND 1ZZ")
     (True, False)
     """
-    # No exception handling needed: normalising a str cannot raise.
-    return isinstance(postcode, str) and PATTERN.fullmatch(_normalise(postcode)) is not None
+    return _postcodes.matches(PATTERN, postcode)
 
 
 def format(postcode: str) -> str:
@@ -273,16 +248,7 @@ def format(postcode: str) -> str:
     return _format_compact(validate(postcode))
 
 
-def _format_compact(postcode: str) -> str:
-    return f"{postcode[:-3]} {postcode[-3:]}"
-
-
-def _pc7_compact(postcode: str) -> str:
-    return postcode[:-3].ljust(4) + postcode[-3:]
-
-
-def _hes_compact(postcode: str) -> str:
-    return postcode[:-3].ljust(5) + postcode[-3:]
+_format_compact = _postcodes.display
 
 
 def pc7(postcode: str) -> str:
@@ -294,7 +260,7 @@ def pc7(postcode: str) -> str:
     >>> [pc7(code).replace(" ", "_") for code in ("M1 1AE", "LS1 4AP", "CF10 1EP")]
     ['M1__1AE', 'LS1_4AP', 'CF101EP']
     """
-    return _pc7_compact(validate(postcode))
+    return _postcodes.pc7(validate(postcode))
 
 
 def pc8(postcode: str) -> str:
@@ -316,7 +282,7 @@ def hes(postcode: str) -> str:
     >>> [hes(code).replace(" ", "_") for code in ("B1 2JF", "LS1 4AP", "SW1A 1AA")]
     ['B1___2JF', 'LS1__4AP', 'SW1A_1AA']
     """
-    return _hes_compact(validate(postcode))
+    return _postcodes.hes(validate(postcode))
 
 
 def parse_address_postcode(postcode: str) -> UKPostcode | NHSPseudoPostcode:
@@ -362,13 +328,8 @@ class UKPostcode(_common.Identifier):
     fhir_system = None
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @property
     def outward(self) -> str:
@@ -411,7 +372,7 @@ class UKPostcode(_common.Identifier):
     @property
     def pc7(self) -> str:
         """The 7-character form (see :func:`pc7`)."""
-        return _pc7_compact(self.compact)
+        return _postcodes.pc7(self.compact)
 
     @property
     def pc8(self) -> str:
@@ -421,4 +382,4 @@ class UKPostcode(_common.Identifier):
     @property
     def hes(self) -> str:
         """The 8-character HES form (see :func:`hes`)."""
-        return _hes_compact(self.compact)
+        return _postcodes.hes(self.compact)

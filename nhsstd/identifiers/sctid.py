@@ -59,7 +59,7 @@ import random as _random
 import attrs
 from stdnum import verhoeff as _verhoeff
 
-from nhsstd.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, Reason
+from nhsstd.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, Reason
 from nhsstd.identifiers import _common
 
 __all__ = [
@@ -146,21 +146,12 @@ def compact(number: str) -> str:
     >>> compact("\\t73211009 \\n")
     '73211009'
     """
-    return _common.strip(_common.require_str(number, KIND))
+    return _common.compact_stripped(number, KIND)
 
 
 def _validate_compact(number: str) -> str:
-    if not number:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_digits(number):
-        _common.fail(InvalidFormat, Reason.INVALID_CHARACTER, KIND, "only the ASCII digits 0-9 are allowed")
-    if not MIN_LENGTH <= len(number) <= MAX_LENGTH:
-        _common.fail(
-            InvalidLength,
-            Reason.LENGTH,
-            KIND,
-            f"expected {MIN_LENGTH} to {MAX_LENGTH} digits, got {len(number)}",
-        )
+    _common.check_digits(number, KIND)
+    _common.check_length(number, KIND, MIN_LENGTH, MAX_LENGTH, "digits")
     if number[0] == "0":
         _common.fail(InvalidFormat, Reason.LEADING_ZERO, KIND, "an SCTID never starts with 0")
     if int(number) <= MIN_EXCLUSIVE:
@@ -200,11 +191,7 @@ def is_valid(number: str) -> bool:
     >>> is_valid("38341003"), is_valid("38341004")
     (True, False)
     """
-    try:
-        validate(number)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, number)
 
 
 def format(number: str) -> str:
@@ -228,10 +215,7 @@ def from_int(value: int) -> str:
     >>> from_int(22298006)
     '22298006'
     """
-    if type(value) is not int:
-        raise InvalidFormat(
-            Reason.NOT_A_STRING, kind=KIND, detail=f"expected int, got {type(value).__name__}"
-        )
+    value = _common.require_int(value, KIND)
     if not MIN_EXCLUSIVE < value < 10**MAX_LENGTH:
         raise InvalidComponent(Reason.OUT_OF_RANGE, kind=KIND, detail="integer out of the SCTID range")
     return _validate_compact(str(value))
@@ -306,13 +290,8 @@ class SCTID(_common.Identifier):
     fhir_system = FHIR_SYSTEM
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @classmethod
     def from_int(cls, value: int) -> SCTID:

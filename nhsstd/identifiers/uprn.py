@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import attrs
 
-from nhsstd.exceptions import InvalidComponent, InvalidFormat, InvalidLength, Reason
+from nhsstd.exceptions import InvalidComponent, Reason
 from nhsstd.identifiers import _common
 
 __all__ = ["UPRN", "compact", "format", "from_int", "is_valid", "padded", "validate"]
@@ -64,7 +64,7 @@ def compact(number: str) -> str:
     >>> compact("12.0")
     '12.0'
     """
-    value = _common.strip(_common.require_str(number, KIND))
+    value = _common.compact_stripped(number, KIND)
     if 0 < len(value) <= MAX_LENGTH and _common.is_ascii_digits(value):
         return value.lstrip("0") or "0"
     return value
@@ -81,14 +81,8 @@ def validate(number: str) -> str:
     nhsstd.exceptions.InvalidComponent: UPRN: a UPRN is at least 1
     """
     value = compact(number)
-    if not value:
-        _common.fail(InvalidLength, Reason.EMPTY, KIND, "the value is empty")
-    if not _common.is_ascii_digits(value):
-        _common.fail(InvalidFormat, Reason.INVALID_CHARACTER, KIND, "only the ASCII digits 0-9 are allowed")
-    if len(value) > MAX_LENGTH:
-        _common.fail(
-            InvalidLength, Reason.LENGTH, KIND, f"expected 1 to {MAX_LENGTH} digits, got {len(value)}"
-        )
+    _common.check_digits(value, KIND)
+    _common.check_length(value, KIND, 1, MAX_LENGTH, "digits")
     if value == "0":
         _common.fail(InvalidComponent, Reason.OUT_OF_RANGE, KIND, "a UPRN is at least 1")
     return value
@@ -96,11 +90,7 @@ def validate(number: str) -> str:
 
 def is_valid(number: str) -> bool:
     """True if *number* is a valid UPRN; never raises."""
-    try:
-        validate(number)
-    except ValueError:
-        return False
-    return True
+    return _common.passes(validate, number)
 
 
 def format(number: str) -> str:
@@ -135,10 +125,7 @@ def from_int(value: int) -> str:
     >>> from_int(906700)
     '906700'
     """
-    if type(value) is not int:
-        raise InvalidFormat(
-            Reason.NOT_A_STRING, kind=KIND, detail=f"expected int, got {type(value).__name__}"
-        )
+    value = _common.require_int(value, KIND)
     if not 1 <= value <= MAX_VALUE:
         raise InvalidComponent(Reason.OUT_OF_RANGE, kind=KIND, detail="integer outside 1 to 999999999999")
     return str(value)
@@ -158,13 +145,8 @@ class UPRN(_common.Identifier):
     fhir_system = None
     personal = False
 
-    @staticmethod
-    def _validate(value: str) -> str:
-        return validate(value)
-
-    @staticmethod
-    def _format_compact(compact: str) -> str:
-        return _format_compact(compact)
+    _validate = staticmethod(validate)
+    _format_compact = staticmethod(_format_compact)
 
     @classmethod
     def from_int(cls, value: int) -> UPRN:
