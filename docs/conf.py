@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nhsstd
+
+# Local extensions (docs/_ext): nhsstd_codes generates the code-list tables from the enums.
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "nhsstd"
 author = "nhsstd contributors"
@@ -13,6 +19,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
+    "nhsstd_codes",
 ]
 
 autodoc_member_order = "bysource"

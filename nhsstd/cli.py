@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from nhsstd import _cli_validate
+from nhsstd import _cli_check, _cli_ods, _cli_sandbox, _cli_validate
 from nhsstd._version import __version__
 
 EXIT_VALID = 0
@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     _cli_validate.register(subparsers)
+    _cli_check.register(subparsers)
+    _cli_ods.register(subparsers)
+    _cli_sandbox.register(subparsers)
     return parser
 
 

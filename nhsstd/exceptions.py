@@ -76,6 +76,14 @@ class Reason(str, enum.Enum):
     INVALID_PREFIX = "invalid_prefix"
     #: A letter in a position where the standard never uses it (postcodes).
     LETTER_RULE = "letter_rule"
+    #: A coded value that is not a code of the code list (codes are exact:
+    #: ``"01"`` is not ``"1"``).
+    UNKNOWN_CODE = "unknown_code"
+    #: A retired code where only current codes are accepted.
+    RETIRED_CODE = "retired_code"
+    #: Values that are each valid but contradict each other (a model rule,
+    #: such as a death date before the birth date).
+    INCONSISTENT = "inconsistent"
     #: An NHS pseudo-postcode (``ZZ99 ...``) where a Royal Mail postcode was
     #: expected; validate it with :mod:`nhsstd.identifiers.nhs_pseudo_postcode`.
     PSEUDO_POSTCODE = "pseudo_postcode"

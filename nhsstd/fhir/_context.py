@@ -1,0 +1,179 @@
+"""Reading options, problems and warnings (private; import the warnings from :mod:`nhsstd.fhir`)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, Final, Literal
+
+from nhsstd._serialisation import Problem, SerialisationError
+from nhsstd.exceptions import Reason, ValidationError
+
+__all__ = [
+    "CanonicalisationWarning",
+    "FHIRWarning",
+    "IdentifierMode",
+    "InvalidIdentifierWarning",
+    "LegacyURLWarning",
+    "Reader",
+    "WarningHandler",
+    "deliver",
+]
+
+#: How invalid identifiers (check digit, format) are handled on read.
+IdentifierMode = Literal["strict", "warn", "preserve"]
+_MODES: Final = frozenset({"strict", "warn", "preserve"})
+
+#: A function given each warning of one read instead of :func:`warnings.warn`.
+WarningHandler = Callable[["FHIRWarning"], object]
+
+
+class FHIRWarning(UserWarning):
+    """Base of the warnings the FHIR serialiser issues; :attr:`path` is the JSON path concerned."""
+
+    __module__ = "nhsstd.fhir"
+
+    path: str
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}")
+
+
+class CanonicalisationWarning(FHIRWarning):
+    """Something was read in a non-canonical form and will be written canonically.
+
+    After such a warning ``to_fhir(from_fhir(R))`` equals the canonicalised
+    resource rather than ``R`` itself.
+    """
+
+    __module__ = "nhsstd.fhir"
+
+
+class LegacyURLWarning(CanonicalisationWarning):
+    """A legacy or variant URL (PDS R4 extension or code system, ``ods-organisation-code``,
+    the ODS GP identifier system used by PDS...) was read and replaced by the UK Core canonical one."""
+
+    __module__ = "nhsstd.fhir"
+
+
+class InvalidIdentifierWarning(FHIRWarning):
+    """With ``identifiers="warn"``: an identifier failed validation and was kept as it was (in
+    ``extras``) instead of being put in the model."""
+
+    __module__ = "nhsstd.fhir"
+
+
+class Reader:
+    """State of one ``from_fhir`` call: options, problems found, warnings to issue."""
+
+    __slots__ = ("identifiers", "keep_unknown", "notes", "on_warning", "problems", "strict", "trusted")
+
+    def __init__(
+        self,
+        *,
+        identifiers: str,
+        strict: bool,
+        keep_unknown: bool,
+        trusted: bool = False,
+        on_warning: WarningHandler | None = None,
+    ) -> None:
+        if identifiers not in _MODES:
+            raise ValueError('identifiers must be "strict", "warn" or "preserve"')
+        if type(strict) is not bool or type(keep_unknown) is not bool:
+            raise TypeError("strict and keep_unknown must be bool")
+        check_handler(on_warning)
+        self.on_warning = on_warning
+        self.identifiers = identifiers
+        self.strict = strict
+        #: True when the resource comes straight from json.loads (so is plain JSON).
+        self.trusted = trusted
+        self.keep_unknown = keep_unknown
+        self.problems: list[Problem] = []
+        self.notes: list[FHIRWarning] = []
+
+    def problem(self, path: str, message: str, reason: Reason = Reason.FORMAT) -> None:
+        self.problems.append(Problem(path, message, reason))
+
+    def error(self, path: str, error: ValidationError) -> None:
+        """Record a validation error (its message never contains the value)."""
+        self.problems.append(Problem(path, str(error), error.reason))
+
+    def legacy(self, path: str, what: str) -> None:
+        if self.strict:
+            self.problem(path, f"{what} is not the UK Core canonical URL (strict mode)")
+        self.notes.append(LegacyURLWarning(path, f"{what} replaced by the UK Core canonical URL"))
+
+    def canonicalised(self, path: str, what: str) -> None:
+        self.notes.append(CanonicalisationWarning(path, what))
+
+    def invalid_identifier(self, path: str, error: ValidationError) -> bool:
+        """Handle an invalid identifier; True when it is to be kept as it is."""
+        if self.identifiers == "strict":
+            self.error(path, error)
+            return False
+        if self.identifiers == "warn":
+            self.notes.append(InvalidIdentifierWarning(path, f"{error}; kept unvalidated in extras"))
+        return True
+
+    def unknown(self, path: str) -> None:
+        """An element the model does not hold (an error only in strict mode)."""
+        if self.strict:
+            self.problem(path, "element not supported by the model (strict mode)")
+
+    def finish(self, subject: str, stacklevel: int) -> None:
+        deliver(self.notes, self.on_warning, stacklevel + 1)
+        if self.problems:
+            raise SerialisationError(subject, self.problems)
+
+
+def check_handler(on_warning: object) -> None:
+    """Refuse an ``on_warning`` that cannot be called (before anything is read)."""
+    if on_warning is not None and not callable(on_warning):
+        raise TypeError(f"on_warning must be callable or None, got {type(on_warning).__name__}")
+
+
+def deliver(notes: Sequence[FHIRWarning], on_warning: WarningHandler | None, stacklevel: int) -> None:
+    """Issue the warnings of one read: to *on_warning* when given, else with :func:`warnings.warn`.
+
+    A handler is called in the calling thread, once per warning and in order;
+    nothing global (the warnings filters, the registry) is touched, so reads in
+    different threads never see each other's warnings.
+    """
+    if on_warning is None:
+        for note in notes:
+            warnings.warn(note, stacklevel=stacklevel + 1)
+    else:
+        for note in notes:
+            on_warning(note)
+
+
+_SAFE_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def key_path(prefix: str, key: str) -> str:
+    """``prefix.key`` -- with ``?`` for a key that is not an element name (it could hold anything)."""
+    return f"{prefix}.{key}" if _SAFE_KEY.fullmatch(key) else f"{prefix}.?"
+
+
+def text_of(value: Any) -> str | None:
+    """*value* if it is a ``str``, else ``None`` (safe to look up in sets and dicts)."""
+    return value if type(value) is str else None
+
+
+def describe(value: Any) -> str:
+    """The JSON type of *value*, for messages (never the value itself)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

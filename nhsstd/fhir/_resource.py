@@ -1,0 +1,155 @@
+"""Shared resource-level reading and writing: unknown elements, overrides, key order (private)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from nhsstd.fhir._context import Reader, key_path
+from nhsstd.fhir._residual import FP, SLOT, apply_patch, diff, fingerprint, slot_matches, thaw, weave
+from nhsstd.models import Extras
+
+__all__ = ["OVERRIDE", "ResourceReader", "ResourceWriter", "dump_residual", "load_residual"]
+
+#: Slot tag of a top-level modelled element whose input differed from the canonical form.
+OVERRIDE: Final = "="
+
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), sort_keys=True)
+
+
+def dump_residual(residual: Mapping[str, Any]) -> str:
+    """The residual as compact JSON text, keys sorted."""
+    return _ENCODER.encode(residual)
+
+
+def load_residual(stored: Any, problems: list[tuple[str, str]]) -> Mapping[str, Any]:
+    """The residual from ``extras["fhir"]``: JSON text (as read) or an object (as built by hand)."""
+    if stored is None:
+        return {}
+    if isinstance(stored, str):
+        try:
+            loaded = json.loads(stored)
+        except ValueError:
+            loaded = None
+        if type(loaded) is dict:
+            return loaded
+        problems.append(("extras.fhir", "not the JSON object text that from_fhir stores"))
+        return {}
+    if isinstance(stored, Mapping):
+        return stored
+    problems.append(("extras.fhir", "expected the JSON object text that from_fhir stores"))
+    return {}
+
+
+class ResourceReader:
+    """Collects model fields and the ``extras["fhir"]`` residual of one resource."""
+
+    __slots__ = ("extras", "fields", "r")
+
+    def __init__(self, r: Reader) -> None:
+        self.r = r
+        self.fields: dict[str, Any] = {}
+        self.extras: dict[str, Any] = {}
+
+    def keep(self, key: str, value: Any) -> None:
+        """An element the model does not hold."""
+        self.r.unknown(key_path("$", key))
+        if self.r.keep_unknown:
+            self.extras[key] = value
+
+    def template(self, key: str, template: list[Any] | None) -> None:
+        if template is not None:
+            self.extras[key] = template
+
+    def override(self, key: str, original: Any, canonical: Any) -> None:
+        """Remember how a modelled top-level element was written, if not canonically."""
+        if original == canonical or not self.r.keep_unknown:
+            return
+        entry: dict[str, Any] = {SLOT: OVERRIDE, FP: fingerprint(canonical)}
+        if type(original) is dict and type(canonical) is dict:
+            patch = diff(original, canonical)
+            if self.r.strict:
+                for name, change in patch.items():
+                    if change is not None:
+                        self.r.unknown(key_path("$." + key, name))
+            entry["patch"] = patch
+        else:
+            entry["value"] = original
+        self.extras[key] = entry
+
+    def residual(self) -> dict[str, Any] | None:
+        """The ``extras`` of the model: ``{"fhir": <residual as canonical JSON text>}``.
+
+        The residual is stored as JSON text (keys sorted, so that equal residuals
+        compare equal) rather than as nested frozen objects: freezing a large
+        residual element by element costs more than the rest of the read.
+        """
+        if not self.extras:
+            return {}
+        try:
+            text = dump_residual(self.extras)
+            # A dict given directly (not from json.loads) may hold what JSON cannot: int keys
+            # (which the encoder would turn into strings), tuples, sets, NaN...
+            same = self.r.trusted or json.loads(text) == self.extras
+        except (TypeError, ValueError):
+            same = False
+        if not same:
+            self.r.problem("$", "an element kept as it is is not JSON (keys must be strings, no NaN)")
+            return None
+        return {"fhir": text}
+
+
+class ResourceWriter:
+    """Builds a resource from canonical elements plus the stored residual."""
+
+    __slots__ = ("out", "stored")
+
+    def __init__(self, resource_type: str, extras: Extras, problems: list[tuple[str, str]]) -> None:
+        self.stored: Mapping[str, Any] = load_residual(extras.get("fhir") if extras else None, problems)
+        self.out: dict[str, Any] = {"resourceType": resource_type}
+
+    def array(self, key: str, produced: list[tuple[str, dict[str, Any]]]) -> None:
+        template = self.stored.get(key)
+        if not isinstance(template, (list, tuple)):
+            template = None
+        items = weave(template, produced, slot_matches)
+        if items:
+            self.out[key] = items
+
+    def value(self, key: str, canonical: Any) -> None:
+        """A modelled top-level element; a stored override applies when it still matches."""
+        entry = self.stored.get(key)
+        if (
+            isinstance(entry, Mapping)
+            and entry.get(SLOT) == OVERRIDE
+            and entry.get(FP) == fingerprint(canonical)
+        ):
+            if "patch" in entry and type(canonical) is dict:
+                canonical = apply_patch(canonical, entry["patch"])
+            elif "value" in entry:
+                canonical = thaw(entry["value"])
+        self.out[key] = canonical
+
+    def finish(
+        self, order: tuple[str, ...], exclusive: Mapping[str, tuple[str, ...]] | None = None
+    ) -> dict[str, Any]:
+        """Add the stored unknown elements (never over a modelled one) and order the keys."""
+        out = self.out
+        for key, value in self.stored.items():
+            if key in out:
+                continue
+            if isinstance(value, Mapping) and value.get(SLOT) == OVERRIDE:
+                continue  # the model no longer has this element
+            if isinstance(value, (list, tuple)) and any(isinstance(e, Mapping) and SLOT in e for e in value):
+                items = [thaw(e) for e in value if not (isinstance(e, Mapping) and SLOT in e)]
+                if items:
+                    out[key] = items
+                continue
+            if exclusive and any(other in out for other in exclusive.get(key, ())):
+                continue  # e.g. a stored deceasedBoolean when the model now has a death date
+            out[key] = thaw(value)
+        ordered = {key: out[key] for key in order if key in out}
+        if len(ordered) != len(out):
+            ordered.update((key, value) for key, value in out.items() if key not in ordered)
+        return ordered

@@ -1,0 +1,85 @@
+"""Typed domain models: frozen, slotted attrs classes.
+
+The models hold identifier value classes (:class:`~nhsstd.identifiers.nhs_number.NHSNumber`,
+:class:`~nhsstd.identifiers.ods_code.ODSCode`...) and coded values
+(:mod:`nhsstd.codes`) rather than strings, so a model that exists is valid:
+fields are type-checked and rules are enforced on construction, raising
+:class:`InvariantError` (a :class:`~nhsstd.exceptions.ValidationError`) or
+:class:`TypeError` for a value of the wrong Python type.
+
+Models are immutable; update them with :func:`attrs.evolve`, which builds a
+new instance and so re-checks every rule:
+
+>>> import attrs, datetime
+>>> period = Period(start=datetime.date(2020, 1, 1))
+>>> attrs.evolve(period, end=datetime.date(2019, 12, 31))
+Traceback (most recent call last):
+    ...
+nhsstd.models.InvariantError: Period: end is before start
+
+To store or send models use :mod:`nhsstd.json`.
+"""
+
+from __future__ import annotations
+
+from nhsstd.models._components import (
+    Address,
+    AddressPostcode,
+    Coding,
+    ContactPoint,
+    HumanName,
+    LocalIdentifier,
+    Period,
+    Reference,
+)
+from nhsstd.models._errors import InvariantError
+from nhsstd.models._extras import Extras, JSONValue
+from nhsstd.models._fhir_codes import AddressUse, ContactPointSystem, ContactPointUse, NameUse
+from nhsstd.models._organisation import Organisation
+from nhsstd.models._partial_date import DatePrecision, PartialDate
+from nhsstd.models._patient import GPRegistration, Patient
+from nhsstd.models._practitioner import Practitioner
+from nhsstd.models._practitioner_role import PractitionerRole
+
+__all__ = [
+    "MODELS",
+    "Address",
+    "AddressPostcode",
+    "AddressUse",
+    "Coding",
+    "ContactPoint",
+    "ContactPointSystem",
+    "ContactPointUse",
+    "DatePrecision",
+    "Extras",
+    "GPRegistration",
+    "HumanName",
+    "InvariantError",
+    "JSONValue",
+    "LocalIdentifier",
+    "NameUse",
+    "Organisation",
+    "PartialDate",
+    "Patient",
+    "Period",
+    "Practitioner",
+    "PractitionerRole",
+    "Reference",
+]
+
+#: Every model class (each can be a top-level :mod:`nhsstd.json` document), resources first.
+#: :class:`PartialDate` is a value type, written as a string inside models.
+MODELS: tuple[type, ...] = (
+    Patient,
+    Practitioner,
+    Organisation,
+    PractitionerRole,
+    GPRegistration,
+    LocalIdentifier,
+    HumanName,
+    Address,
+    ContactPoint,
+    Reference,
+    Coding,
+    Period,
+)

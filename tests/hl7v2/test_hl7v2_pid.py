@@ -1,0 +1,541 @@
+"""PID and PD1 to and from the models (G5), and model -> PID -> model (G1 for HL7 v2)."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import warnings
+from typing import Any
+
+import attrs
+import hl7
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nhsstd.codes import NHSNumberStatusIndicatorCode, PersonStatedGenderCode
+from nhsstd.fhir import InvalidIdentifierWarning, SerialisationError
+from nhsstd.hl7v2 import HL7v2Error, parse_message, patient_from_hl7, patient_to_hl7
+from nhsstd.identifiers import gmp_code, hc_number, nhs_number
+from nhsstd.identifiers.chi_number import CHINumber
+from nhsstd.identifiers.gmp_code import GMPCode
+from nhsstd.identifiers.hc_number import HCNumber
+from nhsstd.identifiers.nhs_number import NHSNumber
+from nhsstd.identifiers.ods_code import ODSCode
+from nhsstd.identifiers.postcode import parse_address_postcode
+from nhsstd.models import (
+    Address,
+    AddressUse,
+    ContactPoint,
+    ContactPointSystem,
+    GPRegistration,
+    HumanName,
+    LocalIdentifier,
+    NameUse,
+    PartialDate,
+    Patient,
+    Period,
+)
+
+MSH = "MSH|^~\\&|PAS|RR8|TIE|RR8|20240101120000||ADT^A28|MSG0001|P|2.4"
+# The ITK pattern (serialisers brief section 2.1), with a practice code that is a valid ODS code.
+ITK_PID = (
+    "PID|||8000002^^^RMW00^MR~9434765919^^^NHS^NH||SMSPDEMO23^PATIENT^^^Mrs||19581119|F|||"
+    "1 MY AVENUE^^WAKEFIELD^WEST YORKS^WF1 1XX|||||||||||||||||||||NSTS02"
+)
+ITK_PD1 = "PD1|||SAUGHALL PRACTICE^^A81123|G1234569^Mister GP^GP^^^Dr"
+
+
+def seg(name: str, fields: dict[int, str]) -> str:
+    """A segment with the given fields (1-based), the others empty."""
+    return "|".join([name, *(fields.get(n, "") for n in range(1, max(fields, default=0) + 1))])
+
+
+def segments_of(patient: Patient, **options: Any) -> list[str]:
+    return patient_to_hl7(patient, **options).split("\r")
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def test_itk_example_is_read() -> None:
+    patient = patient_from_hl7(f"{MSH}\r{ITK_PID}\r{ITK_PD1}")
+    assert patient.nhs_number == NHSNumber("9434765919")
+    assert patient.nhs_number_status is NHSNumberStatusIndicatorCode.NOT_TRACED
+    assert patient.names == (HumanName(family="SMSPDEMO23", given=["PATIENT"], prefix=["Mrs"]),)
+    assert patient.birth_date == PartialDate(1958, 11, 19)
+    assert patient.stated_gender is PersonStatedGenderCode.FEMALE
+    address = patient.addresses[0]
+    assert address.lines == ("1 MY AVENUE",)
+    assert address.city == "WAKEFIELD"
+    assert address.district == "WEST YORKS"
+    assert address.postcode == parse_address_postcode("WF1 1XX")
+    assert patient.registered_gp == GPRegistration(
+        practice=ODSCode("A81123"), general_practitioner=GMPCode("G1234569")
+    )
+    assert patient.local_identifiers == (LocalIdentifier(value="8000002", assigner=ODSCode("RMW00")),)
+    assert patient.deceased is None
+
+
+@pytest.mark.parametrize(
+    "segments",
+    [
+        [ITK_PID, ITK_PD1],
+        ["PID|1||3588061231^^^HSNI^NH~1904851231^^^CHI^NH||SMITH^Ann^Mary^Jr^Dr^^L^^^^^20200101^20241231"],
+        ['PID|1||9434765919^^^NHS^NH||""||197009|U|||""'],
+        [
+            seg(
+                "PID",
+                {
+                    3: "9434765919^^^NHS^NH",
+                    5: "SMITH^John^^^^^R",
+                    7: "197009110830",
+                    8: "A",
+                    11: "LS1 6AE^^^^ls1 6ae^^B",
+                    30: "Y",
+                },
+            )
+        ],
+        [
+            seg(
+                "PID",
+                {
+                    3: "9434765919^^^NHS^NH~E123^^^RR8^MR",
+                    5: "JONES^Ann",
+                    7: "1970",
+                    8: "F",
+                    11: "^^LEEDS^^ZZ99 3VZ^ENGLAND^H^^^^^^20200101",
+                },
+            )
+        ],
+        [seg("PID", {5: "Smith", 7: "19700101", 8: "M", 29: "20240105", 30: "Y", 32: "NSTS01~AL"})],
+        [seg("PID", {5: "SMITH", 32: "NSTS07"})],
+        [
+            "PID|||||O'Brien \\T\\ Sons \\F\\ Co\\E\\^Ann \\S\\ B||||||||||||||||||||||||||",
+            "PD1|1||^^B82005|G2468107",
+        ],
+        ["PID|||||SMITH", "PD1||||G2468107^Mister GP"],
+        ["PID|||||SMITH", "PD1|||WHITE ROSE^^B82005^^^^^^^B82005"],
+        ["PID|||||SMITH", "PD1"],
+        ["PID|||9434765919^^^NHS^NH^^20200101&20201231||SMITH~&JONES^Ann~^^Mid"],
+    ],
+)
+def test_pid_to_model_to_pid_preserves_content(segments: list[str]) -> None:
+    """G5: what is read is written back (the texts here use canonical escapes)."""
+    text = "\r".join(segments)
+    patient = patient_from_hl7(text)
+    assert segments_of(patient) == [segment.rstrip("|") for segment in segments]
+    # Through a whole message too.
+    assert segments_of(patient_from_hl7(f"{MSH}\r{text}")) == [segment.rstrip("|") for segment in segments]
+
+
+def test_escapes_are_normalised() -> None:
+    patient = patient_from_hl7("PID|||||A\\X26\\B^C\\.br\\D")
+    assert patient.names[0].family == "A&B"
+    assert patient.names[0].given == ("C\nD",)
+    assert segments_of(patient) == ["PID|||||A\\T\\B^C\\X0A\\D"]
+
+
+def test_other_delimiters_are_read_and_default_ones_written() -> None:
+    patient = patient_from_hl7("MSH#$*@%#PAS\rPID###9434765919$$$NHS$NH##SMITH$Ann")
+    assert patient.names[0].given == ("Ann",)
+    assert segments_of(patient) == ["PID|||9434765919^^^NHS^NH||SMITH^Ann"]
+
+
+def test_explicit_null_is_kept_apart_from_empty() -> None:
+    patient = patient_from_hl7('PID|||||SMITH|""|""|""')
+    assert patient.birth_date is None
+    assert patient.stated_gender is None
+    assert segments_of(patient) == ['PID|||||SMITH|""|""|""']
+
+
+def test_kept_values_are_dropped_when_the_model_changes() -> None:
+    patient = patient_from_hl7("PID|||||SMITH||197009110830|A")
+    assert segments_of(patient) == ["PID|||||SMITH||197009110830|A"]
+    changed = attrs.evolve(patient, birth_date=PartialDate(1971), stated_gender=PersonStatedGenderCode.MALE)
+    assert segments_of(changed) == ["PID|||||SMITH||1971|M"]
+
+
+def test_invalid_nhs_number_is_an_error_with_its_location() -> None:
+    with pytest.raises(SerialisationError) as raised:
+        patient_from_hl7(
+            "PID|||E1^^^RR8^MR~9434765918^^^NHS^NH||SMITH||1970-01-01|||||||||||||||||||||||NSTS01"
+        )
+    problems = [(p.path, p.reason.value) for p in raised.value.problems]
+    assert problems == [("PID-3[2].1", "checksum"), ("PID-7", "invalid_date")]
+    assert "9434765918" not in str(raised.value)
+
+
+def test_invalid_identifiers_can_be_kept() -> None:
+    text = "PID|||9434765918^^^NHS^NH~E1^^^R R8^MR||SMITH|||||^^^^NOT A POSTCODE|||||||||||||||||||||NSTS01"
+    with pytest.warns(InvalidIdentifierWarning):
+        patient = patient_from_hl7(text, identifiers="warn")
+    assert patient.nhs_number is None
+    assert patient.nhs_number_status is None
+    assert patient.addresses == ()
+    assert segments_of(patient) == [text]
+    assert segments_of(patient_from_hl7(text, identifiers="preserve")) == [text]
+
+
+def test_keep_unknown_false_drops_what_the_model_does_not_hold() -> None:
+    """The MRN is modelled (``local_identifiers``), so it stays, written after the NHS Number.
+
+    (Before MRNs were modelled, keep_unknown=False dropped it.)
+    """
+    patient = patient_from_hl7(f"{ITK_PID}\r{ITK_PD1}", keep_unknown=False)
+    assert not patient.extras
+    assert segments_of(patient) == [
+        "PID|||9434765919^^^NHS^NH~8000002^^^RMW00^MR||SMSPDEMO23^PATIENT^^^Mrs||19581119|F|||"
+        "1 MY AVENUE^^WAKEFIELD^WEST YORKS^WF1 1XX|||||||||||||||||||||NSTS02",
+        "PD1|||^^A81123|G1234569",
+    ]
+
+
+def test_mrns_are_local_identifiers() -> None:
+    """PID-3 ``<mrn>^^^<trust ODS code>^MR``; a system URI may ride in CX.4.2 with CX.4.3 ``URI``."""
+    text = seg(
+        "PID",
+        {
+            3: "9434765919^^^NHS^NH~12067204^^^R0A^MR~E55^^^RR8&https://trust.example/Id/mrn&URI^MR",
+            5: "SMITH",
+        },
+    )
+    patient = patient_from_hl7(text)
+    assert patient.local_identifiers == (
+        LocalIdentifier(value="12067204", assigner=ODSCode("R0A")),
+        LocalIdentifier(value="E55", system="https://trust.example/Id/mrn", assigner=ODSCode("RR8")),
+    )
+    assert segments_of(patient) == [text]
+    assert not patient.extras  # nothing needed keeping: all of it is modelled, in canonical order
+    only_system = Patient(local_identifiers=[LocalIdentifier(value="X 1", system="urn:oid:1.2.3")])
+    assert segments_of(only_system) == ["PID|||X 1^^^&urn:oid:1.2.3&URI^MR"]
+    assert patient_from_hl7(patient_to_hl7(only_system)) == only_system
+
+
+def test_other_identifier_types_and_authorities_are_kept_as_they_are() -> None:
+    text = seg("PID", {3: "12067204^^^R0A^PI~77^^^^MR~88^^^&1.2.3&ISO^MR", 5: "SMITH"})
+    patient = patient_from_hl7(text)
+    assert patient.local_identifiers == ()
+    assert segments_of(patient) == [text]
+
+
+def test_mrn_with_an_invalid_trust_code() -> None:
+    text = seg("PID", {3: "12067204^^^R 0A^MR", 5: "SMITH"})
+    with pytest.raises(SerialisationError) as raised:
+        patient_from_hl7(text)
+    assert [p.path for p in raised.value.problems] == ["PID-3[1].4"]
+    patient = patient_from_hl7(text, identifiers="preserve")
+    assert patient.local_identifiers == ()
+    assert segments_of(patient) == [text]
+
+
+@pytest.mark.parametrize(
+    ("fields", "death", "deceased"),
+    [
+        ({30: "Y"}, None, True),
+        ({30: "N"}, None, False),
+        ({29: "20240105", 30: "Y"}, PartialDate(2024, 1, 5), True),
+        ({29: "20240105"}, PartialDate(2024, 1, 5), True),
+        ({}, None, None),
+    ],
+)
+def test_death_indicator(fields: dict[int, str], death: PartialDate | None, deceased: bool | None) -> None:
+    """PID-30 ``Y``/``N`` is ``deceased``; a PID-29 date implies it (and is written with ``Y``)."""
+    text = seg("PID", {5: "SMITH", **fields})
+    patient = patient_from_hl7(text)
+    assert (patient.death_date, patient.deceased) == (death, deceased)
+    assert segments_of(patient) == [text]  # G5: as it was read
+    canonical = seg("PID", {5: "SMITH", **fields, **({30: "Y"} if death is not None else {})})
+    assert segments_of(attrs.evolve(patient, extras={})) == [canonical]
+    assert patient_from_hl7(canonical) == attrs.evolve(patient, extras={})
+
+
+def test_death_date_with_death_indicator_n_is_an_error() -> None:
+    with pytest.raises(SerialisationError) as raised:
+        patient_from_hl7(seg("PID", {5: "SMITH", 29: "20240105", 30: "N"}))
+    assert raised.value.problems[0].path == "PID"
+    assert "deceased" in str(raised.value)
+
+
+def test_on_warning_receives_the_warnings() -> None:
+    text = "PID|||9434765918^^^NHS^NH||SMITH"
+    seen: list[InvalidIdentifierWarning] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing may go through the warnings module
+        patient = patient_from_hl7(text, identifiers="warn", on_warning=seen.append)
+    assert patient.nhs_number is None
+    assert [(type(w), w.path) for w in seen] == [(InvalidIdentifierWarning, "PID-3[1].1")]
+    with pytest.raises(TypeError):
+        patient_from_hl7(text, on_warning="print")  # type: ignore[arg-type]
+
+
+def test_contradictory_status_is_an_error() -> None:
+    """NSTS07 says "number not present" next to an NHS Number: the model refuses it."""
+    with pytest.raises(SerialisationError) as raised:
+        patient_from_hl7(seg("PID", {3: "9434765919^^^NHS^NH", 32: "NSTS07"}))
+    assert raised.value.problems[0].path == "PID"
+
+
+def test_a_message_without_pid() -> None:
+    with pytest.raises(SerialisationError):
+        patient_from_hl7(f"{MSH}\rEVN|A28")
+
+
+@pytest.mark.parametrize("value", [None, 42, b"PID|1", {"PID": 1}])
+def test_not_a_message(value: object) -> None:
+    with pytest.raises(HL7v2Error):
+        patient_from_hl7(value)
+
+
+@given(st.text(max_size=300))
+def test_any_text_gives_a_patient_or_a_typed_error(text: str) -> None:
+    for candidate in (text, "PID|" + text, f"{MSH}\rPID|||" + text, f"PID|||||{text}|{text}"):
+        try:
+            patient = patient_from_hl7(candidate, identifiers="preserve")
+        except (HL7v2Error, SerialisationError) as error:
+            assert error.kind in ("hl7v2", "serialisation")
+        else:
+            assert isinstance(patient, Patient)
+
+
+# --- python-hl7 ----------------------------------------------------------------------------------
+
+
+def test_python_hl7_message_and_segment() -> None:
+    message = hl7.parse(f"{MSH}\r{ITK_PID}\r{ITK_PD1}")
+    assert patient_from_hl7(message) == patient_from_hl7(f"{MSH}\r{ITK_PID}\r{ITK_PD1}")
+    segment = message.segment("PID")
+    assert patient_from_hl7(segment).nhs_number == NHSNumber("9434765919")
+
+
+def test_own_message_and_segment_objects() -> None:
+    message = parse_message(f"{MSH}\r{ITK_PID}\r{ITK_PD1}")
+    assert patient_from_hl7(message).registered_gp is not None
+    assert patient_from_hl7(message.segment("PID")).registered_gp is None
+    assert patient_from_hl7(list(message.segments)).registered_gp is not None
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def test_what_pid_cannot_carry_is_listed() -> None:
+    patient = Patient(
+        names=[HumanName(text="Ann Smith"), HumanName(family="Smith", given=["A", "B", "C"])],
+        telecom=[ContactPoint(system=ContactPointSystem.PHONE, value="01132 000000")],
+        addresses=[Address(lines=["1", "2", "3"], text="x")],
+        registered_gp=GPRegistration(
+            practice=ODSCode("B82005"), period=Period(start=datetime.date(2020, 1, 1))
+        ),
+    )
+    with pytest.raises(SerialisationError) as raised:
+        patient_to_hl7(patient)
+    assert [p.path for p in raised.value.problems] == [
+        "telecom",
+        "registered_gp.period",
+        "names[0].text",
+        "names[0]",
+        "names[1].given",
+        "addresses[0].text",
+        "addresses[0].lines",
+    ]
+    assert segments_of(patient, lossy=True) == [seg("PID", {5: "Smith^A^B C", 11: "1^2"}), "PD1|||^^B82005"]
+
+
+def test_model_to_pid() -> None:
+    patient = Patient(
+        nhs_number=NHSNumber("9434765919"),
+        nhs_number_status=NHSNumberStatusIndicatorCode.VERIFIED,
+        chi_number=CHINumber("1904851231"),
+        hc_number=HCNumber("3462950622"),
+        names=[HumanName(use=NameUse.OFFICIAL, family="Smith", given=["Jane", "Ann"], prefix=["Mrs"])],
+        birth_date=PartialDate(1970, 9),
+        death_date=PartialDate(2020, 1, 2),
+        stated_gender=PersonStatedGenderCode.INDETERMINATE,
+        addresses=[
+            Address(
+                use=AddressUse.TEMP, lines=["Flat 1", "2 Road"], postcode=parse_address_postcode("LS1 6AE")
+            )
+        ],
+        registered_gp=GPRegistration(practice=ODSCode("B82005"), general_practitioner=GMPCode("G2468107")),
+    )
+    pid = {
+        3: "9434765919^^^NHS^NH~1904851231^^^CHI^NH~3462950622^^^HSNI^NH",
+        5: "Smith^Jane^Ann^^Mrs^^L",
+        7: "197009",
+        8: "O",
+        11: "Flat 1^2 Road^^^LS1 6AE^^C",
+        29: "20200102",
+        30: "Y",
+        32: "NSTS01",
+    }
+    assert segments_of(patient) == [seg("PID", pid), "PD1|||^^B82005|G2468107"]
+    assert patient_from_hl7(patient_to_hl7(patient)) == patient
+
+
+# --- model -> PID -> model (hypothesis) ------------------------------------------------------------
+
+text = st.text(
+    alphabet=st.characters(exclude_categories=("Cs", "Cc")) | st.sampled_from('\t\r\n|^~&\\"'), min_size=1
+).filter(lambda value: value.strip() != "")
+dates = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 12, 31))
+partial_dates = st.one_of(
+    st.integers(1900, 2100).map(PartialDate),
+    st.tuples(st.integers(1900, 2100), st.integers(1, 12)).map(lambda ym: PartialDate(*ym)),
+    dates.map(PartialDate.from_date),
+)
+periods = (
+    st.tuples(st.none() | dates, st.none() | dates)
+    .filter(lambda se: se != (None, None))
+    .map(
+        lambda se: (
+            Period(start=min(d for d in se if d is not None) if se[0] else None, end=se[1])
+            if se[0] is None or se[1] is None
+            else Period(start=min(se), end=max(se))
+        )  # type: ignore[type-var]
+    )
+)
+names = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "use": st.sampled_from(list(NameUse)),
+            "family": text,
+            "given": st.lists(text, min_size=1, max_size=2),
+            "prefix": st.lists(text, min_size=1, max_size=1),
+            "suffix": st.lists(text, min_size=1, max_size=1),
+            "period": periods,
+        },
+    )
+    .filter(lambda kw: "family" in kw or "given" in kw)
+    .map(lambda kw: HumanName(**kw))
+)
+postcodes = st.sampled_from(["LS1 6AE", "WF1 1XX", "SW1A 1AA", "B1 2JF", "ZZ99 3VZ", "ZZ99 3WZ"]).map(
+    parse_address_postcode
+)
+addresses = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "use": st.sampled_from(list(AddressUse)),
+            "lines": st.lists(text, min_size=1, max_size=2),
+            "city": text,
+            "district": text,
+            "postcode": postcodes,
+            "country": text,
+            "period": periods,
+        },
+    )
+    .filter(lambda kw: bool(set(kw) - {"use", "period"}))
+    .map(lambda kw: Address(**kw))
+)
+ods_codes = st.from_regex(r"[A-Z0-9]{3,8}", fullmatch=True).map(ODSCode)
+gmp_codes = st.from_regex(r"[0-9]{6}", fullmatch=True).map(lambda din: GMPCode(gmp_code.build(din)))
+registrations = st.builds(GPRegistration, practice=ods_codes, general_practitioner=st.none() | gmp_codes)
+local_identifiers = (
+    st.tuples(text, st.none() | text, st.none() | ods_codes)
+    .filter(lambda vsa: vsa[1] is not None or vsa[2] is not None)
+    .map(lambda vsa: LocalIdentifier(value=vsa[0], system=vsa[1], assigner=vsa[2]))
+)
+
+
+@st.composite
+def hl7_patients(draw: st.DrawFn) -> Patient:
+    rng = draw(st.randoms(use_true_random=False))
+    number = draw(st.none() | st.just(NHSNumber(nhs_number.generate(rng))))
+    statuses = list(NHSNumberStatusIndicatorCode)
+    status = draw(st.none() | st.sampled_from(statuses))
+    if status is not None and number is None and status.code in ("01", "02"):
+        status = None
+    if status is not None and number is not None and status.code == "07":
+        status = None
+    birth = draw(st.none() | partial_dates)
+    death = draw(st.none() | partial_dates)
+    if birth is not None and death is not None and death.is_definitely_before(birth):
+        birth, death = death, birth
+    deceased = True if death is not None else draw(st.none() | st.booleans())
+    return Patient(
+        nhs_number=number,
+        nhs_number_status=status,
+        chi_number=draw(st.none() | st.just(CHINumber("1904851231"))),
+        hc_number=draw(st.none() | st.just(HCNumber(hc_number.generate(random.Random(rng.random()))))),
+        local_identifiers=draw(st.lists(local_identifiers, max_size=3)),
+        names=draw(st.lists(names, max_size=3)),
+        birth_date=birth,
+        death_date=death,
+        deceased=deceased,
+        stated_gender=draw(st.none() | st.sampled_from(list(PersonStatedGenderCode))),
+        addresses=draw(st.lists(addresses, max_size=3)),
+        registered_gp=draw(st.none() | registrations),
+    )
+
+
+@settings(suppress_health_check=[HealthCheck.large_base_example, HealthCheck.too_slow])
+@given(hl7_patients())
+def test_model_to_pid_to_model_is_exact(patient: Patient) -> None:
+    text = patient_to_hl7(patient)
+    assert patient_from_hl7(text) == patient
+    # And with a full message around it, after parsing with the ER7 layer.
+    assert patient_from_hl7(parse_message(f"{MSH}\r{text}")) == patient
+
+
+@settings(suppress_health_check=[HealthCheck.large_base_example, HealthCheck.too_slow])
+@given(hl7_patients())
+def test_written_segments_read_back_to_the_same_text(patient: Patient) -> None:
+    text = patient_to_hl7(patient)
+    assert patient_to_hl7(patient_from_hl7(text)) == text
+
+
+er7_text = st.text(alphabet=st.sampled_from('|^~\\&"ANHSMRYG0123456789 -\r\nXTEFR.b'), max_size=40)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.integers(1, 35), er7_text), max_size=4),
+    st.sampled_from(["strict", "warn", "preserve"]),
+)
+def test_damaged_messages_give_a_patient_or_a_typed_error(
+    damage: list[tuple[int, str]], identifiers: Any
+) -> None:
+    pid = ITK_PID.split("|")
+    pid.extend([""] * 40)
+    for number, value in damage:
+        pid[number] = value
+    text = f"{MSH}\r{'|'.join(pid).rstrip('|')}\r{ITK_PD1}"
+    try:
+        patient = patient_from_hl7(text, identifiers=identifiers)
+    except (HL7v2Error, SerialisationError) as error:
+        assert error.kind in ("hl7v2", "serialisation")
+    else:
+        # G5: what was read is written back, field by field, escapes decoded.
+        written = parse_message(f"{MSH}\r{patient_to_hl7(patient)}")
+        original = parse_message(text)
+        for name in ("PID", "PD1"):
+            before, after = original.segment(name), written.segment(name)
+            assert after is not None
+            assert before is not None
+            count = max(len(before.fields), len(after.fields))
+            assert [decoded(before, n) for n in range(1, count + 1)] == [
+                decoded(after, n) for n in range(1, count + 1)
+            ]
+
+
+def decoded(segment: Any, number: int) -> list[Any]:
+    """Field *number* decoded to repetitions -> components -> subcomponents, trailing empties dropped."""
+    d = segment.delimiters
+    out: list[Any] = []
+    for r_index, rep in enumerate(segment.repetitions(number), start=1):
+        comps: list[Any] = []
+        for c_index, comp in enumerate(rep.split(d.component), start=1):
+            subs = [
+                segment.value(number, repetition=r_index, component=c_index, subcomponent=s_index)
+                for s_index in range(1, len(comp.split(d.subcomponent)) + 1)
+            ]
+            while subs and subs[-1] == "":
+                subs.pop()
+            comps.append(subs)
+        while comps and not comps[-1]:
+            comps.pop()
+        out.append(comps)
+    while out and not out[-1]:
+        out.pop()
+    return out

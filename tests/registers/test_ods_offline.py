@@ -1,0 +1,464 @@
+"""The offline ODS register: loading extracts into SQLite, lookups, searches, atomic reloads."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import sqlite3
+import threading
+import zipfile
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nhsstd import json as nhsstd_json
+from nhsstd.codes import ODSRole
+from nhsstd.models import Extras, Organisation
+from nhsstd.registers import InvalidParameter, NotFound, _adapters
+from nhsstd.registers.ods import OrganisationRegister
+from nhsstd.registers.ods_offline import EXTRACT_COLUMNS, MalformedExtract, OfflineOdsRegister, sample_extract
+
+
+def row(code: str = "A81001", name: str = "THE DENSHAM SURGERY", **changes: str) -> list[str]:
+    fields = [""] * EXTRACT_COLUMNS
+    fields[0], fields[1] = code, name
+    fields[4], fields[7], fields[9] = "1 HIGH STREET", "STOCKTON", "TS18 1HU"
+    fields[10], fields[12], fields[25] = "19740401", "A", "4"
+    for key, value in changes.items():
+        fields[int(key[1:])] = value
+    return fields
+
+
+def csv_bytes(*rows: list[str]) -> bytes:
+    return "".join(",".join(f'"{value}"' for value in fields) + "\r\n" for fields in rows).encode()
+
+
+@pytest.fixture
+def sample() -> OfflineOdsRegister:
+    register = OfflineOdsRegister.sample()
+    yield register
+    register.close()
+
+
+def test_the_sample_is_in_the_real_layout() -> None:
+    for name in ("epraccur-sample.csv", "etr-sample.csv", "ets-sample.csv"):
+        text = sample_extract(name).decode("utf-8")
+        lines = [line for line in text.splitlines() if line]
+        assert lines
+        assert all(line.count('","') == EXTRACT_COLUMNS - 1 for line in lines)
+
+
+def test_lookup_returns_the_model(sample: OfflineOdsRegister) -> None:
+    practice = sample.get_organisation("y12345")
+    assert isinstance(practice, Organisation)
+    assert practice.ods_code is not None
+    assert practice.ods_code.compact == "Y12345"
+    assert practice.roles == (ODSRole.PRESCRIBING_COST_CENTRE, ODSRole.GP_PRACTICE)
+    assert practice.primary_role == ODSRole.PRESCRIBING_COST_CENTRE
+    assert practice.is_gp_practice
+    assert practice.active
+    assert practice.address is not None
+    assert str(practice.address.postcode) == "LS1 6AE"
+    assert practice.address.lines == ("1 TREVELYAN SQUARE", "BOAR LANE", "CITY CENTRE")
+    assert practice.address.city == "LEEDS"
+    assert practice.telecom[0].value == "0113 496 0000"
+    ods = practice.extras["ods"]
+    assert ods["open_date"] == "1974-04-01"
+    assert ods["status_code"] == "A"
+    assert ods["parent_code"] == "X2W"
+    assert ods["prescribing_setting"] == "4"
+
+
+def test_lookup_missing_and_invalid(sample: OfflineOdsRegister) -> None:
+    assert sample.lookup("ZZZ999") is None
+    with pytest.raises(NotFound):
+        sample.get_organisation("ZZZ999")
+    for bad in ("", "R$8", "A" * 10, "RR 8", 5):
+        with pytest.raises(InvalidParameter):
+            sample.lookup(bad)  # type: ignore[arg-type]
+
+
+def test_statuses(sample: OfflineOdsRegister) -> None:
+    assert sample.get_organisation("Y12347").extras["ods"]["status_code"] == "C"
+    assert not sample.get_organisation("Y12347").active
+    assert sample.get_organisation("Y12348").extras["ods"]["status_code"] == "D"
+    assert sample.get_organisation("Y12349").extras["ods"]["status_code"] == "P"
+    # etr has no status column: it is derived from the close date
+    assert sample.get_organisation("RZX").extras["ods"]["status_code"] == "C"
+    assert sample.get_organisation("RZZ").extras["ods"]["status_code"] == "A"
+
+
+def codes(results: object) -> list[str]:
+    return [org.ods_code.compact for org in results]  # type: ignore[attr-defined]
+
+
+def test_searches(sample: OfflineOdsRegister) -> None:
+    assert codes(sample.search_organisations(name="surgery")) == ["Y12346", "Y23456"]
+    assert codes(sample.search_organisations(name="%")) == []  # LIKE wildcards are literal
+    assert codes(sample.search_organisations(postcode="ls16ae")) == ["Y12345"]
+    assert codes(sample.search_organisations(postcode="LS1")) == ["RZZ02", "Y12345", "Y12346"]
+    assert codes(sample.search_organisations(postcode="PL1")) == ["RZY", "RZY01", "Y34567"]
+    assert codes(sample.search_organisations(role="RO197")) == ["RZX", "RZY", "RZZ"]
+    assert codes(sample.search_organisations(role=ODSRole.NHS_TRUST_SITE)) == ["RZY01", "RZZ01", "RZZ02"]
+    assert codes(sample.search_organisations(status="inactive", role="RO76")) == [
+        "Y12347",
+        "Y12348",
+        "Y12349",
+    ]
+    assert codes(sample.search_organisations(role="RO76", limit=2, offset=1)) == ["Y12346", "Y12347"]
+    assert sample.count(role="RO76") == 8
+    assert len(sample) == 14
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"name": ""},
+        {"name": "x" * 101},
+        {"name": "a\x00"},
+        {"postcode": "L"},
+        {"postcode": "LS1 6AE XX"},
+        {"postcode": "LS1-6AE"},
+        {"role": "76"},
+        {"role": "RO"},
+        {"status": "closed"},
+        {"limit": 0},
+        {"limit": True},
+        {"offset": -1},
+    ],
+)
+def test_bad_search_parameters(sample: OfflineOdsRegister, kwargs: dict[str, object]) -> None:
+    with pytest.raises(InvalidParameter):
+        list(sample.search_organisations(**kwargs))  # type: ignore[arg-type]
+
+
+def test_it_follows_the_organisation_register_protocol(sample: OfflineOdsRegister) -> None:
+    assert isinstance(sample, OrganisationRegister)
+
+
+def test_roles_and_changes(sample: OfflineOdsRegister) -> None:
+    assert sample.roles() == ["RO76", "RO177", "RO197", "RO198"]
+    assert sample.changed_since(datetime.date(2020, 1, 1)) == ["Y12347", "Y12349"]
+    assert [info.kind for info in sample.extracts()] == ["epraccur", "ets", "etr"] or [
+        info.kind for info in sample.extracts()
+    ] == sorted(info.kind for info in sample.extracts())
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "text"),
+    [
+        ([row(), row("A81002")[:26]], 2, "27 columns"),
+        ([row(), [*row("A81002"), ""]], 2, "27 columns"),
+        ([row("A8100$")], 1, "ODS code"),
+        ([row(), row()], 2, "twice"),
+        ([row(name="")], 1, "name"),
+        ([row(c10="1974-04-01")], 1, "YYYYMMDD"),
+        ([row(c11="20230230")], 1, "calendar"),
+        ([row(c12="X")], 1, "status"),
+        ([row(), row(), row("A81003", c9="x\x01")], 2, "twice"),
+        ([row(), row("A81002"), row("A81003", c1="BAD\x07NAME")], 3, "control"),
+    ],
+)
+def test_a_malformed_row_is_reported_with_its_line(rows: list[list[str]], line: int, text: str) -> None:
+    register = OfflineOdsRegister()
+    with pytest.raises(MalformedExtract) as caught:
+        register.load(csv_bytes(*rows), kind="epraccur")
+    assert caught.value.line == line
+    assert text in str(caught.value)
+    assert len(register) == 0  # nothing half-loaded
+    register.close()
+
+
+def test_broken_quoting_and_encoding() -> None:
+    register = OfflineOdsRegister()
+    good = csv_bytes(row())
+    with pytest.raises(MalformedExtract) as caught:
+        register.load(good + b'"A81002","UNCLOSED\r\n', kind="epraccur")
+    assert caught.value.line >= 2
+    with pytest.raises(MalformedExtract) as caught:
+        register.load(
+            good + csv_bytes(row("A81002", name="CAF\xc9")).replace(b"\xc3\x89", b"\xc9"), kind="epraccur"
+        )
+    assert caught.value.line == 2
+    assert "utf-8" in str(caught.value)
+    latin = csv_bytes(row("A81002")).replace(b"SURGERY", "SURGÉRY".encode("latin-1"))
+    assert register.load(latin, kind="epraccur", encoding="latin-1") == 1
+    assert register.get_organisation("A81002").name == "THE DENSHAM SURGÉRY"
+    with pytest.raises(MalformedExtract, match="no rows"):
+        register.load(b"\r\n", kind="epraccur")
+    assert register.load(b"", kind="epraccur", allow_empty=True) == 0
+    register.close()
+
+
+def test_reload_replaces_atomically() -> None:
+    register = OfflineOdsRegister()
+    register.load(csv_bytes(row("A81001"), row("A81002")), kind="epraccur")
+    register.load(sample_extract("etr-sample.csv"), kind="etr")
+    # a bad newer extract: the old one stays, whole
+    with pytest.raises(MalformedExtract):
+        register.load(csv_bytes(row("A81003"), row("A81004")[:3]), kind="epraccur")
+    assert codes(register.search_organisations(role="RO76")) == ["A81001", "A81002"]
+    # a good newer extract replaces the old one (A81001 closed, A81002 gone, A81005 new); etr untouched
+    register.load(csv_bytes(row("A81001", c12="C", c11="20200101"), row("A81005")), kind="epraccur")
+    assert codes(register.search_organisations(role="RO76")) == ["A81001", "A81005"]
+    assert not register.get_organisation("A81001").active
+    assert register.lookup("A81002") is None
+    assert len(register.search_data(role="RO197")) == 3
+    register.close()
+
+
+def test_readers_never_see_a_half_loaded_extract(tmp_path: Path) -> None:
+    path = tmp_path / "ods.sqlite"
+    writer = OfflineOdsRegister(path)
+    first = csv_bytes(*(row(f"A{n:05d}") for n in range(3000)))
+    second = csv_bytes(*(row(f"B{n:05d}") for n in range(3000)))
+    writer.load(first, kind="epraccur")
+    seen: set[int] = set()
+    stop = threading.Event()
+    started = threading.Event()
+
+    def watch() -> None:
+        reader = sqlite3.connect(path, timeout=10)
+        while not stop.is_set():
+            (count,) = reader.execute("SELECT COUNT(*) FROM organisation").fetchone()
+            seen.add(count)
+            started.set()
+        reader.close()
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    started.wait(5)
+    for extract in (second, first, second):
+        writer.load(extract, kind="epraccur")
+    stop.set()
+    thread.join()
+    assert seen == {3000}
+    writer.close()
+
+
+def test_file_database_persists(tmp_path: Path) -> None:
+    path = tmp_path / "ods.sqlite"
+    with OfflineOdsRegister.from_extract(sample_extract(), kind="epraccur", database=path) as register:
+        assert len(register) == 8
+    with OfflineOdsRegister(path) as again:
+        assert again.get_organisation("Y12345").name == "TREVELYAN SQUARE MEDICAL CENTRE"
+        assert [info.rows for info in again.extracts()] == [8]
+        assert "file" in repr(again)
+
+
+def test_sources_path_zip_and_file_object(tmp_path: Path) -> None:
+    csv_path = tmp_path / "epraccur.csv"
+    csv_path.write_bytes(sample_extract())
+    with OfflineOdsRegister() as register:
+        assert register.load(csv_path) == 8  # kind from the file name
+        assert register.extracts()[0].roles == ("RO177", "RO76")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("etr.csv", sample_extract("etr-sample.csv"))
+    zip_path = tmp_path / "etr.zip"
+    zip_path.write_bytes(archive.getvalue())
+    with OfflineOdsRegister() as register:
+        assert register.load(zip_path) == 3
+        assert register.extracts()[0].kind == "etr"
+        with open(csv_path, "rb") as handle:
+            assert register.load(handle, kind="epraccur") == 8
+        assert register.load(sample_extract(), kind="mylist", roles=["RO72"]) == 8
+        assert len(register.search_data(role="RO72")) == 8
+        with pytest.raises(ValueError, match="kind"):
+            register.load(sample_extract())
+        with pytest.raises(ValueError, match="kind"):
+            register.load(sample_extract(), kind="Bad Kind")
+        with pytest.raises(InvalidParameter):
+            register.load(sample_extract(), kind="x", roles=["GP"])
+        with pytest.raises(MalformedExtract, match="zip"):
+            register.load(b"PK\x03\x04garbage", kind="x")
+        with pytest.raises(TypeError):
+            register.load(12345)  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=2000))
+def test_arbitrary_bytes_load_or_raise_malformed(data: bytes) -> None:
+    with OfflineOdsRegister() as register:
+        try:
+            register.load(data, kind="epraccur", allow_empty=True)
+        except MalformedExtract as error:
+            assert error.line >= 0
+            assert len(register) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(fields=st.lists(st.text(max_size=30), min_size=EXTRACT_COLUMNS, max_size=EXTRACT_COLUMNS))
+def test_arbitrary_rows_load_or_raise_malformed(fields: list[str]) -> None:
+    import csv
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(fields)
+    with OfflineOdsRegister() as register:
+        try:
+            count = register.load(buffer.getvalue().encode("utf-8", "surrogatepass"), kind="epraccur")
+        except MalformedExtract:
+            assert len(register) == 0
+        else:
+            assert count == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(max_size=50))
+def test_hostile_queries(text: str) -> None:
+    with OfflineOdsRegister.sample() as register:
+        for kwargs in ({"name": text}, {"postcode": text}, {"role": text}, {"status": text}):
+            with contextlib.suppress(InvalidParameter):
+                list(register.search_organisations(**kwargs))
+        with contextlib.suppress(InvalidParameter):
+            register.lookup(text)
+
+
+def test_a_file_that_is_not_a_register_is_refused(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ValueError, match="SQLite"):
+        OfflineOdsRegister(junk)
+    other = tmp_path / "other.sqlite"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE something (x)")
+    connection.commit()
+    connection.close()
+    with pytest.raises(ValueError, match="offline ODS register"):
+        OfflineOdsRegister(other)
+
+
+# -- the fast path: models built from the values checked on loading ---------------------------------
+
+
+def revalidated(value: object) -> object:
+    """*value* rebuilt through every constructor's checks (nested models and identifiers too)."""
+    if isinstance(value, Extras):
+        return Extras(value.thaw())
+    if isinstance(value, tuple):
+        return tuple(revalidated(item) for item in value)
+    if attrs.has(type(value)):
+        changes = {
+            field.name.lstrip("_"): revalidated(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+            if field.init
+        }
+        return type(value)(**changes)
+    return value
+
+
+def assert_fast_path_agrees(register: OfflineOdsRegister, code: str) -> None:
+    fast = register.lookup(code)
+    checked = _adapters.organisation(register.lookup_data(code))  # type: ignore[arg-type]
+    assert fast == checked
+    assert list(fast.extras["ods"]) == list(checked.extras["ods"])  # same keys, same order
+    assert revalidated(fast) == fast  # every value passes the models' own checks
+    assert nhsstd_json.from_json(nhsstd_json.to_json(fast), Organisation) == fast
+    assert hash(fast) == hash(checked)
+
+
+def test_the_fast_path_gives_the_checked_model_for_every_sample_row(sample: OfflineOdsRegister) -> None:
+    codes_seen = [info for info in sample.search_data()]
+    assert len(codes_seen) == 14
+    for data in codes_seen:
+        assert_fast_path_agrees(sample, data.code)
+    searched = list(sample.search_organisations())
+    assert searched == [_adapters.organisation(data) for data in codes_seen]
+
+
+_FIELD_TEXT = st.one_of(
+    st.sampled_from(["", "LEEDS", "  padded  ", "A\u00a0B", "zero\u200bwidth", "line\nbreak", "café", "x,y"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
+)
+_POSTCODES = st.one_of(
+    st.sampled_from(
+        ["LS1 6AE", "ls16ae", "LS1  6AE", "ZZ99 3VZ", "zz993cz", "NOT A POSTCODE", "", "SW1A 1AA"]
+    ),
+    _FIELD_TEXT,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=_FIELD_TEXT.filter(lambda text: bool(text.strip())),
+    lines=st.lists(_FIELD_TEXT, min_size=3, max_size=3),
+    town=_FIELD_TEXT,
+    county=_FIELD_TEXT,
+    postcode=_POSTCODES,
+    phone=_FIELD_TEXT,
+    status=st.sampled_from(["A", "c", "", "D", "P"]),
+    dates=st.lists(st.sampled_from(["", "19740401", "20991231", "20000229"]), min_size=4, max_size=4),
+    extra=st.lists(_FIELD_TEXT, min_size=14, max_size=14),
+)
+def test_the_fast_path_gives_the_checked_model_for_any_row(
+    name: str,
+    lines: list[str],
+    town: str,
+    county: str,
+    postcode: str,
+    phone: str,
+    status: str,
+    dates: list[str],
+    extra: list[str],
+) -> None:
+    import csv
+
+    fields = row("A81001", name, c4=lines[0], c5=lines[1], c6=lines[2], c7=town, c8=county, c9=postcode)
+    fields[17], fields[12], fields[14] = phone, status, "X2W"
+    fields[10], fields[11], fields[15], fields[16] = dates
+    for index, value in zip((2, 3, 13, 18, 19, 20, 21, 22, 23, 24, 25, 26), extra, strict=False):
+        fields[index] = value
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(fields)
+    with OfflineOdsRegister() as register:
+        try:
+            register.load(buffer.getvalue().encode("utf-8"), kind="epraccur")
+        except MalformedExtract:
+            return  # a control character or the like: refused, nothing to look up
+        assert_fast_path_agrees(register, "A81001")
+        stored = register._conn.execute(
+            "SELECT postcode_compact FROM organisation WHERE code = 'A81001'"
+        ).fetchone()[0]
+        assert stored == "".join(postcode.strip().split()).upper()  # what postcode searches match
+
+
+def test_a_code_is_upper_cased_in_ascii_only() -> None:
+    with OfflineOdsRegister() as register:
+        register.load(csv_bytes(row("a81001")), kind="epraccur")
+        assert register.get_organisation("A81001").ods_code.compact == "A81001"
+        for code in ("A8100ß", "ﬀ1234"):  # str.upper() would make "A8100SS" and "FF1234"
+            with pytest.raises(MalformedExtract, match="ODS code"):
+                register.load(csv_bytes(row(code)), kind="epraccur")
+
+
+def test_unpaired_surrogates_are_refused() -> None:
+    text = csv_bytes(row(), row("A81002", name="BAD \\ud800 NAME")).decode()
+    with OfflineOdsRegister() as register, pytest.raises(MalformedExtract, match="surrogate") as caught:
+        register.load(text.encode("ascii"), kind="epraccur", encoding="unicode_escape")
+    assert caught.value.line == 2
+
+
+def test_a_code_is_cached_from_its_second_lookup() -> None:
+    with OfflineOdsRegister.sample() as register:
+        first = register.lookup("Y12345")
+        second = register.lookup("Y12345")
+        third = register.lookup("Y12345")
+        assert first == second
+        assert third is second  # the cached (immutable) model
+        register.load(csv_bytes(row("Y12345", name="RENAMED PRACTICE")), kind="epraccur")
+        assert register.get_organisation("Y12345").name == "RENAMED PRACTICE"  # the cache was emptied
+
+
+def test_a_register_file_of_the_first_layout_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE organisation (code TEXT PRIMARY KEY)")
+    connection.execute("PRAGMA user_version = 1")
+    connection.commit()
+    connection.close()
+    with pytest.raises(ValueError, match="older layout"):
+        OfflineOdsRegister(path)

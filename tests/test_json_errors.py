@@ -1,0 +1,380 @@
+"""nhsstd.json: bad documents give one error listing every problem, never a partial object."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nhsstd.json as nhsstd_json
+from nhsstd.exceptions import InvalidFormat, Reason, ValidationError
+from nhsstd.json import DocumentError, Problem, from_dict, from_json, to_dict
+from nhsstd.models import MODELS, Patient
+from nhsstd.testing import strategies
+
+SECRET = "9434765919"
+
+GOOD: dict[str, Any] = {
+    "schema_version": 1,
+    "model": "Patient",
+    "nhs_number": "9434765919",
+    "nhs_number_status": "01",
+    "names": [
+        {"use": "official", "family": "Smith", "given": ["Richard"], "period": {"start": "2000-01-01"}},
+        {"use": "old", "family": "Smyth", "period": {"end": "1999-12-31"}},
+    ],
+    "birth_date": "1970-09-16",
+    "stated_gender": "1",
+    "ethnic_category": {"code_system": "ethnic_category_england", "code": "A"},
+    "marital_status": {"code_system": "person_marital_status", "code": "M"},
+    "addresses": [
+        {"lines": ["1 Trevelyan Square"], "postcode": "LS16AE", "uprn": "100023336956"},
+        {"postcode": "ZZ993VZ"},
+    ],
+    "telecom": [
+        {"system": "phone", "value": "01632 960587", "rank": 1},
+        {"system": "email", "value": "a@example.com"},
+    ],
+    "registered_gp": {"practice": "B82005", "general_practitioner": "G1234569"},
+}
+
+
+def problems_of(document: Any, cls: type = Patient) -> dict[str, str]:
+    with pytest.raises(DocumentError) as caught:
+        from_dict(document, cls)
+    error = caught.value
+    assert error.problems
+    assert str(error).startswith(f"{cls.__name__} document: ")
+    return {problem.path: problem.message for problem in error.problems}
+
+
+def test_good_document_reads() -> None:
+    patient = from_dict(GOOD, Patient)
+    assert to_dict(patient) == GOOD
+
+
+def test_every_problem_is_listed_with_its_path() -> None:
+    bad = copy.deepcopy(GOOD)
+    bad["nhs_number"] = "943 476 5919"
+    bad["names"][0]["given"] = "Richard"
+    bad["names"][1]["period"] = {"start": "2020-01-01", "end": "2019-01-01"}
+    bad["birth_date"] = None
+    bad["stated_gender"] = "01"
+    bad["ethnic_category"] = {"code_system": "ethnic_category_england", "code": "T"}
+    bad["marital_status"] = "M"
+    bad["addresses"][0]["postcode"] = "ZZ993CA"
+    bad["addresses"][1] = 5
+    bad["telecom"][0]["rank"] = "1"
+    del bad["telecom"][1]["value"]
+    bad["registered_gp"]["colour"] = "blue"
+    bad["extras"] = {"a": [1, {"b": "\ud800"}]}
+    found = problems_of(bad)
+    assert found == {
+        "$.nhs_number": "NHS Number: not in compact form; use parse() for user input",
+        "$.names[0].given": "expected an array, got a string",
+        "$.names[1].period": "Period: end is before start",
+        "$.birth_date": "null is not allowed: leave the field out instead "
+        "(expected a date string (YYYY, YYYY-MM or YYYY-MM-DD))",
+        "$.stated_gender": "PERSON STATED GENDER CODE: not a code of this list (expected one of 1, 2, 9, X)",
+        "$.ethnic_category": "ETHNIC CATEGORY: not a code of this list "
+        "(expected one of A, B, C, D, E, F, G, H, J, K, L, M, N, P, R, S, Z, 99)",
+        "$.marital_status": "expected an object with code_system and code, got a string",
+        "$.addresses[0].postcode": "NHS pseudo-postcode: expected ZZ99 followed by a digit, a letter and Z",
+        "$.addresses[1]": "expected an object, got a number",
+        "$.telecom[0].rank": "expected an integer, got a string",
+        "$.telecom[1].value": "required field missing",
+        "$.registered_gp.colour": "unexpected field",
+        "$.extras": "Extras: text contains an unpaired surrogate",
+    }
+
+
+def test_model_rules_are_reported_at_the_object() -> None:
+    bad = copy.deepcopy(GOOD)
+    bad["death_date"] = "1960"
+    assert problems_of(bad) == {"$": "Patient: death_date is before birth_date"}
+    bad = copy.deepcopy(GOOD)
+    del bad["nhs_number"]
+    assert problems_of(bad) == {"$": "Patient: nhs_number_status 01 needs an nhs_number"}
+
+
+def test_field_problems_come_before_rules() -> None:
+    bad = copy.deepcopy(GOOD)
+    bad["death_date"] = "1960"
+    bad["stated_gender"] = 1
+    # The rule needs valid fields, so only the field problem can be seen.
+    assert problems_of(bad) == {"$.stated_gender": "expected a code (string), got a number"}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"schema_version": 2}, {"$.schema_version": "unsupported version (written by a newer nhsstd)"}),
+        ({"schema_version": 0}, {"$.schema_version": "unsupported version (no longer supported)"}),
+        ({"schema_version": "1"}, {"$.schema_version": "expected an integer"}),
+        ({"schema_version": True}, {"$.schema_version": "expected an integer"}),
+        ({"model": "Practitioner"}, {"$.model": "this is a Practitioner document, not a Patient document"}),
+        ({"model": "patient"}, {"$.model": "expected 'Patient'"}),
+    ],
+)
+def test_header_problems(change: dict[str, Any], expected: dict[str, str]) -> None:
+    assert problems_of({**GOOD, **change}) == expected
+
+
+def test_missing_header_fields_are_listed_with_the_rest() -> None:
+    bad = {key: value for key, value in GOOD.items() if key not in ("schema_version", "model")}
+    bad["stated_gender"] = "7"
+    assert set(problems_of(bad)) == {"$.schema_version", "$.model", "$.stated_gender"}
+
+
+def test_migrations_upgrade_older_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    def rename(document: dict[str, Any]) -> dict[str, Any]:
+        document = dict(document)
+        document["stated_gender"] = document.pop("gender")
+        return document
+
+    monkeypatch.setattr(nhsstd_json, "_MIGRATIONS", {0: rename})
+    old = {**{k: v for k, v in GOOD.items() if k != "stated_gender"}, "schema_version": 0, "gender": "1"}
+    assert from_dict(old, Patient) == from_dict(GOOD, Patient)
+    assert from_json(json.dumps(old), Patient) == from_dict(GOOD, Patient)
+
+
+def test_unexpected_keys_are_named_only_when_they_look_like_field_names() -> None:
+    found = problems_of({**GOOD, "colour": 1, SECRET: 2, "Smith": 3, "x9434765919": 4})
+    assert found == {"$.colour": "unexpected field", "$": "unexpected field"}
+    with pytest.raises(DocumentError) as caught:
+        from_dict({**GOOD, SECRET: 2}, Patient)
+    assert SECRET not in str(caught.value)
+    assert SECRET not in repr(caught.value)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("nhs_number",),
+        ("names", 0, "family"),
+        ("names", 0, "given", 0),
+        ("stated_gender",),
+        ("birth_date",),
+        ("addresses", 0, "postcode"),
+        ("addresses", 0, "uprn"),
+        ("registered_gp", "practice"),
+        ("ethnic_category", "code"),
+        ("ethnic_category", "code_system"),
+        ("telecom", 0, "system"),
+    ],
+)
+@pytest.mark.parametrize("secret", [SECRET, "943 476 5918", "Zoë \x00 Smith", "\ud800" + SECRET])
+def test_messages_never_contain_the_rejected_value(path: tuple[Any, ...], secret: str) -> None:
+    bad = copy.deepcopy(GOOD)
+    target = bad
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = secret
+    try:
+        patient = from_dict(bad, Patient)
+    except DocumentError as error:
+        text = str(error) + repr(error) + "".join(str(problem) for problem in error.problems)
+        assert secret not in text
+        assert SECRET not in text
+    else:
+        # Some secrets are valid where they were put (a name, a UPRN...): then they are kept.
+        assert secret in json.dumps(to_dict(patient), ensure_ascii=False)
+
+
+def test_non_string_keys_from_python_dicts() -> None:
+    found = problems_of({**GOOD, 1: "x", None: 2, ("a",): 3})
+    assert found == {"$": "unexpected field"}
+    found = problems_of({**GOOD, "names": [{"family": "Smith", 5: 1}]})
+    assert found == {"$.names[0]": "unexpected field"}
+
+
+def test_document_error_is_typed_and_pickles() -> None:
+    with pytest.raises(DocumentError) as caught:
+        from_json('{"schema_version": 1, "model": "Patient", "nhs_number": "1"}', Patient)
+    error = caught.value
+    assert isinstance(error, InvalidFormat)
+    assert isinstance(error, ValidationError)
+    assert isinstance(error, ValueError)
+    assert error.reason is Reason.FORMAT
+    assert error.kind == "json_document"
+    assert error.model == "Patient"
+    assert error.problems == (Problem("$.nhs_number", "NHS Number: expected 10 digits, got 1"),)
+    copy_ = pickle.loads(pickle.dumps(error))
+    assert (type(copy_), copy_.problems, str(copy_), copy_.reason) == (
+        DocumentError,
+        error.problems,
+        str(error),
+        error.reason,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "$: not valid JSON: Expecting value at line 1 column 1"),
+        ("{", "$: not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
+        ("[]", "$: expected an object, got an array"),
+        ("null", "$: expected an object, got null"),
+        ('"Patient"', "$: expected an object, got a string"),
+        ("NaN", "$: NaN and Infinity are not JSON"),
+        (
+            '{"schema_version": 1, "model": "Patient", "extras": {"a": Infinity}}',
+            "$: NaN and Infinity are not JSON",
+        ),
+        (b"\xff\xfe\xfd", "$: not valid UTF-8"),
+        ("[" * 100_000 + "]" * 100_000, "$: nested too deeply"),
+        ('{"a": 1} x', "$: not valid JSON: Extra data at line 1 column 10"),
+    ],
+)
+def test_text_that_is_not_a_document(text: str | bytes, message: str) -> None:
+    with pytest.raises(DocumentError) as caught:
+        from_json(text, Patient)
+    assert [str(problem) for problem in caught.value.problems] == [message]
+
+
+def test_non_text_input() -> None:
+    with pytest.raises(DocumentError) as caught:
+        from_json(123, Patient)  # type: ignore[arg-type]
+    assert caught.value.reason is Reason.NOT_A_STRING
+    with pytest.raises(DocumentError):
+        from_dict([GOOD], Patient)  # type: ignore[arg-type]
+
+
+def test_huge_document_fails_cleanly() -> None:
+    bad = {**GOOD, "names": [{"family": "x" * 10_000_000}] * 3, "nhs_number": "1" * 10_000_000}
+    found = problems_of(bad)
+    assert found == {"$.nhs_number": "NHS Number: expected 10 digits, got 10000000"}
+
+
+def test_many_problems_are_all_kept_but_the_message_stays_short() -> None:
+    bad = {**GOOD, "names": [{"family": 1}] * 1000}
+    with pytest.raises(DocumentError) as caught:
+        from_dict(bad, Patient)
+    assert len(caught.value.problems) == 1000
+    assert caught.value.problems[999] == Problem("$.names[999].family", "expected a string, got a number")
+    assert str(caught.value).endswith("; and 980 more (see .problems)")
+    assert len(str(caught.value)) < 2000
+
+
+def test_deeply_nested_extras_fail_cleanly() -> None:
+    deep: Any = 1
+    for _ in range(500):
+        deep = [deep]
+    found = problems_of({**GOOD, "extras": {"a": deep}})
+    assert found == {"$.extras": "Extras: nested deeper than 64 levels"}
+
+
+def test_duplicate_keys_keep_the_last_value() -> None:
+    text = '{"schema_version": 1, "model": "Patient", "stated_gender": "7", "stated_gender": "1"}'
+    assert str(from_json(text, Patient).stated_gender) == "1"
+
+
+# -- the fast and the detailed readers agree on everything ------------------------------
+
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=12),
+        st.sampled_from(
+            ["01", "1", "X", "A", "M", "2020-01-01", "1970", "9434765919", "LS16AE", "ZZ993VZ", "RO76"]
+        ),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(_paths(item, (*prefix, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_paths(item, (*prefix, index)))
+    return found
+
+
+@st.composite
+def mutated_documents(draw: st.DrawFn) -> tuple[type, dict[str, Any]]:
+    model = draw(strategies.models())
+    document = to_dict(model)
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        paths = [
+            path for path in _paths(document) if len(path) >= 1 and path[0] not in ("schema_version", "model")
+        ]
+        if not paths:
+            document["extra_field"] = draw(JSON_VALUES)
+            continue
+        path = draw(st.sampled_from(paths))
+        parent: Any = document
+        for step in path[:-1]:
+            parent = parent[step]
+        action = draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "replace":
+            parent[path[-1]] = draw(JSON_VALUES)
+        elif action == "delete":
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent[draw(st.text(max_size=8))] = draw(JSON_VALUES)
+        else:
+            parent.append(draw(JSON_VALUES))
+    return type(model), document
+
+
+@settings(max_examples=500)
+@given(mutated_documents())
+def test_fast_and_detailed_readers_agree(case: tuple[type, dict[str, Any]]) -> None:
+    cls, document = case
+    body = {k: v for k, v in document.items() if k not in ("schema_version", "model")}
+    try:
+        fast = nhsstd_json._COMPILED.structure_document[cls](document)
+    except Exception:
+        fast = None
+    try:
+        detailed = nhsstd_json._CONVERTER.structure(body, cls)
+    except Exception:
+        detailed = None
+    assert fast == detailed
+    if detailed is None:
+        with pytest.raises(DocumentError) as caught:
+            from_dict(document, cls)
+        assert all(problem.message != "the document could not be read" for problem in caught.value.problems)
+    else:
+        assert from_dict(document, cls) == detailed
+        assert from_json(json.dumps(document), cls) == detailed
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(MODELS), st.text(max_size=200))
+def test_any_text_gives_a_model_or_a_document_error(cls: type, text: str) -> None:
+    try:
+        from_json(text, cls)
+    except DocumentError as error:
+        assert error.problems
+    try:
+        from_json(text.encode("utf-8", "surrogatepass"), cls)
+    except DocumentError as error:
+        assert error.problems
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(MODELS), JSON_VALUES)
+def test_any_json_value_gives_a_model_or_a_document_error(cls: type, value: Any) -> None:
+    document = {"schema_version": 1, "model": cls.__name__, **value} if isinstance(value, dict) else value
+    try:
+        result = from_dict(document, cls)
+    except DocumentError as error:
+        assert error.problems
+    else:
+        assert type(result) is cls
