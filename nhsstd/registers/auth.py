@@ -44,6 +44,7 @@ SignedJwtAuth(kid='test-1', token_url='https://int.api.service.nhs.uk/oauth2/tok
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import os
@@ -117,7 +118,7 @@ class _Token:
         return "_Token(<hidden>)"
 
 
-class _CachedTokenAuth(_Unpicklable, httpx.Auth):
+class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
     """Base of the plug-ins that get a token from an OAuth 2.0 token endpoint."""
 
     def __init__(self, token_url: str, *, refresh_margin: float = 30.0) -> None:
@@ -144,8 +145,9 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth):
         """The token endpoint."""
         return self._token_url
 
-    def _token_request(self) -> httpx.Request:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _token_request(self) -> httpx.Request:
+        """The request that fetches a new token from the token endpoint."""
 
     def invalidate(self) -> None:
         """Forget the cached token; the next call fetches a new one."""
