@@ -160,6 +160,23 @@ def from_fhir(
     return model
 
 
+def from_parsed_json(
+    resource: Mapping[str, Any],
+    as_: type[_M],
+    *,
+    identifiers: IdentifierMode,
+    on_warning: WarningHandler,
+) -> _M:
+    """:func:`from_fhir` for a resource straight from a JSON parser that refuses NaN.
+
+    For nhsstd's register clients (not exported): such a resource is plain JSON by
+    construction, so the check that what is kept in ``extras`` reads back the same
+    (a second parse of it) is skipped.
+    """
+    model: _M = _read(resource, as_, False, identifiers, True, 2, trusted=True, on_warning=on_warning)
+    return model
+
+
 def _unstructure(model: Any) -> dict[str, Any]:
     writer = _WRITERS.get(type(model))
     if writer is None:

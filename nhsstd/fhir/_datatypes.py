@@ -7,6 +7,7 @@ call reports every problem in the resource.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import re
 from collections.abc import Callable, Mapping
@@ -29,7 +30,6 @@ from nhsstd.models import (
     ContactPointUse,
     HumanName,
     NameUse,
-    PartialDate,
     Period,
     Reference,
 )
@@ -101,6 +101,8 @@ def strings(r: Reader, value: Any, path: str) -> tuple[str, ...] | None:
     if not value:
         r.problem(path, "empty arrays are not allowed in FHIR", Reason.EMPTY)
         return None
+    if all(type(item) is str for item in value) and "" not in value:
+        return tuple(value)  # the usual case, without a path per item
     out: list[str] = []
     ok = True
     for index, item in enumerate(value):
@@ -123,12 +125,12 @@ def code(r: Reader, value: Any, path: str, enum: type[_E]) -> _E | None:
         return None
 
 
-def full_date(value: Any) -> PartialDate | None:
-    """A ``YYYY-MM-DD`` string as a complete :class:`PartialDate`, or ``None`` if it has another shape."""
+def full_date(value: Any) -> datetime.date | None:
+    """A ``YYYY-MM-DD`` string as a date, or ``None`` if it has another shape or is no such day."""
     if type(value) is str and len(value) == 10 and _DATE.fullmatch(value):
         try:
-            return PartialDate.parse(value)
-        except ValidationError:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
             return None
     return None
 
@@ -163,9 +165,7 @@ def read_period(r: Reader, value: Any, path: str) -> Period | None:
         if end is None:
             return None
     try:
-        return Period(
-            start=None if start is None else start.to_date(), end=None if end is None else end.to_date()
-        )
+        return Period(start=start, end=end)
     except ValidationError as error:
         r.error(path, error)
         return None
@@ -530,9 +530,10 @@ def read_address(r: Reader, item: dict[str, Any], path: str) -> Result:
                     return ERROR
             else:
                 fields["postcode"] = postcode
-                if postcode.formatted != raw:
+                formatted = postcode.formatted
+                if formatted != raw:
                     r.canonicalised(path + ".postalCode", "postcode written in its canonical form")
-                    canon = {**canon, "postalCode": postcode.formatted}
+                    canon = {**canon, "postalCode": formatted}
     if "period" in item:
         fields["period"] = read_period(r, item["period"], path + ".period")
     extensions = item.get("extension")
@@ -560,8 +561,15 @@ def read_address(r: Reader, item: dict[str, Any], path: str) -> Result:
                 canon = {**canon, "extension": new_extensions}
     if len(r.problems) > problems:
         return ERROR
-    if not any(
-        fields.get(key) for key in ("text", "lines", "city", "district", "postcode", "country", "uprn")
+    get = fields.get
+    if not (
+        get("text")
+        or get("lines")
+        or get("city")
+        or get("district")
+        or get("postcode")
+        or get("country")
+        or get("uprn")
     ):
         return None  # nothing modelled in it (only extensions, a PAF key...): keep it as it is
     try:

@@ -24,6 +24,8 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
+import orjson
+
 from nhsstd.models import Extras
 
 __all__ = [
@@ -46,9 +48,18 @@ _MISSING: Final = object()
 
 
 def fingerprint(value: Any) -> str:
-    """A short, stable digest of a canonical JSON value (not reversible, not personal)."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return f"{zlib.crc32(text.encode('ascii')):08x}"
+    """A short, stable digest of a canonical JSON value (not reversible, not personal).
+
+    >>> fingerprint({"b": [1, "é"], "a": None}) == fingerprint({"a": None, "b": [1, "é"]})
+    True
+    """
+    try:
+        # orjson is several times faster than json.dumps here, and this runs for every
+        # modelled item that was not read in canonical form (each PDS name, address...).
+        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # integers beyond 64 bits: the standard library writes them
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return f"{zlib.crc32(text):08x}"
 
 
 def thaw(value: Any) -> Any:

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+import orjson
+
 from nhsstd.fhir._context import Reader, key_path
 from nhsstd.fhir._residual import FP, SLOT, apply_patch, diff, fingerprint, slot_matches, thaw, weave
 from nhsstd.models import Extras
@@ -19,8 +21,15 @@ _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separato
 
 
 def dump_residual(residual: Mapping[str, Any]) -> str:
-    """The residual as compact JSON text, keys sorted."""
-    return _ENCODER.encode(residual)
+    """The residual as compact JSON text, keys sorted.
+
+    Callers check that the text reads back as *residual* unless it came straight from
+    a JSON parser (orjson writes NaN as ``null`` where the standard library refuses it).
+    """
+    try:
+        return orjson.dumps(residual, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # integers beyond 64 bits; non-JSON values fail here too
+        return _ENCODER.encode(residual)
 
 
 def load_residual(stored: Any, problems: list[tuple[str, str]]) -> Mapping[str, Any]:

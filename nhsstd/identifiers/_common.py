@@ -230,7 +230,18 @@ class Identifier(abc.ABC):
     @classmethod
     def parse(cls: type[_IdentifierT], value: str) -> _IdentifierT:
         """Validate *value* under the normalisation policy and wrap it."""
-        return cls(cls._validate(value))
+        return cls._from_valid(cls._validate(value))
+
+    @classmethod
+    def _from_valid(cls: type[_IdentifierT], compact: str) -> _IdentifierT:
+        """Wrap what the kind's ``validate`` has just returned, without validating it again.
+
+        Private: the constructor's validator would repeat the whole check, which is
+        most of the cost of reading an identifier (FHIR and HL7 v2 readers, columns).
+        """
+        instance = object.__new__(cls)
+        object.__setattr__(instance, "compact", compact)
+        return instance
 
     @property
     def formatted(self) -> str:

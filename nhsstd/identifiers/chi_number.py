@@ -338,7 +338,7 @@ class CHINumber(_common.Identifier):
             ...
         nhsstd.exceptions.InvalidChecksum: CHI Number: check digit does not match Modulus 11
         """
-        return cls(validate(value, check_digit=check_digit))
+        return cls._from_valid(validate(value, check_digit=check_digit))
 
     @property
     def check_digit_algorithm(self) -> CheckDigitAlgorithm:

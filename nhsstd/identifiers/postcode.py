@@ -303,7 +303,7 @@ def parse_address_postcode(postcode: str) -> UKPostcode | NHSPseudoPostcode:
     value = compact(postcode)
     if nhs_pseudo_postcode.PATTERN.fullmatch(value) is not None:
         return NHSPseudoPostcode(value)
-    return UKPostcode(_validate_compact(value))
+    return UKPostcode._from_valid(_validate_compact(value))
 
 
 @attrs.frozen(repr=False)

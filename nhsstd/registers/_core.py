@@ -25,6 +25,7 @@ from __future__ import annotations
 import email.utils
 import enum
 import ipaddress
+import json
 import logging
 import math
 import random
@@ -34,9 +35,10 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
+import orjson
 
 from nhsstd.registers._errors import (
     MalformedResponse,
@@ -503,9 +505,38 @@ class Exchange:
             )
 
 
+# Maps ASCII digits to "0" and every other byte to a space, so that a run of 19 digits
+# (an integer orjson would read as a float) is found with one C-speed substring search.
+_DIGIT_RUNS: Final = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_DIGIT_RUN: Final = b"0" * 19
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_json(content: bytes) -> Any:
+    """Parse a JSON response body exactly as :func:`json.loads` would, refusing NaN/Infinity.
+
+    orjson does it in about half the time of the standard library.  It is used only where
+    it reads the same: not where a run of 19 digits could be an integer beyond 64 bits
+    (orjson would make it a float), nor where it refuses the body (UTF-16, a BOM,
+    unpaired surrogates), which then goes to the standard library.
+
+    >>> load_json(b'{"total": 12345678901234567890123}')
+    {'total': 12345678901234567890123}
+    """
+    if _LONG_DIGIT_RUN not in content.translate(_DIGIT_RUNS):
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass  # the standard library decides, so that both read and refuse the same
+    return json.loads(content, parse_constant=_refuse_constant)
+
+
 def _json_or_none(response: httpx.Response) -> Any:
     try:
-        return response.json()
+        return load_json(response.content)
     except ValueError:
         return None
 
@@ -513,7 +544,7 @@ def _json_or_none(response: httpx.Response) -> Any:
 def parse_json(response: httpx.Response, request_id: str | None) -> dict[str, Any]:
     """The response body as a JSON object, or :class:`MalformedResponse`."""
     try:
-        body = response.json()
+        body = load_json(response.content)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError both subclass it
         raise MalformedResponse(
             "the response body is not valid JSON", status=response.status_code, request_id=request_id

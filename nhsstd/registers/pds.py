@@ -49,7 +49,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from nhsstd.fhir import FHIRWarning, SerialisationError, from_fhir
+from nhsstd.fhir import FHIRWarning, SerialisationError
+from nhsstd.fhir._api import from_parsed_json
 from nhsstd.identifiers import nhs_number as _nhs_number
 from nhsstd.identifiers._common import mask
 from nhsstd.models import Patient
@@ -345,7 +346,7 @@ def _record(
     # own NHS Number is required to be valid below.
     notices: list[FHIRWarning] = []
     try:
-        patient = from_fhir(resource, as_=Patient, identifiers="warn", on_warning=notices.append)
+        patient = from_parsed_json(resource, Patient, identifiers="warn", on_warning=notices.append)
     except SerialisationError as error:
         # The problems name JSON paths and reasons, never values.
         paths = ", ".join(problem.path for problem in error.problems[:5])

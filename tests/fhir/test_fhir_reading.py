@@ -297,6 +297,31 @@ def test_unknown_extension_is_kept_in_place() -> None:
     assert [p.path for p in raised.value.problems] == ["$.extension[0]"]
 
 
+@pytest.mark.parametrize("number", [2**64 + 1, -(10**30), 1.5, 10**18])
+def test_numbers_kept_in_extras_round_trip_exactly(number: float) -> None:
+    # The residual is written with orjson, which cannot write integers beyond 64 bits: those
+    # go through the standard library, so nothing is lost or turned into a float.
+    resource = {
+        "resourceType": "Patient",
+        "name": [{"family": "Smith", "extension": [{"url": "https://example.org/n", "valueDecimal": number}]}],
+        "multipleBirthInteger": number,
+    }
+    for read in (fhir.from_fhir, lambda r: fhir.loads(json.dumps(r))):
+        patient = read(resource)
+        written = fhir.to_fhir(patient)
+        assert written == resource
+        assert json.dumps(written) == json.dumps(resource)
+        # and a changed name drops the stale patch rather than misapplying it
+        changed = attrs.evolve(patient, names=(HumanName(family="Jones"),))
+        assert fhir.to_fhir(changed)["name"] == [{"family": "Jones"}]
+
+
+def test_nan_given_directly_is_refused_not_written_as_null() -> None:
+    with pytest.raises(SerialisationError) as raised:
+        fhir.from_fhir({"resourceType": "Patient", "multipleBirthDecimal": float("nan")})
+    assert [p.path for p in raised.value.problems] == ["$"]
+
+
 def test_primitive_extension_on_birth_date_is_kept() -> None:
     """``_birthDate`` (the birth-time extension): the case fhir.resources mishandles."""
     resource = {

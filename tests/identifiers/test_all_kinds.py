@@ -140,7 +140,12 @@ def test_contract_on_any_input(kind: str, value: str) -> None:
     assert module.validate(module.format(value)) == result
     assert module.compact(value) == result or module.validate(module.compact(value)) == result
     parsed = identifiers.value_class(kind).parse(value)
+    # parse() wraps validate()'s result without validating it again: the value must be
+    # indistinguishable from one the (validating) constructor builds.
+    assert type(parsed) is identifiers.value_class(kind)
+    assert parsed.compact == result
     assert parsed == identifiers.value_class(kind)(result)
+    assert pickle.loads(pickle.dumps(parsed)) == parsed
     assert hash(parsed) == hash(identifiers.value_class(kind)(result))
     assert str(parsed) == module.format(value)
 

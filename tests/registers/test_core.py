@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nhsstd.registers import Environment, RateLimit, RetryPolicy, Timeouts
-from nhsstd.registers._core import RateLimiter, check_url, parse_retry_after
+from nhsstd.registers._core import RateLimiter, check_url, load_json, parse_retry_after
 from nhsstd.registers.ods import ODT, ORD
 from nhsstd.registers.pds import PDS, PdsClient
 from nhsstd.registers.terminology import TERMINOLOGY
@@ -201,3 +202,36 @@ def test_tls_certificates_are_verified() -> None:
         context = pds._client._transport._pool._ssl_context  # type: ignore[union-attr]
         assert context.verify_mode == ssl.CERT_REQUIRED
         assert context.check_hostname
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_JSON_VALUES, st.sampled_from(["utf-8", "utf-16", "utf-8-sig"]))
+def test_response_bodies_read_as_the_standard_library_reads_them(value: object, encoding: str) -> None:
+    # orjson reads most bodies; whatever it would read differently (integers beyond 64 bits,
+    # which it makes floats) or refuses (UTF-16, a BOM) goes to the standard library.
+    body = json.dumps(value, ensure_ascii=False).encode(encoding, "surrogatepass")
+    try:
+        expected = json.loads(body)
+    except ValueError:
+        with pytest.raises(ValueError):
+            load_json(body)
+        return
+    result = load_json(body)
+    assert result == expected
+    assert json.dumps(result) == json.dumps(expected)  # same types: no int read as a float
+
+
+@pytest.mark.parametrize("body", [b'{"a": NaN}', b"[Infinity]", b"[-Infinity]", b"", b"{", b"\xff"])
+def test_response_bodies_that_are_not_json_are_refused(body: bytes) -> None:
+    with pytest.raises(ValueError):
+        load_json(body)
