@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
+
+if TYPE_CHECKING:
+    from nhsstd.models import Organisation
 
 __all__ = ["OrgData", "to_organisation"]
 
@@ -45,8 +48,10 @@ class OrgData:
     extra: tuple[tuple[str, str], ...] = ()
 
 
-def to_organisation(data: OrgData) -> Any:
+def to_organisation(data: OrgData) -> Organisation:
     """The :class:`nhsstd.models.Organisation` for *data*."""
+    # Imported here: the readers of the three sources import this module, the adapters
+    # import the models, and this keeps the readers importable on their own.
     from nhsstd.registers import _adapters
 
     return _adapters.organisation(data)

@@ -6,16 +6,16 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import httpx
 
 from nhsstd.registers._core import Call, Core, Environment, RateLimit, RegisterInfo, RetryPolicy, Timeouts
 from nhsstd.registers._errors import MalformedResponse, redact
 
-__all__ = ["AsyncClientBase", "DefaultRateLimit", "SyncClientBase", "install_log_redaction"]
+__all__ = ["AsyncClientBase", "DefaultRateLimit", "Paging", "SyncClientBase", "install_log_redaction"]
 
 DefaultRateLimit = Literal["default"]
 
@@ -23,6 +23,25 @@ _USER_AGENT = "nhsstd-registers"
 
 _SyncT = TypeVar("_SyncT", bound="SyncClientBase")
 _AsyncT = TypeVar("_AsyncT", bound="AsyncClientBase")
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+
+#: Reads the final response of a call (and its request id, for errors) into a result.
+Parse = Callable[[httpx.Response, str], _T]
+
+
+class Paging(Protocol[_T_co]):
+    """The state of a paged search, shared by its sync and async iterators.
+
+    The drivers only send: :meth:`next_call` says what to fetch (``None`` when
+    there is nothing more) and :meth:`take` reads a page and moves the state on.
+    """
+
+    def next_call(self) -> Call | None:
+        """The request for the next page, or ``None`` when the search is done."""
+
+    def take(self, response: httpx.Response, request_id: str) -> Sequence[_T_co]:
+        """The results of a page (and the state moved on to the next)."""
 
 
 class _RedactingFilter(logging.Filter):
@@ -191,6 +210,17 @@ class SyncClientBase(_Base):
             if delay > 0:
                 time.sleep(delay)
 
+    def _request(self, call: Call, parse: Parse[_T]) -> _T:
+        """Make *call* and read its final response with *parse*."""
+        response, request_id = self._send(call)
+        return parse(response, request_id)
+
+    def _iterate(self, paging: Paging[_T]) -> Iterator[_T]:
+        """The results of a paged search; each page is fetched as the previous one is used up."""
+        while (call := paging.next_call()) is not None:
+            response, request_id = self._send(call)
+            yield from paging.take(response, request_id)
+
     def close(self) -> None:
         """Close the connections of a client this object created (not an injected one)."""
         if self._owns_client:
@@ -273,6 +303,18 @@ class AsyncClientBase(_Base):
             delay = core.rate_delay()
             if delay > 0:
                 await asyncio.sleep(delay)
+
+    async def _request(self, call: Call, parse: Parse[_T]) -> _T:
+        """Make *call* and read its final response with *parse*."""
+        response, request_id = await self._send(call)
+        return parse(response, request_id)
+
+    async def _iterate(self, paging: Paging[_T]) -> AsyncIterator[_T]:
+        """The results of a paged search; each page is fetched as the previous one is used up."""
+        while (call := paging.next_call()) is not None:
+            response, request_id = await self._send(call)
+            for result in paging.take(response, request_id):
+                yield result
 
     async def aclose(self) -> None:
         """Close the connections of a client this object created (not an injected one)."""

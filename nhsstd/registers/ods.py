@@ -29,15 +29,16 @@ Bundle's ``next`` link); the async clients give async iterators.
 
 from __future__ import annotations
 
+import abc
 import datetime
 import re
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import attrs
 
-from nhsstd.registers._core import Call, Core, Environment, RateLimit, RegisterInfo, parse_json
+from nhsstd.registers._core import Call, Environment, RateLimit, RegisterInfo, parse_json
 from nhsstd.registers._errors import InvalidParameter, MalformedResponse, NotFound
 from nhsstd.registers._orgdata import OrgData, sorted_roles, to_organisation
 from nhsstd.registers._transport import AsyncClientBase, SyncClientBase
@@ -76,15 +77,20 @@ MAX_SYNC_DAYS = 185
 
 _ROLE = re.compile(r"RO[0-9]{1,4}")
 
+if TYPE_CHECKING:
+    import httpx
+
+    from nhsstd.models import Organisation
+
 
 @runtime_checkable
 class OrganisationRegister(Protocol):
     """What every ODS source answers: ORD, ODT and the offline register."""
 
-    def get_organisation(self, code: str) -> Any:
+    def get_organisation(self, code: str) -> Organisation:
         """The organisation with *code*; ``NotFound`` if there is none."""
 
-    def lookup(self, code: str) -> Any:
+    def lookup(self, code: str) -> Organisation | None:
         """The organisation with *code*, or ``None``."""
 
     def search_organisations(
@@ -95,7 +101,7 @@ class OrganisationRegister(Protocol):
         role: Any = None,
         status: str | None = None,
         limit: int | None = None,
-    ) -> Iterator[Any]:
+    ) -> Iterator[Organisation]:
         """Organisations matching every criterion given."""
 
 
@@ -106,6 +112,36 @@ class RoleInfo:
     code: str
     display: str
     primary: bool
+
+
+class _SyncOdsClient(SyncClientBase, abc.ABC):
+    """What the ORD and ODT clients share beyond the transport."""
+
+    @abc.abstractmethod
+    def get_organisation(self, code: str) -> Organisation:
+        """The organisation with *code*; :class:`~nhsstd.registers.NotFound` if unknown."""
+
+    def lookup(self, code: str) -> Organisation | None:
+        """The organisation with *code*, or ``None``."""
+        try:
+            return self.get_organisation(code)
+        except NotFound:
+            return None
+
+
+class _AsyncOdsClient(AsyncClientBase, abc.ABC):
+    """What the async ORD and ODT clients share beyond the transport."""
+
+    @abc.abstractmethod
+    async def get_organisation(self, code: str) -> Organisation:
+        """The organisation with *code*; :class:`~nhsstd.registers.NotFound` if unknown."""
+
+    async def lookup(self, code: str) -> Organisation | None:
+        """The organisation with *code*, or ``None`` (see :meth:`OrdClient.lookup`)."""
+        try:
+            return await self.get_organisation(code)
+        except NotFound:
+            return None
 
 
 def _date(value: object) -> datetime.date | None:
@@ -318,8 +354,27 @@ def _ord_roles(body: Mapping[str, Any], request_id: str | None) -> list[RoleInfo
     return roles
 
 
+def _ord_organisation(response: httpx.Response, request_id: str) -> Organisation:
+    return to_organisation(_ord_record(parse_json(response, request_id), request_id))
+
+
+def _ord_roles_of(response: httpx.Response, request_id: str) -> list[RoleInfo]:
+    return _ord_roles(parse_json(response, request_id), request_id)
+
+
+def _ord_sync_codes(response: httpx.Response, request_id: str) -> list[str]:
+    return _ord_sync(parse_json(response, request_id), request_id)
+
+
+def _ord_sync_call(since: datetime.date) -> Call:
+    return Call("GET", "/sync", label="GET /sync", params=[("LastChangeDate", _sync_date(since))])
+
+
+_ORD_ROLES_CALL = Call("GET", "/roles", label="GET /roles")
+
+
 class _OrdPaging:
-    """Offset paging shared by the sync and async ORD searches."""
+    """Offset paging (``Limit``/``Offset``) of an ORD search, for the sync and async iterators."""
 
     def __init__(self, params: list[tuple[str, str]], limit: int | None, page_size: int) -> None:
         self.params = params
@@ -329,12 +384,15 @@ class _OrdPaging:
         self.yielded = 0
         self.done = False
 
-    def next_call(self) -> Call:
+    def next_call(self) -> Call | None:
+        if self.done:
+            return None
         size = self.page_size if self.limit is None else min(self.page_size, self.limit - self.yielded)
         params = [*self.params, ("Limit", str(size)), ("Offset", str(self.offset))]
         return Call("GET", "/organisations", label="GET /organisations?search", params=params)
 
-    def take(self, rows: list[OrgData]) -> list[Any]:
+    def take(self, response: httpx.Response, request_id: str) -> list[Organisation]:
+        rows = _ord_page(parse_json(response, request_id), request_id)
         if self.limit is not None:
             rows = rows[: self.limit - self.yielded]
         self.offset += len(rows)
@@ -344,22 +402,33 @@ class _OrdPaging:
         return [to_organisation(row) for row in rows]
 
 
-class OrdClient(SyncClientBase):
+def _ord_search(
+    name: str | None,
+    postcode: str | None,
+    role: Any,
+    status: str | None,
+    limit: int | None,
+    primary_role: Any,
+    record_class: str | None,
+    changed_since: datetime.date | None,
+    page_size: int,
+) -> _OrdPaging:
+    """Check the search (before any request) and start its paging."""
+    return _OrdPaging(
+        _ord_search_params(name, postcode, role, primary_role, status, record_class, changed_since),
+        check_limit(limit),
+        _page_size(page_size),
+    )
+
+
+class OrdClient(_SyncOdsClient):
     """Synchronous ORD client (production only; pass ``base_url`` for the local sandbox)."""
 
     _info: ClassVar[RegisterInfo] = ORD
 
-    def get_organisation(self, code: str) -> Any:
+    def get_organisation(self, code: str) -> Organisation:
         """The full ORD record for *code*; :class:`~nhsstd.registers.NotFound` if unknown."""
-        response, request_id = self._send(_ord_get_call(code))
-        return to_organisation(_ord_record(parse_json(response, request_id), request_id))
-
-    def lookup(self, code: str) -> Any:
-        """The organisation with *code*, or ``None``."""
-        try:
-            return self.get_organisation(code)
-        except NotFound:
-            return None
+        return self._request(_ord_get_call(code), _ord_organisation)
 
     def search_organisations(
         self,
@@ -373,8 +442,11 @@ class OrdClient(SyncClientBase):
         record_class: str | None = None,
         changed_since: datetime.date | None = None,
         page_size: int = MAX_PAGE_SIZE,
-    ) -> Iterator[Any]:
+    ) -> Iterator[Organisation]:
         """Search summaries (code, name, status, postcode, primary role), page by page.
+
+        The criteria are checked when this is called, before any request; pages
+        are fetched as the iterator is consumed.
 
         :param name: part of the name (any case).
         :param postcode: a full postcode or its first part.
@@ -386,46 +458,28 @@ class OrdClient(SyncClientBase):
         :param changed_since: changed on or after this date (at most 185 days ago).
         :param page_size: rows per request (``Limit``, at most 1000).
         """
-        paging = _OrdPaging(
-            _ord_search_params(name, postcode, role, primary_role, status, record_class, changed_since),
-            check_limit(limit),
-            _page_size(page_size),
+        paging = _ord_search(
+            name, postcode, role, status, limit, primary_role, record_class, changed_since, page_size
         )
-        return self._pages(paging)
-
-    def _pages(self, paging: _OrdPaging) -> Iterator[Any]:
-        while not paging.done:
-            response, request_id = self._send(paging.next_call())
-            yield from paging.take(_ord_page(parse_json(response, request_id), request_id))
+        return self._iterate(paging)
 
     def roles(self) -> list[RoleInfo]:
         """Every ODS role code with its display name."""
-        response, request_id = self._send(Call("GET", "/roles", label="GET /roles"))
-        return _ord_roles(parse_json(response, request_id), request_id)
+        return self._request(_ORD_ROLES_CALL, _ord_roles_of)
 
     def sync(self, since: datetime.date) -> list[str]:
         """Codes of the organisations changed on or after *since* (at most 185 days ago)."""
-        call = Call("GET", "/sync", label="GET /sync", params=[("LastChangeDate", _sync_date(since))])
-        response, request_id = self._send(call)
-        return _ord_sync(parse_json(response, request_id), request_id)
+        return self._request(_ord_sync_call(since), _ord_sync_codes)
 
 
-class AsyncOrdClient(AsyncClientBase):
+class AsyncOrdClient(_AsyncOdsClient):
     """Asynchronous ORD client; the calls of :class:`OrdClient`, awaited (searches are async iterators)."""
 
     _info: ClassVar[RegisterInfo] = ORD
 
-    async def get_organisation(self, code: str) -> Any:
+    async def get_organisation(self, code: str) -> Organisation:
         """See :meth:`OrdClient.get_organisation`."""
-        response, request_id = await self._send(_ord_get_call(code))
-        return to_organisation(_ord_record(parse_json(response, request_id), request_id))
-
-    async def lookup(self, code: str) -> Any:
-        """See :meth:`OrdClient.lookup`."""
-        try:
-            return await self.get_organisation(code)
-        except NotFound:
-            return None
+        return await self._request(_ord_get_call(code), _ord_organisation)
 
     def search_organisations(
         self,
@@ -439,31 +493,20 @@ class AsyncOrdClient(AsyncClientBase):
         record_class: str | None = None,
         changed_since: datetime.date | None = None,
         page_size: int = MAX_PAGE_SIZE,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[Organisation]:
         """See :meth:`OrdClient.search_organisations`; use with ``async for``."""
-        paging = _OrdPaging(
-            _ord_search_params(name, postcode, role, primary_role, status, record_class, changed_since),
-            check_limit(limit),
-            _page_size(page_size),
+        paging = _ord_search(
+            name, postcode, role, status, limit, primary_role, record_class, changed_since, page_size
         )
-        return self._pages(paging)
-
-    async def _pages(self, paging: _OrdPaging) -> AsyncIterator[Any]:
-        while not paging.done:
-            response, request_id = await self._send(paging.next_call())
-            for organisation in paging.take(_ord_page(parse_json(response, request_id), request_id)):
-                yield organisation
+        return self._iterate(paging)
 
     async def roles(self) -> list[RoleInfo]:
         """See :meth:`OrdClient.roles`."""
-        response, request_id = await self._send(Call("GET", "/roles", label="GET /roles"))
-        return _ord_roles(parse_json(response, request_id), request_id)
+        return await self._request(_ORD_ROLES_CALL, _ord_roles_of)
 
     async def sync(self, since: datetime.date) -> list[str]:
         """See :meth:`OrdClient.sync`."""
-        call = Call("GET", "/sync", label="GET /sync", params=[("LastChangeDate", _sync_date(since))])
-        response, request_id = await self._send(call)
-        return _ord_sync(parse_json(response, request_id), request_id)
+        return await self._request(_ord_sync_call(since), _ord_sync_codes)
 
 
 # -- ODT (FHIR R4) ------------------------------------------------------------------------------------
@@ -618,7 +661,7 @@ def _odt_search_call(
 
 
 def _odt_page(
-    body: Mapping[str, Any], core: Core, request_id: str | None
+    body: Mapping[str, Any], base_url: str, request_id: str | None
 ) -> tuple[list[OrgData], str | None]:
     if body.get("resourceType") != "Bundle":
         raise MalformedResponse("expected a FHIR Bundle", request_id=request_id)
@@ -637,17 +680,28 @@ def _odt_page(
     links = body.get("link")
     for link in links if isinstance(links, list) else []:
         if isinstance(link, Mapping) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            next_url = _same_origin(link["url"], core.base_url, request_id)
+            next_url = _same_origin(link["url"], base_url, request_id)
     return rows, next_url
 
 
+def _odt_organisation(response: httpx.Response, request_id: str) -> Organisation:
+    return to_organisation(_odt_record(parse_json(response, request_id), request_id))
+
+
 class _OdtPaging:
-    def __init__(self, first: Call, limit: int | None) -> None:
+    """An ODT search, following the Bundle's ``next`` links (only to the same server)."""
+
+    def __init__(self, first: Call, limit: int | None, base_url: str) -> None:
         self.call: Call | None = first
         self.limit = limit
+        self.base_url = base_url
         self.yielded = 0
 
-    def take(self, rows: list[OrgData], next_url: str | None) -> list[Any]:
+    def next_call(self) -> Call | None:
+        return self.call
+
+    def take(self, response: httpx.Response, request_id: str) -> list[Organisation]:
+        rows, next_url = _odt_page(parse_json(response, request_id), self.base_url, request_id)
         if self.limit is not None:
             rows = rows[: self.limit - self.yielded]
         self.yielded += len(rows)
@@ -656,7 +710,22 @@ class _OdtPaging:
         return [to_organisation(row) for row in rows]
 
 
-class OdtClient(SyncClientBase):
+def _odt_search(
+    name: str | None,
+    postcode: str | None,
+    role: Any,
+    status: str | None,
+    limit: int | None,
+    changed_since: datetime.date | None,
+    page_size: int,
+    base_url: str,
+) -> _OdtPaging:
+    """Check the search (before any request) and start its paging."""
+    first = _odt_search_call(name, postcode, role, status, changed_since, page_size)
+    return _OdtPaging(first, check_limit(limit), base_url)
+
+
+class OdtClient(_SyncOdsClient):
     """Synchronous client of the Organisation Data Terminology FHIR R4 API.
 
     Use :class:`~nhsstd.registers.auth.ApiKeyAuth` in integration and production.
@@ -665,17 +734,9 @@ class OdtClient(SyncClientBase):
     _info: ClassVar[RegisterInfo] = ODT
     _accept: ClassVar[str] = "application/fhir+json"
 
-    def get_organisation(self, code: str) -> Any:
+    def get_organisation(self, code: str) -> Organisation:
         """``GET /Organization/{code}``; :class:`~nhsstd.registers.NotFound` if unknown."""
-        response, request_id = self._send(_odt_get_call(code))
-        return to_organisation(_odt_record(parse_json(response, request_id), request_id))
-
-    def lookup(self, code: str) -> Any:
-        """The organisation with *code*, or ``None``."""
-        try:
-            return self.get_organisation(code)
-        except NotFound:
-            return None
+        return self._request(_odt_get_call(code), _odt_organisation)
 
     def search_organisations(
         self,
@@ -687,37 +748,24 @@ class OdtClient(SyncClientBase):
         limit: int | None = None,
         changed_since: datetime.date | None = None,
         page_size: int = 100,
-    ) -> Iterator[Any]:
-        """Search ``Organization``, following the Bundle's ``next`` links as the iterator is consumed."""
-        paging = _OdtPaging(
-            _odt_search_call(name, postcode, role, status, changed_since, page_size), check_limit(limit)
-        )
-        return self._pages(paging)
+    ) -> Iterator[Organisation]:
+        """Search ``Organization``, following the Bundle's ``next`` links as the iterator is consumed.
 
-    def _pages(self, paging: _OdtPaging) -> Iterator[Any]:
-        while paging.call is not None:
-            response, request_id = self._send(paging.call)
-            rows, next_url = _odt_page(parse_json(response, request_id), self._core, request_id)
-            yield from paging.take(rows, next_url)
+        The criteria are checked when this is called, before any request.
+        """
+        paging = _odt_search(name, postcode, role, status, limit, changed_since, page_size, self.base_url)
+        return self._iterate(paging)
 
 
-class AsyncOdtClient(AsyncClientBase):
+class AsyncOdtClient(_AsyncOdsClient):
     """Asynchronous ODT client; the calls of :class:`OdtClient`, awaited."""
 
     _info: ClassVar[RegisterInfo] = ODT
     _accept: ClassVar[str] = "application/fhir+json"
 
-    async def get_organisation(self, code: str) -> Any:
+    async def get_organisation(self, code: str) -> Organisation:
         """See :meth:`OdtClient.get_organisation`."""
-        response, request_id = await self._send(_odt_get_call(code))
-        return to_organisation(_odt_record(parse_json(response, request_id), request_id))
-
-    async def lookup(self, code: str) -> Any:
-        """See :meth:`OdtClient.lookup`."""
-        try:
-            return await self.get_organisation(code)
-        except NotFound:
-            return None
+        return await self._request(_odt_get_call(code), _odt_organisation)
 
     def search_organisations(
         self,
@@ -729,16 +777,7 @@ class AsyncOdtClient(AsyncClientBase):
         limit: int | None = None,
         changed_since: datetime.date | None = None,
         page_size: int = 100,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[Organisation]:
         """See :meth:`OdtClient.search_organisations`; use with ``async for``."""
-        paging = _OdtPaging(
-            _odt_search_call(name, postcode, role, status, changed_since, page_size), check_limit(limit)
-        )
-        return self._pages(paging)
-
-    async def _pages(self, paging: _OdtPaging) -> AsyncIterator[Any]:
-        while paging.call is not None:
-            response, request_id = await self._send(paging.call)
-            rows, next_url = _odt_page(parse_json(response, request_id), self._core, request_id)
-            for organisation in paging.take(rows, next_url):
-                yield organisation
+        paging = _odt_search(name, postcode, role, status, limit, changed_since, page_size, self.base_url)
+        return self._iterate(paging)

@@ -52,13 +52,16 @@ from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from nhsstd.exceptions import NhsStdError
 from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
 from nhsstd.registers import _adapters
 from nhsstd.registers._errors import InvalidParameter, NotFound
 from nhsstd.registers._orgdata import OrgData
+
+if TYPE_CHECKING:
+    from nhsstd.models import Organisation
 
 __all__ = [
     "EXTRACT_COLUMNS",
@@ -229,7 +232,7 @@ _stored_organisation = _adapters.stored_organisation
 _SOURCES: dict[str, str] = {}
 
 
-def _model(row: tuple[Any, ...]) -> Any:
+def _model(row: tuple[Any, ...]) -> Organisation:
     """The :class:`~nhsstd.models.Organisation` of a row of :data:`_SELECT_MODEL`."""
     kind = row[10]
     source = _SOURCES.get(kind)
@@ -525,7 +528,7 @@ class OfflineOdsRegister:
         self._database = target
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        self._cache: collections.OrderedDict[str, Any] = collections.OrderedDict()
+        self._cache: collections.OrderedDict[str, Organisation] = collections.OrderedDict()
         self._seen: set[str] = set()
         try:
             self._prepare()
@@ -686,7 +689,7 @@ class OfflineOdsRegister:
             row = self._conn.execute(_SELECT + " WHERE code = ?", (compact,)).fetchone()
         return None if row is None else self._data(row)
 
-    def lookup(self, code: str) -> Any:
+    def lookup(self, code: str) -> Organisation | None:
         """The organisation with ODS code *code*, or ``None``.
 
         The model is assembled from values checked when the extract was loaded
@@ -720,7 +723,7 @@ class OfflineOdsRegister:
                 seen.add(compact)
         return organisation
 
-    def get_organisation(self, code: str) -> Any:
+    def get_organisation(self, code: str) -> Organisation:
         """The organisation with ODS code *code*; :class:`~nhsstd.registers.NotFound` if absent."""
         organisation = self.lookup(code)
         if organisation is None:
@@ -767,7 +770,7 @@ class OfflineOdsRegister:
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> Iterator[Any]:
+    ) -> Iterator[Organisation]:
         """Organisations matching every criterion given, in code order.
 
         :param name: part of the name, any case.

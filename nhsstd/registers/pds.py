@@ -43,9 +43,10 @@ PdsPatient(nhs_number='*** *** 0009', version_id='2', restricted=False, supersed
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -61,7 +62,10 @@ from nhsstd.registers._errors import (
     error_from_outcome,
     is_operation_outcome,
 )
-from nhsstd.registers._transport import AsyncClientBase, SyncClientBase
+from nhsstd.registers._transport import AsyncClientBase, Parse, SyncClientBase
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["PDS", "AsyncPdsClient", "PdsClient", "PdsMatch", "PdsPatient"]
 
@@ -153,10 +157,11 @@ class PdsMatch:
 # -- requests (shared by the sync and async clients) -------------------------------------------------
 
 
-def _get_call(nhs_number: str) -> tuple[Call, str]:
+def _get_call(nhs_number: str) -> tuple[Call, Parse[PdsPatient]]:
+    """The read of *nhs_number* (validated here, before any request) and how to read its answer."""
     number = _nhs_number.validate(nhs_number)
     call = Call("GET", f"/Patient/{number}", label="GET /Patient/{id}")
-    return call, number
+    return call, functools.partial(_parse_patient, requested=number)
 
 
 def _text_param(value: object, name: str, *, limit: int = 100, wildcard: bool) -> str:
@@ -372,12 +377,12 @@ def _record(
     )
 
 
-def _parse_patient(response: Any, request_id: str, requested: str) -> PdsPatient:
+def _parse_patient(response: httpx.Response, request_id: str, *, requested: str) -> PdsPatient:
     body = parse_json(response, request_id)
     return _record(body, requested=requested, etag=response.headers.get("ETag"), request_id=request_id)
 
 
-def _parse_search(response: Any, request_id: str) -> list[PdsMatch]:
+def _parse_search(response: httpx.Response, request_id: str) -> list[PdsMatch]:
     body = parse_json(response, request_id)
     if is_operation_outcome(body):
         # PDS reports TOO_MANY_MATCHES with HTTP 200.
@@ -423,9 +428,7 @@ class PdsClient(SyncClientBase):
             (no request is made).
         :raises NotFound: no such record; :class:`Invalidated` if it was invalidated.
         """
-        call, number = _get_call(nhs_number)
-        response, request_id = self._send(call)
-        return _parse_patient(response, request_id, number)
+        return self._request(*_get_call(nhs_number))
 
     def search_patients(
         self,
@@ -472,8 +475,7 @@ class PdsClient(SyncClientBase):
             max_results=max_results,
             app_restricted=_is_app_restricted(self._auth),
         )
-        response, request_id = self._send(call)
-        return _parse_search(response, request_id)
+        return self._request(call, _parse_search)
 
 
 class AsyncPdsClient(AsyncClientBase):
@@ -494,9 +496,7 @@ class AsyncPdsClient(AsyncClientBase):
 
     async def get_patient(self, nhs_number: str) -> PdsPatient:
         """See :meth:`PdsClient.get_patient`."""
-        call, number = _get_call(nhs_number)
-        response, request_id = await self._send(call)
-        return _parse_patient(response, request_id, number)
+        return await self._request(*_get_call(nhs_number))
 
     async def search_patients(
         self,
@@ -528,5 +528,4 @@ class AsyncPdsClient(AsyncClientBase):
             max_results=max_results,
             app_restricted=_is_app_restricted(self._auth),
         )
-        response, request_id = await self._send(call)
-        return _parse_search(response, request_id)
+        return await self._request(call, _parse_search)

@@ -35,16 +35,20 @@ subsumes
 from __future__ import annotations
 
 import enum
+import functools
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from nhsstd.identifiers import sctid as _sctid
 from nhsstd.registers._core import Call, Environment, RateLimit, RegisterInfo, parse_json
 from nhsstd.registers._errors import InvalidParameter, MalformedResponse
-from nhsstd.registers._transport import AsyncClientBase, SyncClientBase
+from nhsstd.registers._transport import AsyncClientBase, Parse, SyncClientBase
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "AUTHORING_URL",
@@ -281,9 +285,9 @@ def _parse_subsumes(body: Mapping[str, Any], request_id: str | None) -> Subsumpt
         raise MalformedResponse("the $subsumes answer has no known outcome", request_id=request_id) from None
 
 
-def _lookup_call(
+def _lookup(
     code: str, system: str, version: str | None, properties: Sequence[str]
-) -> tuple[Call, str, str]:
+) -> tuple[Call, Parse[LookupResult]]:
     system_url = _system(system)
     checked = _code(code, system_url)
     params = [("system", system_url), ("code", checked)]
@@ -293,11 +297,20 @@ def _lookup_call(
         properties = [properties]
     for name in properties:
         params.append(("property", _code(name, "", "properties")))
-    return (
-        Call("GET", "/CodeSystem/$lookup", label="GET /CodeSystem/$lookup", params=params),
-        system_url,
-        checked,
-    )
+    call = Call("GET", "/CodeSystem/$lookup", label="GET /CodeSystem/$lookup", params=params)
+    return call, functools.partial(_lookup_result, system=system_url, code=checked)
+
+
+def _lookup_result(response: httpx.Response, request_id: str, *, system: str, code: str) -> LookupResult:
+    return _parse_lookup(parse_json(response, request_id), system, code, request_id)
+
+
+def _validation_result(response: httpx.Response, request_id: str) -> CodeValidation:
+    return _parse_validation(parse_json(response, request_id), request_id)
+
+
+def _subsumption(response: httpx.Response, request_id: str) -> Subsumption:
+    return _parse_subsumes(parse_json(response, request_id), request_id)
 
 
 def _validate_call(
@@ -350,12 +363,15 @@ class _ExpandPaging:
         self.offset = 0
         self.done = False
 
-    def next_call(self) -> Call:
+    def next_call(self) -> Call | None:
+        if self.done:
+            return None
         count = self.page_size if self.limit is None else min(self.page_size, self.limit - self.offset)
         params = [*self.params, ("count", str(count)), ("offset", str(self.offset))]
         return Call("GET", "/ValueSet/$expand", label="GET /ValueSet/$expand", params=params)
 
-    def take(self, body: Mapping[str, Any], request_id: str | None) -> list[Concept]:
+    def take(self, response: httpx.Response, request_id: str) -> list[Concept]:
+        body = parse_json(response, request_id)
         if body.get("resourceType") != "ValueSet" or not isinstance(body.get("expansion"), Mapping):
             raise MalformedResponse("expected a ValueSet with an expansion", request_id=request_id)
         expansion = body["expansion"]
@@ -396,9 +412,7 @@ class TerminologyClient(SyncClientBase):
 
         :raises NotFound: the server does not know the code.
         """
-        call, system_url, checked = _lookup_call(code, system, version, properties)
-        response, request_id = self._send(call)
-        return _parse_lookup(parse_json(response, request_id), system_url, checked, request_id)
+        return self._request(*_lookup(code, system, version, properties))
 
     def validate_code(
         self,
@@ -410,29 +424,24 @@ class TerminologyClient(SyncClientBase):
         version: str | None = None,
     ) -> CodeValidation:
         """``$validate-code`` in the code system, or in *value_set* when given."""
-        response, request_id = self._send(_validate_call(code, system, value_set, display, version))
-        return _parse_validation(parse_json(response, request_id), request_id)
+        return self._request(_validate_call(code, system, value_set, display, version), _validation_result)
 
     def expand(
         self, url: str, *, filter: str | None = None, page_size: int = 100, limit: int | None = None
     ) -> Iterator[Concept]:
         """``$expand`` of the value set *url*, fetched *page_size* codes at a time.
 
+        The arguments are checked when this is called, before any request.
+
         :raises TooCostly: the server refuses to expand something this large.
         """
-        return self._pages(_ExpandPaging(url, filter, page_size, limit))
-
-    def _pages(self, paging: _ExpandPaging) -> Iterator[Concept]:
-        while not paging.done:
-            response, request_id = self._send(paging.next_call())
-            yield from paging.take(parse_json(response, request_id), request_id)
+        return self._iterate(_ExpandPaging(url, filter, page_size, limit))
 
     def subsumes(
         self, code_a: str, code_b: str, *, system: str = "snomed", version: str | None = None
     ) -> Subsumption:
         """``$subsumes``: whether *code_a* subsumes *code_b* (or the reverse, or neither)."""
-        response, request_id = self._send(_subsumes_call(code_a, code_b, system, version))
-        return _parse_subsumes(parse_json(response, request_id), request_id)
+        return self._request(_subsumes_call(code_a, code_b, system, version), _subsumption)
 
 
 class AsyncTerminologyClient(AsyncClientBase):
@@ -445,9 +454,7 @@ class AsyncTerminologyClient(AsyncClientBase):
         self, code: str, *, system: str = "snomed", version: str | None = None, properties: Sequence[str] = ()
     ) -> LookupResult:
         """See :meth:`TerminologyClient.lookup`."""
-        call, system_url, checked = _lookup_call(code, system, version, properties)
-        response, request_id = await self._send(call)
-        return _parse_lookup(parse_json(response, request_id), system_url, checked, request_id)
+        return await self._request(*_lookup(code, system, version, properties))
 
     async def validate_code(
         self,
@@ -459,24 +466,18 @@ class AsyncTerminologyClient(AsyncClientBase):
         version: str | None = None,
     ) -> CodeValidation:
         """See :meth:`TerminologyClient.validate_code`."""
-        response, request_id = await self._send(_validate_call(code, system, value_set, display, version))
-        return _parse_validation(parse_json(response, request_id), request_id)
+        return await self._request(
+            _validate_call(code, system, value_set, display, version), _validation_result
+        )
 
     def expand(
         self, url: str, *, filter: str | None = None, page_size: int = 100, limit: int | None = None
     ) -> AsyncIterator[Concept]:
         """See :meth:`TerminologyClient.expand`; use with ``async for``."""
-        return self._pages(_ExpandPaging(url, filter, page_size, limit))
-
-    async def _pages(self, paging: _ExpandPaging) -> AsyncIterator[Concept]:
-        while not paging.done:
-            response, request_id = await self._send(paging.next_call())
-            for concept in paging.take(parse_json(response, request_id), request_id):
-                yield concept
+        return self._iterate(_ExpandPaging(url, filter, page_size, limit))
 
     async def subsumes(
         self, code_a: str, code_b: str, *, system: str = "snomed", version: str | None = None
     ) -> Subsumption:
         """See :meth:`TerminologyClient.subsumes`."""
-        response, request_id = await self._send(_subsumes_call(code_a, code_b, system, version))
-        return _parse_subsumes(parse_json(response, request_id), request_id)
+        return await self._request(_subsumes_call(code_a, code_b, system, version), _subsumption)

@@ -303,7 +303,9 @@ def test_numbers_kept_in_extras_round_trip_exactly(number: float) -> None:
     # go through the standard library, so nothing is lost or turned into a float.
     resource = {
         "resourceType": "Patient",
-        "name": [{"family": "Smith", "extension": [{"url": "https://example.org/n", "valueDecimal": number}]}],
+        "name": [
+            {"family": "Smith", "extension": [{"url": "https://example.org/n", "valueDecimal": number}]}
+        ],
         "multipleBirthInteger": number,
     }
     for read in (fhir.from_fhir, lambda r: fhir.loads(json.dumps(r))):
