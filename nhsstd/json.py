@@ -836,8 +836,9 @@ def _optional_orjson() -> Any:
         return None
 
 
-#: orjson, when installed (``pip install nhsstd[fast]``), encodes and decodes
-#: the JSON text several times faster.  It is only ever a faster way to the
+#: orjson (a core dependency; looked up defensively so that a broken install
+#: degrades to the standard library) encodes and decodes the JSON text several
+#: times faster.  It is only ever a faster way to the
 #: same result: whatever it declines (or might read differently, such as
 #: integers too large for 64 bits, which it would turn into floats) goes
 #: through the standard library, so documents are read and rejected exactly
