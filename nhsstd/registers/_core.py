@@ -34,6 +34,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -175,6 +176,30 @@ class RateLimiter:
 
     def __repr__(self) -> str:
         return f"RateLimiter({self.limit!r})"
+
+
+_SHARED_LIMITERS: weakref.WeakValueDictionary[tuple[str, str, RateLimit], RateLimiter] = (
+    weakref.WeakValueDictionary()
+)
+_SHARED_LIMITERS_LOCK = threading.Lock()
+
+
+def shared_limiter(info: RegisterInfo, base_url: str) -> RateLimiter | None:
+    """The process-wide limiter for *info*'s published rate limit at *base_url*.
+
+    Clients created with ``rate_limit="default"`` share it, so that several clients of one
+    register (one per thread or task, say) together keep to the limit, which the registers
+    set per application.  It lasts while a client holds it.
+    """
+    limit = info.rate_limit
+    if limit is None:
+        return None
+    key = (info.name, base_url, limit)
+    with _SHARED_LIMITERS_LOCK:
+        limiter = _SHARED_LIMITERS.get(key)
+        if limiter is None:
+            limiter = _SHARED_LIMITERS[key] = RateLimiter(limit)
+        return limiter
 
 
 @attrs.frozen
@@ -582,10 +607,20 @@ class Core:
             raise TypeError("timeouts must be a Timeouts")
         if not isinstance(self.retry, RetryPolicy):
             raise TypeError("retry must be a RetryPolicy")
-        limit = info.rate_limit if rate_limit == "default" else rate_limit
-        if limit is not None and not isinstance(limit, RateLimit):
+        if rate_limit == "default":
+            # The published limits are per application, not per client object: every client
+            # of this register and base URL in the process draws on one bucket.
+            self.limiter: RateLimiter | None
+            if clock is time.monotonic:
+                self.limiter = shared_limiter(info, self.base_url)
+            else:  # a test clock: a bucket of its own
+                self.limiter = RateLimiter(info.rate_limit, clock=clock) if info.rate_limit else None
+        elif isinstance(rate_limit, RateLimit):
+            self.limiter = RateLimiter(rate_limit, clock=clock)
+        elif rate_limit is None:
+            self.limiter = None
+        else:
             raise TypeError("rate_limit must be a RateLimit, None or 'default'")
-        self.limiter = RateLimiter(limit, clock=clock) if limit is not None else None
         self.correlation_id = _check_header_value(correlation_id, "correlation_id")
         self.extra_headers = {
             _check_header_value(name, "header name") or "": _check_header_value(value, name) or ""

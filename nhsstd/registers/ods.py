@@ -55,11 +55,12 @@ __all__ = [
     "RoleInfo",
 ]
 
-#: The ORD API: production only, open access, "below 5 requests per second".
+#: The ORD API: production only, open access; callers are asked to keep "below 5 requests
+#: per second", so the default is 4.
 ORD = RegisterInfo(
     name="ODS ORD",
     base_urls={Environment.PRODUCTION: "https://directory.spineservices.nhs.uk/ORD/2-0-0"},
-    rate_limit=RateLimit(5, 1.0),
+    rate_limit=RateLimit(4, 1.0),
 )
 
 #: The Organisation Data Terminology FHIR R4 API (rate limit indicative: 5000 per 5 minutes).

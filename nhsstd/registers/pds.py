@@ -245,6 +245,10 @@ def _search_call(
         params.append(("_fuzzy-match", "true"))
     if exact:
         params.append(("_exact-match", "true"))
+    if max_results is None and app_restricted:
+        # PDS refuses an application-restricted search (403 INVALID_VALUE) unless
+        # _max-results is 1, and its default is 50: send 1 rather than fail.
+        max_results = 1
     if max_results is not None:
         if (
             isinstance(max_results, bool)
@@ -457,7 +461,7 @@ class PdsClient(SyncClientBase):
         :param postcode: the home postcode (spaces ignored by PDS).
         :param fuzzy: a fuzzy (phonetic, transposition-tolerant) search.
         :param exact: exact matching only.
-        :param max_results: 1 to 50 (application-restricted access: 1).
+        :param max_results: 1 to 50 (application-restricted access: 1, sent by default).
         :raises InvalidParameter: an impossible combination (checked locally).
         :raises TooManyMatches: the search matched more than PDS will return.
         """
@@ -473,7 +477,7 @@ class PdsClient(SyncClientBase):
             fuzzy=fuzzy,
             exact=exact,
             max_results=max_results,
-            app_restricted=_is_app_restricted(self._auth),
+            app_restricted=_is_app_restricted(self._auth or self._client.auth),
         )
         return self._request(call, _parse_search)
 
@@ -526,6 +530,6 @@ class AsyncPdsClient(AsyncClientBase):
             fuzzy=fuzzy,
             exact=exact,
             max_results=max_results,
-            app_restricted=_is_app_restricted(self._auth),
+            app_restricted=_is_app_restricted(self._auth or self._client.auth),
         )
         return await self._request(call, _parse_search)

@@ -13,7 +13,8 @@ or on the command line with ``-p nhsstd.testing.pytest_plugin``.  Fixtures:
     before and after each test -- the one to use;
 ``nhs_sandbox_auth``
     a separate session sandbox with ``require_auth=True`` (tokens and API
-    keys demanded, as in the integration environment).
+    keys demanded, as in the integration environment), cleared around each
+    test in the same way (``nhs_sandbox_auth_server`` is the session one).
 
 For example::
 
@@ -35,7 +36,7 @@ import pytest
 if TYPE_CHECKING:  # pragma: no cover
     from nhsstd.testing.sandbox import Sandbox
 
-__all__ = ["nhs_sandbox", "nhs_sandbox_auth", "nhs_sandbox_server"]
+__all__ = ["nhs_sandbox", "nhs_sandbox_auth", "nhs_sandbox_auth_server", "nhs_sandbox_server"]
 
 
 @pytest.fixture(scope="session")
@@ -56,9 +57,18 @@ def nhs_sandbox(nhs_sandbox_server: Sandbox) -> Iterator[Sandbox]:
 
 
 @pytest.fixture(scope="session")
-def nhs_sandbox_auth() -> Iterator[Sandbox]:
-    """A sandbox that requires credentials (bearer tokens from its token endpoints; the ODT API key)."""
+def nhs_sandbox_auth_server() -> Iterator[Sandbox]:
+    """The session's sandbox that requires credentials (bearer tokens from its token endpoints;
+    the ODT API key)."""
     from nhsstd.testing.sandbox import Sandbox
 
     with Sandbox(require_auth=True) as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def nhs_sandbox_auth(nhs_sandbox_auth_server: Sandbox) -> Iterator[Sandbox]:
+    """The sandbox that requires credentials, reset (no faults, no recorded requests) around each test."""
+    nhs_sandbox_auth_server.reset()
+    yield nhs_sandbox_auth_server
+    nhs_sandbox_auth_server.reset()

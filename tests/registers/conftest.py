@@ -12,10 +12,15 @@ from typing import Any
 import pytest
 
 from nhsstd.registers import RetryPolicy, Timeouts
-from nhsstd.testing.pytest_plugin import nhs_sandbox, nhs_sandbox_auth, nhs_sandbox_server
+from nhsstd.testing.pytest_plugin import (
+    nhs_sandbox,
+    nhs_sandbox_auth,
+    nhs_sandbox_auth_server,
+    nhs_sandbox_server,
+)
 from nhsstd.testing.sandbox import Sandbox
 
-__all__ = ["nhs_sandbox", "nhs_sandbox_auth", "nhs_sandbox_server"]
+__all__ = ["nhs_sandbox", "nhs_sandbox_auth", "nhs_sandbox_auth_server", "nhs_sandbox_server"]
 
 PDS_FIXTURES = Path(__file__).parent.parent / "fixtures" / "fhir" / "pds"
 

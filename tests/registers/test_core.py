@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from nhsstd.registers import Environment, MalformedResponse, RateLimit, RetryPolicy, Timeouts
 from nhsstd.registers._core import RateLimiter, check_url, load_json, parse_json, parse_retry_after
-from nhsstd.registers.ods import ODT, ORD
-from nhsstd.registers.pds import PDS, PdsClient
+from nhsstd.registers.ods import ODT, ORD, OdtClient
+from nhsstd.registers.pds import PDS, AsyncPdsClient, PdsClient
 from nhsstd.registers.terminology import TERMINOLOGY
 
 
@@ -170,14 +170,39 @@ def test_rate_limit_sustained_rate_never_exceeded(requests: int, per: float) -> 
 
 
 def test_default_rate_limits_are_the_published_ones() -> None:
-    assert PDS.rate_limit == RateLimit(5, 1.0)
-    assert ORD.rate_limit == RateLimit(5, 1.0)
+    assert PDS.rate_limit == RateLimit(5, 1.0)  # 5 TPS per application
+    assert ORD.rate_limit == RateLimit(4, 1.0)  # "keep usage below 5 requests per second"
+    assert ODT.rate_limit == RateLimit(5000, 300.0)
     assert TERMINOLOGY.rate_limit == RateLimit(5000, 300.0)
     with PdsClient(environment="sandbox") as client:
         assert client._core.limiter is not None
         assert client._core.limiter.limit == RateLimit(5, 1.0)
     with PdsClient(environment="sandbox", rate_limit=None) as client:
         assert client._core.limiter is None
+
+
+def test_default_rate_limit_is_shared_by_the_clients_of_one_register() -> None:
+    # The published limits are per application: two clients of one register and base URL draw
+    # on one bucket (sync and async alike); another register, another base URL or an explicit
+    # RateLimit gets its own.
+    with (
+        PdsClient(environment="sandbox") as first,
+        PdsClient(environment="sandbox") as second,
+        PdsClient(environment="integration") as integration,
+        PdsClient(environment="sandbox", rate_limit=RateLimit(5, 1.0)) as own,
+        OdtClient(environment="sandbox") as odt,
+    ):
+        shared = first._core.limiter
+        assert shared is not None
+        assert second._core.limiter is shared
+        assert AsyncPdsClient(environment="sandbox")._core.limiter is shared
+        assert integration._core.limiter is not shared
+        assert own._core.limiter is not shared
+        assert odt._core.limiter is not shared
+        burst = shared.limit.burst
+        waits = [client._core.rate_delay() for client in [first, second] * burst]
+        assert waits[:burst] == [0.0] * burst
+        assert all(wait > 0 for wait in waits[burst:])
 
 
 def test_importing_nhsstd_does_not_import_httpx() -> None:

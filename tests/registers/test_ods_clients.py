@@ -114,16 +114,58 @@ def test_ord_search_parameters_are_checked(
     assert sandbox.requests == []
 
 
-def test_ord_roles_and_sync(ord_api: OrdClient) -> None:
+def _practice_row(code: str, name: str, opened: datetime.date) -> str:
+    """One epraccur row in the real 27-column layout."""
+    fields = [""] * 27
+    fields[0], fields[1], fields[9] = code, name, "LS1 6AE"
+    fields[10], fields[12] = opened.strftime("%Y%m%d"), "A"
+    return ",".join(f'"{field}"' for field in fields)
+
+
+@pytest.fixture
+def changing_sandbox() -> Any:
+    """A sandbox whose practices changed 10 and 120 days ago and 20 years ago (relative to today,
+    so that the sync checks do not depend on when the tests run)."""
+    today = datetime.date.today()
+    rows = [
+        _practice_row("Y90001", "RECENT PRACTICE", today - datetime.timedelta(days=10)),
+        _practice_row("Y90002", "OLDER PRACTICE", today - datetime.timedelta(days=120)),
+        _practice_row("Y90003", "OLD PRACTICE", today - datetime.timedelta(days=7300)),
+    ]
+    register = OfflineOdsRegister()
+    register.load("\r\n".join(rows).encode("ascii"), kind="epraccur")
+    with Sandbox(register=register) as changing:
+        yield changing
+        assert changing.wait_until_idle(5.0)
+    register.close()
+
+
+def test_ord_roles(ord_api: OrdClient) -> None:
     roles = ord_api.roles()
     assert RoleInfo("RO76", "GP PRACTICE", False) in roles
     assert RoleInfo("RO197", "NHS TRUST", True) in roles
-    since = datetime.date.today() - datetime.timedelta(days=100)
-    assert ord_api.sync(since) == ["Y12349"]  # the proposed practice opens in 2027
-    with pytest.raises(InvalidParameter):
-        ord_api.sync(datetime.date.today() - datetime.timedelta(days=200))
-    with pytest.raises(InvalidParameter):
-        ord_api.sync(datetime.datetime.now())  # type: ignore[arg-type]
+
+
+def test_ord_sync(changing_sandbox: Sandbox) -> None:
+    today = datetime.date.today()
+    with OrdClient(base_url=changing_sandbox.ord_url, rate_limit=None) as ord_api:
+        assert ord_api.sync(today - datetime.timedelta(days=30)) == ["Y90001"]
+        assert ord_api.sync(today - datetime.timedelta(days=150)) == ["Y90001", "Y90002"]
+        assert ord_api.sync(today) == []
+        # at most 185 days back, and a date (not a datetime): checked before any request
+        with pytest.raises(InvalidParameter):
+            ord_api.sync(today - datetime.timedelta(days=200))
+        with pytest.raises(InvalidParameter):
+            ord_api.sync(datetime.datetime.now())  # type: ignore[arg-type]
+    assert len(changing_sandbox.requests) == 3
+
+
+def test_async_ord_sync(changing_sandbox: Sandbox) -> None:
+    async def main() -> list[str]:
+        async with AsyncOrdClient(base_url=changing_sandbox.ord_url, rate_limit=None) as ord_api:
+            return await ord_api.sync(datetime.date.today() - datetime.timedelta(days=150))
+
+    assert asyncio.run(main()) == ["Y90001", "Y90002"]
 
 
 def test_odt_read_and_search(odt: OdtClient, sandbox: Sandbox) -> None:
@@ -207,7 +249,7 @@ def test_async_clients(sandbox: Sandbox) -> None:
             c = await odt.get_organisation("RZZ")
             d = [org async for org in odt.search_organisations(postcode="PL1", page_size=1)]
             e = await ord_api.lookup("ZZZ999"), await odt.lookup("ZZZ999")
-            f = await ord_api.roles(), await ord_api.sync(datetime.date.today())
+            f = await ord_api.roles()
         return a, b, c, d, e, f
 
     a, b, c, d, e, f = asyncio.run(main())
@@ -216,8 +258,7 @@ def test_async_clients(sandbox: Sandbox) -> None:
     assert c.name == "EXAMPLE TEACHING HOSPITALS NHS TRUST"
     assert codes(d) == ["RZY", "RZY01", "Y34567"]
     assert e == (None, None)
-    assert f[0]
-    assert f[1] == ["Y12349"]
+    assert RoleInfo("RO198", "NHS TRUST SITE", True) in f
 
 
 @pytest.mark.parametrize(

@@ -165,9 +165,22 @@ def test_search_wildcard_gives_two(pds: PdsClient, sandbox: Sandbox) -> None:
         family="Sm*", gender=AdministrativeGender.FEMALE, birthdate=datetime.date(2010, 10, 22)
     )
     assert sorted(m.record.nhs_number for m in matches) == ["9000000009", "9000000017"]
-    assert (
-        "family=Sm%2A" in str(sandbox.requests[-1].query) or ("family", "Sm*") in sandbox.requests[-1].query
-    )
+    assert ("family", "Sm*") in sandbox.requests[-1].query
+
+
+def test_search_wildcard_is_sent_percent_encoded() -> None:
+    # PDS wants the wildcard as %2A in the query (the research notes, from its spec).
+    raw: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        raw.append(request.url.raw_path)
+        return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "total": 0})
+
+    transport = httpx.MockTransport(answer)
+    with PdsClient(base_url="http://127.0.0.1:1/pds", transport=transport, rate_limit=None) as pds:
+        pds.search_patients(family="Sm*", birthdate="2010-10-22")
+    assert b"family=Sm%2A" in raw[0]
+    assert b"*" not in raw[0]
 
 
 def test_search_fuzzy(pds: PdsClient) -> None:
@@ -305,6 +318,39 @@ def test_app_restricted_access_allows_one_result_only(sandbox: Sandbox) -> None:
     ):
         pds.search_patients(family="Smith", birthdate="2010-10-22", max_results=5)
     assert sandbox.requests == []
+
+
+def test_app_restricted_search_sends_max_results_1_by_default(sandbox: Sandbox) -> None:
+    # PDS answers 403 INVALID_VALUE to an application-restricted search without _max-results=1
+    # (its default is 50), so the client sends 1 when the caller gives nothing -- also when the
+    # signed-JWT auth is set on an injected httpx client rather than passed to PdsClient.
+    sent: list[httpx.URL] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/oauth2/token"):
+            token = {"access_token": "t", "expires_in": "599", "token_type": "Bearer"}
+            return httpx.Response(200, json=token)
+        if request.url.path.endswith("/Patient"):
+            sent.append(request.url)
+            return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "total": 0})
+        return httpx.Response(404)
+
+    auth = sandbox.signed_jwt_auth()
+    with PdsClient(base_url=sandbox.pds_url, auth=auth, rate_limit=None) as pds:
+        pds.search_patients(family="Smith", birthdate="2010-10-22")
+    assert dict(sandbox.requests[-1].query).get("_max-results") == "1"
+    with (
+        httpx.Client(auth=auth, transport=httpx.MockTransport(answer)) as http,
+        PdsClient(base_url="http://127.0.0.1:1/pds", http_client=http, rate_limit=None) as pds,
+    ):
+        assert pds.search_patients(family="Smith", birthdate="2010-10-22") == []
+        with pytest.raises(InvalidParameter, match="max_results=1"):
+            pds.search_patients(family="Smith", birthdate="2010-10-22", max_results=2)
+    assert [url.params.get_list("_max-results") for url in sent] == [["1"]]
+    # without application-restricted auth nothing is added (PDS's own default applies)
+    with PdsClient(base_url=sandbox.pds_url, rate_limit=None) as pds:
+        pds.search_patients(family="Smith", birthdate="2010-10-22")
+    assert "_max-results" not in dict(sandbox.requests[-1].query)
 
 
 def test_sandbox_style_authorization_header(sandbox: Sandbox) -> None:
