@@ -48,6 +48,12 @@ def _source_arguments(parser: argparse.ArgumentParser) -> None:
                        help="an extract file (.csv, or a .zip holding one); repeat for several")
     group.add_argument("--sample", action="store_true", help="use the synthetic sample shipped with nhsstd")
     parser.add_argument("--kind", help="extract kind (epraccur, etr, ets...) if the file name does not say")
+    parser.add_argument(
+        "--roles",
+        metavar="RO...",
+        help="comma-separated ODS role codes of the extract's records, primary first (needed for "
+        "kinds other than epraccur, etr, ets, egdpprac, epcn and eccg); e.g. --roles RO177,RO76",
+    )
     parser.add_argument("--encoding", default="utf-8", help="text encoding of the files (default utf-8)")
     parser.add_argument("--json", action="store_true", help="print JSON (one object per line)")
 
@@ -58,9 +64,10 @@ def _open(args: argparse.Namespace) -> Any:
     if args.sample:
         return OfflineOdsRegister.sample()
     register = OfflineOdsRegister()
+    roles = None if args.roles is None else [role.strip() for role in args.roles.split(",") if role.strip()]
     try:
         for path in args.extract:
-            register.load(path, kind=args.kind, encoding=args.encoding)
+            register.load(path, kind=args.kind, roles=roles, encoding=args.encoding)
     except (OSError, MalformedExtract, ValueError) as error:
         register.close()
         message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)

@@ -24,6 +24,17 @@ codes), and a bad row raises :class:`MalformedExtract` with its line number
 before the database is touched.  Loading a newer extract of the same kind
 replaces the older one in a single transaction.
 
+Several extracts combine.  Each extract's rows are kept under its kind, and a
+code found in several loaded extracts (a dispensing GP practice is in both
+``epraccur`` and ``edispensary``) is one organisation: its record -- name,
+address, status, dates, ``extras["ods"]`` -- is the one from the extract of
+highest precedence (the kinds of :data:`EXTRACT_ROLES` in that order, then any
+other kind in alphabetical order), and its roles are those of every extract it
+is in (that extract's first, then the others' in precedence order, each once).
+Searches and counts see these organisations -- each code once, matched on the
+record and roles they are returned with -- and reloading or emptying one kind
+takes away that kind's part only.
+
 A small synthetic extract in the real layout ships with nhsstd for tests and
 examples (the codes, names and telephone numbers are made up):
 
@@ -42,6 +53,7 @@ import collections
 import csv
 import datetime
 import io
+import itertools
 import operator
 import os
 import re
@@ -76,11 +88,19 @@ EXTRACT_COLUMNS = 27
 
 #: Extract name -> ODS role codes of its records (primary role first).
 #: England's GP practices are prescribing cost centres (RO177) with the GP
-#: practice role (RO76); trusts are RO197 and their sites RO198.
+#: practice role (RO76); trusts are RO197 and their sites RO198; general dental
+#: practices RO110, primary care networks RO272 and clinical commissioning
+#: groups RO98 (each the primary role of its records).  Other kinds (such as
+#: ``edispensary``) need ``roles=`` when loaded.  The order is also the
+#: precedence of the kinds' records for a code in several extracts (any other
+#: kind comes after these, in alphabetical order).
 EXTRACT_ROLES: dict[str, tuple[str, ...]] = {
     "epraccur": ("RO177", "RO76"),
     "etr": ("RO197",),
     "ets": ("RO198",),
+    "egdpprac": ("RO110",),
+    "epcn": ("RO272",),
+    "eccg": ("RO98",),
 }
 
 _STATUS_CODES = frozenset({"A", "C", "D", "P"})
@@ -129,10 +149,15 @@ class ExtractInfo:
 
 # Version 2 added the model's values (name ... ods), computed and checked on loading so
 # that a lookup builds the model without checking again (nhsstd.registers._adapters).
-_SCHEMA_VERSION = 2
+# Version 3 keeps each extract's rows under their kind (a code can be in several extracts):
+# ``chosen`` is 1 on the one row of a code whose record the organisation has (all of them
+# while a code is in one extract), and ``merged_roles``, on that row, the roles of all the
+# code's rows when they are more than the row's own (NULL otherwise: the common case costs
+# nothing).  Searches and lookups read chosen rows only; _combine keeps both up to date.
+_SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS organisation (
-    code TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
     kind TEXT NOT NULL,
     name_upper TEXT NOT NULL,
     postcode_compact TEXT NOT NULL,
@@ -149,7 +174,10 @@ CREATE TABLE IF NOT EXISTS organisation (
     postcode TEXT,
     postcode_pseudo INTEGER,
     phone TEXT,
-    ods TEXT NOT NULL
+    ods TEXT NOT NULL,
+    chosen INTEGER NOT NULL DEFAULT 1,
+    merged_roles TEXT,
+    PRIMARY KEY (code, kind)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS organisation_postcode ON organisation (postcode_compact);
 CREATE TABLE IF NOT EXISTS extract (
@@ -179,18 +207,29 @@ _EXTRA_COLUMNS = (2, 3, 13, 15, 16, 18, 19, 20, 21, 22, 23, 24, 25, 26)
 _EXTRA_KEYS = tuple((i, _EXTRA_NAMES.get(i, f"column_{i + 1}")) for i in _EXTRA_COLUMNS)
 # The model's values (see _stored_row), stored so that a lookup need not check them again.
 _MODEL_COLUMNS = ("name", "lines", "city", "district", "postcode", "postcode_pseudo", "phone", "ods")
+# (A plain INSERT: the kind's rows were deleted first, and a code is once in an extract.)
 _INSERT = (
-    "INSERT OR REPLACE INTO organisation (code, kind, name_upper, postcode_compact, postcode_outward, "
+    "INSERT INTO organisation (code, kind, name_upper, postcode_compact, postcode_outward, "
     "status, active, roles, last_change, fields, " + ", ".join(_MODEL_COLUMNS) + ") "
     "VALUES (" + ", ".join("?" * (10 + len(_MODEL_COLUMNS))) + ")"
 )
-_SELECT = "SELECT kind, status, active, roles, last_change, fields FROM organisation"
+# The roles of an organisation: of all its extracts, or (the common case) of its one.
+_ROLES_OF = "IFNULL(merged_roles, roles)"
+_SELECT = f"SELECT kind, status, active, {_ROLES_OF}, last_change, fields FROM organisation"
 # What _model builds the model from: the row _adapters.stored_organisation takes, kind, ods.
 _SELECT_MODEL = (
-    "SELECT code, active, roles, name, lines, city, district, postcode, postcode_pseudo, phone, kind, ods "
-    "FROM organisation"
+    f"SELECT code, active, {_ROLES_OF}, name, lines, city, district, postcode, postcode_pseudo, phone, "
+    "kind, ods FROM organisation"
 )
-_LOOKUP = _SELECT_MODEL + " WHERE code = ?"
+_LOOKUP = _SELECT_MODEL + " WHERE code = ? AND chosen = 1"
+# Every code of several rows, and every code left with one row that is not in the state
+# rows are inserted in (chosen, no merged roles) because other rows of it were deleted.
+_TO_COMBINE = (
+    "SELECT code, kind, roles, chosen, merged_roles FROM organisation WHERE code IN ("
+    "SELECT code FROM organisation GROUP BY code "
+    "HAVING COUNT(*) > 1 OR MIN(chosen) = 0 OR MAX(merged_roles IS NOT NULL)) ORDER BY code"
+)
+_SET_COMBINED = "UPDATE organisation SET chosen = ?, merged_roles = ? WHERE code = ? AND kind = ?"
 # The keys of extras["ods"] after "source", in the order _adapters.organisation writes them; the
 # ``ods`` column holds their values in this order, joined by _SEPARATOR, empty for an absent one.
 _ODS_KEYS = (
@@ -226,6 +265,39 @@ def _ods_reader() -> Callable[[str, str], dict[str, str]]:
 
 
 _read_ods = _ods_reader()
+
+
+def _precedence(kind: str) -> tuple[int, str]:
+    """Sort key of extract kinds: whose record a code in several extracts has (the first)."""
+    for index, known in enumerate(EXTRACT_ROLES):
+        if known == kind:
+            return index, ""
+    return len(EXTRACT_ROLES), kind
+
+
+def _combine(conn: sqlite3.Connection) -> None:
+    """Set ``chosen`` and ``merged_roles`` of the codes in several extracts (within a load).
+
+    For each such code, the row of the kind of highest precedence (:func:`_precedence`)
+    is chosen, and its roles are its own then the other rows' (in precedence order),
+    each once.  A code left in one extract gets back the state rows are inserted in.
+    Only rows whose values change are written.
+    """
+    updates: list[tuple[int, str | None, str, str]] = []
+    rows = conn.execute(_TO_COMBINE).fetchall()
+    for _, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+        records = sorted(group, key=lambda record: _precedence(record[1]))
+        roles: list[str] = []
+        for record in records:
+            roles.extend(role for role in record[2].split() if role not in roles)
+        merged = " " + " ".join(roles) + " " if roles else " "
+        for index, (code, kind, own, chosen, merged_roles) in enumerate(records):
+            wanted = (1, None if merged == own else merged) if index == 0 else (0, None)
+            if (chosen, merged_roles) != wanted:
+                updates.append((*wanted, code, kind))
+    conn.executemany(_SET_COMBINED, updates)
+
+
 _known_postcode = _adapters.known_postcode
 _UNSEEN: Any = object()
 _stored_organisation = _adapters.stored_organisation
@@ -594,17 +666,30 @@ class OfflineOdsRegister:
     ) -> int:
         """Load one extract, replacing any earlier extract of the same kind; the number of rows.
 
+        Extracts of other kinds stay: a code also in one of them remains one
+        organisation (see the module documentation for how they combine).
+
         :param source: a path, the file's bytes or a binary file object; a zip
             holding one ``.csv`` (as the files were once published) is accepted.
         :param kind: the extract's name (``epraccur``, ``etr``, ``ets``...);
             taken from the file name when not given.
         :param roles: the ODS role codes of its records, primary first; known
-            kinds have defaults (:data:`EXTRACT_ROLES`).
+            kinds have defaults (:data:`EXTRACT_ROLES`), and other kinds need
+            them (:class:`~nhsstd.registers.InvalidParameter` otherwise).
         :param encoding: the text encoding of the file.
         :param allow_empty: accept an extract with no rows (which empties that
             kind); refused by default, as it usually means a failed download.
         :raises MalformedExtract: for the first bad row, with its line number;
             the database is then unchanged.
+
+        >>> register = OfflineOdsRegister.sample()
+        >>> register.load(sample_extract("etr-sample.csv"), kind="mytrusts", roles=["RO57"])
+        3
+        >>> [role.code for role in register.get_organisation("RZZ").roles]  # etr's record, both roles
+        ['RO197', 'RO57']
+        >>> len(register), register.count(role="RO57")
+        (14, 3)
+        >>> register.close()
         """
         data, name = _read_source(source)
         if kind is None:
@@ -614,7 +699,15 @@ class OfflineOdsRegister:
         if not isinstance(kind, str) or not _KIND.fullmatch(kind):
             raise ValueError("kind must be a short lower-case name such as 'epraccur'")
         if roles is None:
-            roles = EXTRACT_ROLES.get(kind, ())
+            if kind not in EXTRACT_ROLES:
+                # Guessing would file every organisation of the extract under no role (or a
+                # wrong one), and the mistake would only show later, in searches by role.
+                raise InvalidParameter(
+                    "the roles of this extract kind are not known: pass roles= (its ODS role codes, "
+                    "primary first)",
+                    parameter="roles",
+                )
+            roles = EXTRACT_ROLES[kind]
         role_codes = tuple(check_role(role, "roles") for role in roles)
         role_text = " " + " ".join(role_codes) + " " if role_codes else " "
         rows = _parse_rows(_decode(data, encoding), kind, role_text)
@@ -632,10 +725,15 @@ class OfflineOdsRegister:
                     "VALUES (?, ?, ?, ?, ?)",
                     (kind, len(rows), " ".join(role_codes), name, loaded_at),
                 )
+                # With no other extract, every row is its code's only one, as inserted.
+                others = conn.execute("SELECT 1 FROM extract WHERE kind != ? AND rows > 0", (kind,))
+                if others.fetchone() is not None:
+                    _combine(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            # (Under the lock, as lookups fill the cache: none can keep a model of before.)
             self._cache.clear()
             self._seen.clear()
         return len(rows)
@@ -652,8 +750,9 @@ class OfflineOdsRegister:
         ]
 
     def __len__(self) -> int:
+        """The number of organisations (a code in several extracts counts once)."""
         with self._lock:
-            (count,) = self._conn.execute("SELECT COUNT(*) FROM organisation").fetchone()
+            (count,) = self._conn.execute("SELECT COUNT(*) FROM organisation WHERE chosen = 1").fetchone()
         return int(count)
 
     # -- queries ---------------------------------------------------------------------------
@@ -686,7 +785,7 @@ class OfflineOdsRegister:
         """The source-neutral record for *code* (private to nhsstd: the sandbox serves it)."""
         compact = check_code(code)
         with self._lock:
-            row = self._conn.execute(_SELECT + " WHERE code = ?", (compact,)).fetchone()
+            row = self._conn.execute(_SELECT + " WHERE code = ? AND chosen = 1", (compact,)).fetchone()
         return None if row is None else self._data(row)
 
     def lookup(self, code: str) -> Organisation | None:
@@ -738,7 +837,8 @@ class OfflineOdsRegister:
         status: str | None,
         changed_since: datetime.date | None = None,
     ) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
+        # Criteria apply to organisations as returned: the chosen row's record, all the roles.
+        clauses: list[str] = ["chosen = 1"]
         params: list[Any] = []
         if name is not None:
             clauses.append("name_upper LIKE ? ESCAPE '\\'")
@@ -751,7 +851,7 @@ class OfflineOdsRegister:
                 clauses.append("postcode_outward = ?")
             params.append(compact)
         if role is not None:
-            clauses.append("roles LIKE ?")
+            clauses.append(_ROLES_OF + " LIKE ?")
             params.append(f"% {check_role(role)} %")
         if status is not None:
             clauses.append("active = ?")
@@ -759,7 +859,7 @@ class OfflineOdsRegister:
         if changed_since is not None:
             clauses.append("last_change >= ?")
             params.append(changed_since.isoformat())
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+        return " WHERE " + " AND ".join(clauses), params
 
     def search_organisations(
         self,
@@ -772,6 +872,10 @@ class OfflineOdsRegister:
         offset: int = 0,
     ) -> Iterator[Organisation]:
         """Organisations matching every criterion given, in code order.
+
+        A criterion applies to the organisation as returned: for a code in
+        several extracts, its record is the chosen extract's and its roles
+        those of all of them (see the module documentation).
 
         :param name: part of the name, any case.
         :param postcode: a full postcode (exact match) or an outward code
@@ -833,7 +937,10 @@ class OfflineOdsRegister:
         return int(count)
 
     def changed_since(self, date: datetime.date) -> list[str]:
-        """Codes of organisations whose latest date (open, close, join, left) is on or after *date*."""
+        """Codes of organisations whose latest date (open, close, join, left) is on or after *date*.
+
+        The dates are those of the organisation's record (its chosen extract's).
+        """
         if not isinstance(date, datetime.date):
             raise InvalidParameter("date must be a datetime.date", parameter="date")
         where, params = self._where(None, None, None, None, changed_since=date)
@@ -842,9 +949,9 @@ class OfflineOdsRegister:
             return [code for (code,) in rows.fetchall()]
 
     def roles(self) -> list[str]:
-        """The role codes present in the loaded extracts."""
+        """The role codes present in the loaded extracts (of one row or more)."""
         with self._lock:
-            rows = self._conn.execute("SELECT roles FROM extract").fetchall()
+            rows = self._conn.execute("SELECT roles FROM extract WHERE rows > 0").fetchall()
         return sorted({role for (roles,) in rows for role in roles.split()}, key=lambda r: int(r[2:]))
 
     # -- lifetime --------------------------------------------------------------------------

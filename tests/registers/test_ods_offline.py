@@ -462,3 +462,307 @@ def test_a_register_file_of_the_first_layout_is_refused(tmp_path: Path) -> None:
     connection.close()
     with pytest.raises(ValueError, match="older layout"):
         OfflineOdsRegister(path)
+
+
+def test_a_register_file_of_the_second_layout_is_refused(tmp_path: Path) -> None:
+    # Version 2 keyed organisations by code alone; its rows cannot say which extract a
+    # shared code came from, so the file is refused like any other layout (load it again).
+    path = tmp_path / "v2.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE organisation (code TEXT PRIMARY KEY, kind TEXT NOT NULL) WITHOUT ROWID")
+    connection.execute("CREATE TABLE extract (kind TEXT PRIMARY KEY, rows INTEGER NOT NULL)")
+    connection.execute("PRAGMA user_version = 2")
+    connection.commit()
+    connection.close()
+    with pytest.raises(ValueError, match="older layout"):
+        OfflineOdsRegister(path)
+
+
+# -- the other standard extracts ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "role"),
+    [("egdpprac", ODSRole.GENERAL_DENTAL_PRACTICE), ("epcn", ODSRole.PRIMARY_CARE_NETWORK),
+     ("eccg", ODSRole.CLINICAL_COMMISSIONING_GROUP)],
+)
+def test_the_roles_of_the_other_standard_extracts(tmp_path: Path, kind: str, role: ODSRole) -> None:
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(csv_bytes(row("V00001", "SYNTHETIC ORGANISATION")))
+    with OfflineOdsRegister() as register:
+        assert register.load(path) == 1  # the kind from the file name, the role from the kind
+        assert [info.kind for info in register.extracts()] == [kind]
+        organisation = register.get_organisation("V00001")
+        assert organisation.roles == (role,)
+        assert organisation.primary_role == role
+        assert register.roles() == [role.code]
+
+
+def test_an_extract_of_unknown_roles_needs_roles() -> None:
+    with OfflineOdsRegister() as register:
+        with pytest.raises(InvalidParameter, match="roles=") as caught:
+            register.load(csv_bytes(row()), kind="edispensary")
+        assert caught.value.parameter == "roles"
+        assert len(register) == 0
+        assert register.extracts() == []
+        assert register.load(csv_bytes(row()), kind="edispensary", roles=["RO177", "RO72"]) == 1
+        assert register.load(csv_bytes(row("A81002")), kind="mylist", roles=()) == 1  # explicitly none
+        assert register.get_organisation("A81002").roles == ()
+
+
+# -- several extracts: one organisation per code ------------------------------------------------------
+
+DISPENSARY_ROLES = ("RO177", "RO72")  # (made up for the tests: the kind has no default roles)
+
+
+def load_dispensary(register: OfflineOdsRegister, *rows: list[str]) -> int:
+    return register.load(csv_bytes(*rows), kind="edispensary", roles=DISPENSARY_ROLES, allow_empty=True)
+
+
+def role_codes(organisation: Organisation | None) -> list[str]:
+    assert organisation is not None
+    return [role.code for role in organisation.roles]
+
+
+@pytest.fixture
+def shared() -> OfflineOdsRegister:
+    """A81001 in epraccur and edispensary (different records); A81002 in epraccur, D00001 in edispensary."""
+    register = OfflineOdsRegister()
+    load_dispensary(
+        register,
+        row("A81001", "DENSHAM DISPENSARY", c9="TS17 6BH", c10="20150101"),
+        row("D00001", "VILLAGE DISPENSARY"),
+    )
+    register.load(csv_bytes(row("A81001"), row("A81002", "QUEENS PARK SURGERY", c12="C")), kind="epraccur")
+    yield register
+    register.close()
+
+
+def test_a_code_in_two_extracts_is_one_organisation(shared: OfflineOdsRegister) -> None:
+    practice = shared.get_organisation("A81001")
+    # the record is epraccur's (it comes first in EXTRACT_ROLES, whatever the load order) ...
+    assert practice.name == "THE DENSHAM SURGERY"
+    assert str(practice.address.postcode) == "TS18 1HU"  # type: ignore[union-attr]
+    assert practice.extras["ods"]["source"] == "extract:epraccur"
+    assert practice.extras["ods"]["open_date"] == "1974-04-01"
+    # ... and the roles are both extracts', epraccur's first, each once
+    assert role_codes(practice) == ["RO177", "RO76", "RO72"]
+    assert practice.primary_role == ODSRole.PRESCRIBING_COST_CENTRE
+    data = shared.lookup_data("A81001")
+    assert data is not None
+    assert data.roles == ("RO177", "RO76", "RO72")
+    assert data.source == "extract:epraccur"
+    assert_fast_path_agrees(shared, "A81001")
+    # a code in one extract keeps that extract's record and roles
+    assert role_codes(shared.lookup("D00001")) == ["RO177", "RO72"]
+    assert role_codes(shared.lookup("A81002")) == ["RO177", "RO76"]
+
+
+def test_searches_and_counts_see_each_organisation_once(shared: OfflineOdsRegister) -> None:
+    assert len(shared) == 3
+    assert "3 organisations" in repr(shared)
+    assert codes(shared.search_organisations()) == ["A81001", "A81002", "D00001"]
+    assert [data.code for data in shared.search_data()] == ["A81001", "A81002", "D00001"]
+    # found by a role of either extract
+    assert codes(shared.search_organisations(role="RO76")) == ["A81001", "A81002"]
+    assert codes(shared.search_organisations(role="RO72")) == ["A81001", "D00001"]
+    assert codes(shared.search_organisations(role="RO177")) == ["A81001", "A81002", "D00001"]
+    assert shared.count(role="RO177") == 3
+    assert shared.count() == 3
+    # limit and offset count organisations
+    assert [codes(shared.search_organisations(limit=1, offset=n)) for n in range(4)] == [
+        ["A81001"], ["A81002"], ["D00001"], [],
+    ]
+    # the record's fields are matched as returned: the chosen extract's, not the other's
+    assert codes(shared.search_organisations(name="densham")) == ["A81001"]
+    assert codes(shared.search_organisations(name="densham dispensary")) == []
+    assert codes(shared.search_organisations(postcode="TS17 6BH")) == []
+    assert codes(shared.search_organisations(postcode="TS18")) == ["A81001", "A81002", "D00001"]
+    assert shared.count(status="active") + shared.count(status="inactive") == len(shared)
+    assert shared.changed_since(datetime.date(2010, 1, 1)) == []  # A81001's 2015 date is edispensary's
+    assert shared.roles() == ["RO72", "RO76", "RO177"]
+    assert [(info.kind, info.rows) for info in shared.extracts()] == [("edispensary", 2), ("epraccur", 2)]
+
+
+def test_the_load_order_does_not_matter(shared: OfflineOdsRegister) -> None:
+    with OfflineOdsRegister() as other:
+        other.load(csv_bytes(row("A81001"), row("A81002", "QUEENS PARK SURGERY", c12="C")), kind="epraccur")
+        load_dispensary(
+            other,
+            row("A81001", "DENSHAM DISPENSARY", c9="TS17 6BH", c10="20150101"),
+            row("D00001", "VILLAGE DISPENSARY"),
+        )
+        assert list(other.search_organisations()) == list(shared.search_organisations())
+
+
+def test_unknown_kinds_come_after_the_known_ones_in_alphabetical_order() -> None:
+    with OfflineOdsRegister() as register:
+        register.load(csv_bytes(row("A81001", "FROM ZLIST")), kind="zlist", roles=["RO7"])
+        register.load(csv_bytes(row("A81001", "FROM ALIST")), kind="alist", roles=["RO87"])
+        assert register.get_organisation("A81001").name == "FROM ALIST"
+        assert role_codes(register.lookup("A81001")) == ["RO87", "RO7"]
+        register.load(csv_bytes(row("A81001", "FROM ETS")), kind="ets")  # known: before "alist"
+        assert register.get_organisation("A81001").name == "FROM ETS"
+        assert role_codes(register.lookup("A81001")) == ["RO198", "RO87", "RO7"]
+        assert len(register) == 1
+
+
+def test_emptying_or_reloading_one_kind_keeps_the_others(shared: OfflineOdsRegister) -> None:
+    # edispensary emptied: A81001 stays, with epraccur's record and roles only
+    assert load_dispensary(shared) == 0
+    assert codes(shared.search_organisations()) == ["A81001", "A81002"]
+    assert role_codes(shared.lookup("A81001")) == ["RO177", "RO76"]
+    assert shared.count(role="RO72") == 0
+    assert shared.roles() == ["RO76", "RO177"]
+    assert_fast_path_agrees(shared, "A81001")
+    # edispensary again, now with A81002 (not A81001)
+    load_dispensary(shared, row("A81002", "QUEENS PARK DISPENSARY"), row("D00001", "VILLAGE DISPENSARY"))
+    assert role_codes(shared.lookup("A81001")) == ["RO177", "RO76"]
+    assert role_codes(shared.lookup("A81002")) == ["RO177", "RO76", "RO72"]
+    assert shared.get_organisation("A81002").name == "QUEENS PARK SURGERY"
+    assert codes(shared.search_organisations(role="RO72")) == ["A81002", "D00001"]
+    # epraccur emptied: A81002 stays, now edispensary's record; A81001 is gone
+    shared.load(b"", kind="epraccur", allow_empty=True)
+    assert shared.lookup("A81001") is None
+    practice = shared.get_organisation("A81002")
+    assert practice.name == "QUEENS PARK DISPENSARY"
+    assert practice.active  # edispensary's status, not epraccur's "C"
+    assert role_codes(practice) == ["RO177", "RO72"]
+    assert practice.extras["ods"]["source"] == "extract:edispensary"
+    assert_fast_path_agrees(shared, "A81002")
+    assert len(shared) == 2
+    assert [(info.kind, info.rows) for info in shared.extracts()] == [("edispensary", 2), ("epraccur", 0)]
+    # epraccur reloaded: its record is A81002's again
+    shared.load(csv_bytes(row("A81002", "QUEENS PARK SURGERY")), kind="epraccur")
+    assert shared.get_organisation("A81002").name == "QUEENS PARK SURGERY"
+    assert role_codes(shared.lookup("A81002")) == ["RO177", "RO76", "RO72"]
+    assert len(shared) == 2
+
+
+def test_a_malformed_load_leaves_every_kind_intact(shared: OfflineOdsRegister) -> None:
+    before = list(shared.search_organisations())
+    broken = [row("A81001"), row("A81003")[:5]]
+    with pytest.raises(MalformedExtract):
+        load_dispensary(shared, *broken)
+    with pytest.raises(MalformedExtract):
+        shared.load(csv_bytes(*broken), kind="epraccur")
+    assert list(shared.search_organisations()) == before
+    assert role_codes(shared.lookup("A81001")) == ["RO177", "RO76", "RO72"]
+    assert [(info.kind, info.rows) for info in shared.extracts()] == [("edispensary", 2), ("epraccur", 2)]
+
+
+def test_the_cache_never_serves_a_stale_merged_organisation(shared: OfflineOdsRegister) -> None:
+    def cached(code: str) -> Organisation:
+        first, second = shared.lookup(code), shared.lookup(code)
+        assert first is not None
+        assert shared.lookup(code) is second  # (cached from the second lookup)
+        return first
+
+    assert role_codes(cached("A81001")) == ["RO177", "RO76", "RO72"]
+    assert cached("D00001").name == "VILLAGE DISPENSARY"
+    load_dispensary(shared, row("D00001", "RENAMED DISPENSARY"))  # A81001 no longer in edispensary
+    assert role_codes(shared.lookup("A81001")) == ["RO177", "RO76"]
+    assert shared.get_organisation("D00001").name == "RENAMED DISPENSARY"
+    assert role_codes(cached("A81001")) == ["RO177", "RO76"]
+    load_dispensary(shared, row("A81001", "DENSHAM DISPENSARY"))  # back in edispensary
+    assert role_codes(shared.lookup("A81001")) == ["RO177", "RO76", "RO72"]
+    assert shared.lookup("D00001") is None
+    cached("A81001")
+    shared.load(b"", kind="epraccur", allow_empty=True)  # now edispensary's record
+    assert shared.get_organisation("A81001").name == "DENSHAM DISPENSARY"
+    with pytest.raises(MalformedExtract):  # a failed load changes nothing: the cache stays right
+        shared.load(csv_bytes(row("A81001"), row("A81001")), kind="epraccur")
+    assert shared.get_organisation("A81001").name == "DENSHAM DISPENSARY"
+
+
+# The oracle of the property test below, written out rather than taken from the module.
+_PRECEDENCE = ("epraccur", "ets", "alist", "edispensary", "zlist")
+_KIND_ROLES = {
+    "epraccur": ("RO177", "RO76"),
+    "ets": ("RO198",),
+    "alist": ("RO87", "RO177"),
+    "edispensary": DISPENSARY_ROLES,
+    "zlist": ("RO7",),
+}
+_SHARED_CODES = ("A81001", "A81002", "A81003", "B82001")
+_LOADS = st.lists(
+    st.tuples(
+        st.sampled_from(_PRECEDENCE),
+        st.dictionaries(
+            st.sampled_from(_SHARED_CODES),
+            st.tuples(st.sampled_from(["NORTH", "SOUTH"]), st.sampled_from(["A", "C"])),
+            max_size=len(_SHARED_CODES),
+        ),
+        st.booleans(),  # a malformed extract (refused: nothing changes)
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def assert_combined(register: OfflineOdsRegister, loaded: dict[str, dict[str, tuple[str, str]]]) -> None:
+    """The register holds what the extracts in *loaded* (kind -> code -> (word, status)) combine into."""
+    expected: dict[str, tuple[str, str, str, list[str]]] = {}  # code -> (kind, word, status, roles)
+    for code in _SHARED_CODES:
+        kinds = [kind for kind in _PRECEDENCE if code in loaded.get(kind, {})]
+        if kinds:
+            roles: list[str] = []
+            for kind in kinds:
+                roles.extend(role for role in _KIND_ROLES[kind] if role not in roles)
+            expected[code] = (kinds[0], *loaded[kinds[0]][code], roles)
+    for code in _SHARED_CODES:
+        organisation = register.lookup(code)
+        if code not in expected:
+            assert organisation is None
+            continue
+        kind, word, status, roles = expected[code]
+        assert organisation is not None
+        assert organisation.name == f"{word} {kind.upper()}"
+        assert organisation.active == (status == "A")
+        assert role_codes(organisation) == roles
+        assert organisation.extras["ods"]["source"] == f"extract:{kind}"
+        assert_fast_path_agrees(register, code)
+    assert len(register) == register.count() == len(expected)
+    assert codes(register.search_organisations()) == sorted(expected)
+    assert [
+        code for offset in range(len(expected) + 1)
+        for code in codes(register.search_organisations(limit=1, offset=offset))
+    ] == sorted(expected)
+    for role in sorted({role for roles in _KIND_ROLES.values() for role in roles}):
+        having = sorted(code for code, (*_, roles) in expected.items() if role in roles)
+        assert codes(register.search_organisations(role=role)) == having
+        assert register.count(role=role) == len(having)
+    for word in ("NORTH", "SOUTH"):
+        named = sorted(code for code, (_, name, *_) in expected.items() if name == word)
+        assert codes(register.search_organisations(name=word)) == named
+    active = sorted(code for code, (_, _, status, _) in expected.items() if status == "A")
+    assert codes(register.search_organisations(status="active")) == active
+    assert register.count(status="inactive") == len(expected) - len(active)
+    assert {info.kind: info.rows for info in register.extracts()} == {
+        kind: len(rows) for kind, rows in loaded.items()
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(loads=_LOADS)
+def test_several_extracts_combine_whatever_the_loads(
+    loads: list[tuple[str, dict[str, tuple[str, str]], bool]],
+) -> None:
+    loaded: dict[str, dict[str, tuple[str, str]]] = {}
+    with OfflineOdsRegister() as register:
+        for kind, records, malformed in loads:
+            rows = [
+                row(code, f"{word} {kind.upper()}", c12=status)
+                for code, (word, status) in records.items()
+            ]
+            roles = None if kind in ("epraccur", "ets") else _KIND_ROLES[kind]
+            if malformed:
+                with pytest.raises(MalformedExtract):
+                    register.load(csv_bytes(*rows, row("Z99999")[:3]), kind=kind, roles=roles)
+            else:
+                register.load(csv_bytes(*rows), kind=kind, roles=roles, allow_empty=True)
+                loaded[kind] = records
+            for code in _SHARED_CODES:  # twice each: the second lookup is cached, and the next load
+                register.lookup(code)  # must not leave a stale model behind
+                register.lookup(code)
+            assert_combined(register, loaded)

@@ -150,6 +150,21 @@ def test_cli_ods_lookup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         main(["ods", "lookup", "Y12345"])  # --extract or --sample is required
 
 
+def test_cli_ods_extract_of_another_kind_needs_roles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "dispensing.csv"
+    path.write_bytes(sample_extract())
+    source = ["--extract", str(path), "--kind", "edispensary"]
+    assert main(["ods", "lookup", "Y12345", *source]) == 2
+    assert "roles" in capsys.readouterr().err
+    assert main(["ods", "lookup", "Y12345", *source, "--roles", "RO177, RO76", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["primary_role"] == "RO177"
+    assert data["roles"] == ["RO177", "RO76"]
+    assert main(["ods", "lookup", "Y12345", *source, "--roles", "GP"]) == 2
+
+
 def test_cli_ods_search(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ods", "search", "--sample", "--postcode", "LS1", "--role", "RO76"]) == 0
     lines = capsys.readouterr().out.splitlines()
