@@ -21,6 +21,16 @@ expire, and refreshed by one caller at a time however many threads or tasks
 are waiting; a ``401`` on a call with a cached token triggers one refresh and
 one retry.
 
+Every token request has connect, read, write and pool timeouts: those of the
+call that needed the token (which the register clients cut to what is left of
+their retry budget), or the defaults of :class:`~nhsstd.registers.Timeouts`
+where the call has none.  A caller waits for another caller's refresh no
+longer than its pool timeout (then ``httpx.PoolTimeout``).  A token request
+that times out or loses its connection raises ``httpx``'s own exception, which
+the register clients turn into :class:`~nhsstd.registers.RegisterTimeout` or
+:class:`~nhsstd.registers.RegisterConnectionError` and retry as their policy
+allows -- with a new token request and, for a signed JWT, a new ``jti``.
+
 Private keys, client secrets, API keys and tokens never appear in a ``repr``,
 a log line or an exception message.  The objects refuse to be pickled so that
 a key cannot leak into a cache or a task queue by accident.
@@ -47,6 +57,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import json
+import math
 import os
 import threading
 import time
@@ -61,7 +72,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from nhsstd.registers._core import Environment, check_url
+from nhsstd.registers._core import Environment, Timeouts, check_url
 from nhsstd.registers._errors import AuthConfigurationError, TokenError
 
 __all__ = [
@@ -90,6 +101,11 @@ MAX_ASSERTION_LIFETIME = 300
 
 _MIN_RSA_BITS = 2048
 
+#: Timeouts of a token request triggered by a call that carries none (a request
+#: sent through a plain ``httpx`` client built with ``timeout=None``, say).
+_DEFAULT_TOKEN_TIMEOUTS = Timeouts()
+_TIMEOUT_NAMES = ("connect", "read", "write", "pool")
+
 
 class _Unpicklable:
     def __reduce__(self) -> NoReturn:
@@ -103,6 +119,39 @@ def _check_token_text(value: object, what: str) -> str:
     if not value or not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
         raise AuthConfigurationError(f"{what} must be non-empty printable ASCII without spaces")
     return value
+
+
+def _token_timeouts(request: httpx.Request) -> dict[str, float]:
+    """Connect/read/write/pool seconds for a token request that *request* needs.
+
+    The triggering request's own timeouts are used, so a register client's
+    budget applies to the token request too; any that is missing or switched
+    off (``None``) gets the default, since an endpoint that never answers must
+    not hang the call.
+    """
+    given = request.extensions.get("timeout")
+    timeouts: dict[str, float] = {}
+    for name in _TIMEOUT_NAMES:
+        value = given.get(name) if isinstance(given, Mapping) else None
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not (math.isfinite(value) and value > 0)
+        ):
+            value = getattr(_DEFAULT_TOKEN_TIMEOUTS, name)
+        timeouts[name] = float(value)
+    return timeouts
+
+
+def _refresh_wait_timeout(request: httpx.Request, timeouts: Mapping[str, float]) -> httpx.PoolTimeout:
+    # Waiting for another caller's refresh is waiting for a shared resource, as
+    # waiting for a pooled connection is: the same limit and the same exception,
+    # so the register clients report it as RegisterTimeout and retry it under
+    # their policy (by then the token is usually cached).
+    return httpx.PoolTimeout(
+        f"no access token: another caller's token refresh took longer than {timeouts['pool']:g} s",
+        request=request,
+    )
 
 
 class _Token:
@@ -159,9 +208,22 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
             return token.value
         return None
 
-    def _next_token_request(self) -> httpx.Request:
+    def _next_token_request(self, timeouts: Mapping[str, float]) -> httpx.Request:
+        # A request built outside a client carries no timeouts, and httpx sends a
+        # request an auth flow yields as it is: without this the token endpoint
+        # could keep the call (and the refresh lock) waiting for ever.
+        #
+        # No retry here, for three reasons.  httpx does not show the flow a
+        # transport failure: it closes the flow and raises to the caller.  The
+        # register clients already retry the whole attempt -- a new token
+        # request, with a new assertion and so a new jti, never a replay of one
+        # the endpoint may have seen -- under their policy and time budget; a
+        # second retry loop here would multiply the attempts and outlast the
+        # budget.  And a refusal (TokenError) is final, as it always was.
         self.token_requests += 1
-        return self._token_request()
+        token_request = self._token_request()
+        token_request.extensions["timeout"] = dict(timeouts)
+        return token_request
 
     def _accept(self, response: httpx.Response) -> str:
         """Store the token from a token-endpoint response, or raise :class:`TokenError`."""
@@ -201,26 +263,39 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self._fresh()
         if token is None:
-            with self._lock:  # one refresh at a time; the others then find it cached
-                token = self._fresh()
-                if token is None:
-                    reply = yield self._next_token_request()
-                    reply.read()
-                    token = self._accept(reply)
+            token = yield from self._refresh_sync(request, stale=None)
         self._authorise(request, token)
         response = yield request
         if response.status_code == 401:
             response.read()
-            with self._lock:
-                if self._fresh() == token:
-                    self.invalidate()
-                fresh = self._fresh()
-                if fresh is None:
-                    reply = yield self._next_token_request()
-                    reply.read()
-                    fresh = self._accept(reply)
+            fresh = yield from self._refresh_sync(request, stale=token)
             self._authorise(request, fresh)
             yield request
+
+    def _refresh_sync(
+        self, request: httpx.Request, *, stale: str | None
+    ) -> Generator[httpx.Request, httpx.Response, str]:
+        """A fresh token, fetched by one caller at a time; the others then find it cached.
+
+        *stale* is a token the API refused: forget it unless another caller
+        has replaced it already.
+        """
+        timeouts = _token_timeouts(request)
+        if not self._lock.acquire(timeout=min(timeouts["pool"], threading.TIMEOUT_MAX)):
+            raise _refresh_wait_timeout(request, timeouts)
+        # Released however the refresh ends: an answer, a TokenError, or httpx
+        # closing this flow because the token request timed out or failed.
+        try:
+            if stale is not None and self._fresh() == stale:
+                self.invalidate()
+            token = self._fresh()
+            if token is None:
+                reply = yield self._next_token_request(timeouts)
+                reply.read()
+                token = self._accept(reply)
+            return token
+        finally:
+            self._lock.release()
 
     def _async_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -231,28 +306,47 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
             return lock
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        # An async generator cannot delegate with "yield from", so the refresh
+        # is written out twice: before the call and after a 401.
         token = self._fresh()
         if token is None:
-            async with self._async_lock():
+            timeouts = _token_timeouts(request)
+            lock = await self._acquire_async(request, timeouts)
+            try:  # released however the refresh ends, as in the sync flow
                 token = self._fresh()
                 if token is None:
-                    reply = yield self._next_token_request()
+                    reply = yield self._next_token_request(timeouts)
                     await reply.aread()
                     token = self._accept(reply)
+            finally:
+                lock.release()
         self._authorise(request, token)
         response = yield request
         if response.status_code == 401:
             await response.aread()
-            async with self._async_lock():
+            timeouts = _token_timeouts(request)
+            lock = await self._acquire_async(request, timeouts)
+            try:
                 if self._fresh() == token:
                     self.invalidate()
                 fresh = self._fresh()
                 if fresh is None:
-                    reply = yield self._next_token_request()
+                    reply = yield self._next_token_request(timeouts)
                     await reply.aread()
                     fresh = self._accept(reply)
+            finally:
+                lock.release()
             self._authorise(request, fresh)
             yield request
+
+    async def _acquire_async(self, request: httpx.Request, timeouts: Mapping[str, float]) -> asyncio.Lock:
+        """This event loop's refresh lock, acquired within the pool timeout."""
+        lock = self._async_lock()
+        try:
+            await asyncio.wait_for(lock.acquire(), timeouts["pool"])
+        except asyncio.TimeoutError:
+            raise _refresh_wait_timeout(request, timeouts) from None
+        return lock
 
 
 def _seconds(value: object) -> float | None:

@@ -18,7 +18,17 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from nhsstd.registers import AuthConfigurationError, TokenError, Unauthorised
+from nhsstd.registers import (
+    AuthConfigurationError,
+    RegisterConnectionError,
+    RegisterError,
+    RegisterTimeout,
+    RetryPolicy,
+    Timeouts,
+    TokenError,
+    Unauthorised,
+)
+from nhsstd.registers._core import Call
 from nhsstd.registers.auth import (
     CLIENT_ASSERTION_TYPE,
     ApiKeyAuth,
@@ -441,3 +451,235 @@ def test_sandbox_publishes_its_jwks(nhs_sandbox: Sandbox) -> None:
     with httpx.Client() as client:
         document = client.get(nhs_sandbox.jwks_url).json()
     assert document == jwks({TEST_KID: test_private_key()})
+
+
+# -- timeouts of the token request -----------------------------------------------------------------
+#
+# httpx sends a request an auth flow yields as it is, so the plug-ins must give the token request
+# the call's timeouts themselves; without them a silent token endpoint hangs the call for ever.
+
+API_URL = "https://int.api.service.nhs.uk/personal-demographics/FHIR/R4/Patient/9000000009"
+TOKEN_BODY = {"access_token": "token-value-123", "expires_in": "599", "token_type": "Bearer"}
+
+
+def _plugin(kind: str, private_pem: bytes) -> SignedJwtAuth | ClientCredentialsAuth:
+    if kind == "signed_jwt":
+        return SignedJwtAuth(api_key="k", private_key=private_pem, kid="test-1", token_url=TOKEN_URL)
+    return ClientCredentialsAuth(client_id="c", client_secret="s3cret-value", token_url=TOKEN_URL)
+
+
+class _TokenEndpoint:
+    """A MockTransport handler: the token endpoint and the API, recording the token requests."""
+
+    def __init__(self, failure: Exception | None = None) -> None:
+        self.failure = failure
+        self.token_requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if str(request.url) == TOKEN_URL:
+            self.token_requests.append(request)
+            if self.failure is not None:
+                raise self.failure
+            return httpx.Response(200, json=TOKEN_BODY)
+        if request.headers.get("authorization") != "Bearer token-value-123":
+            return httpx.Response(401)
+        return httpx.Response(200, json={"ok": True})
+
+
+PLUGINS = ["signed_jwt", "client_credentials"]
+
+
+@pytest.mark.parametrize("kind", PLUGINS)
+def test_token_requests_carry_the_calls_timeouts(private_pem: bytes, kind: str) -> None:
+    endpoint = _TokenEndpoint()
+    timeout = httpx.Timeout(connect=0.5, read=1.5, write=2.5, pool=3.5)
+    with httpx.Client(transport=httpx.MockTransport(endpoint), timeout=timeout) as client:
+        assert client.get(API_URL, auth=_plugin(kind, private_pem)).status_code == 200
+        assert client.get(API_URL, auth=_plugin(kind, private_pem), timeout=0.25).status_code == 200
+    assert [r.extensions["timeout"] for r in endpoint.token_requests] == [
+        {"connect": 0.5, "read": 1.5, "write": 2.5, "pool": 3.5},
+        {"connect": 0.25, "read": 0.25, "write": 0.25, "pool": 0.25},
+    ]
+
+
+@pytest.mark.parametrize("kind", PLUGINS)
+def test_token_requests_have_timeouts_even_when_the_call_has_none(private_pem: bytes, kind: str) -> None:
+    endpoint = _TokenEndpoint()
+    timeout = httpx.Timeout(None, read=4.0)  # a caller that switched the others off
+    with httpx.Client(transport=httpx.MockTransport(endpoint), timeout=timeout) as client:
+        assert client.get(API_URL, auth=_plugin(kind, private_pem)).status_code == 200
+    assert endpoint.token_requests[0].extensions["timeout"] == {
+        "connect": 5.0,
+        "read": 4.0,
+        "write": 30.0,
+        "pool": 10.0,
+    }
+    # a request that never went through a client (no timeout extension at all), and the flow
+    # closed while its token request is out, as httpx closes it when that request fails
+    auth = _plugin(kind, private_pem)
+    flow = auth.sync_auth_flow(httpx.Request("GET", API_URL))
+    token_request = next(flow)
+    assert token_request.extensions["timeout"] == {"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 10.0}
+    assert auth._lock.locked()
+    flow.close()
+    assert not auth._lock.locked()
+
+
+def test_register_clients_cap_the_token_request_by_the_retry_budget(private_pem: bytes) -> None:
+    endpoint = _TokenEndpoint()
+    auth = _plugin("signed_jwt", private_pem)
+    with (
+        PdsClient(
+            base_url="https://int.api.service.nhs.uk/personal-demographics/FHIR/R4",
+            auth=auth,
+            transport=httpx.MockTransport(endpoint),
+            rate_limit=None,
+            timeouts=Timeouts(connect=5.0, read=30.0, write=30.0, pool=10.0),
+            retry=RetryPolicy(total_time=2.0),
+        ) as pds,
+        pytest.raises(RegisterError),
+    ):  # the mock's body is no Patient; only the token matters
+        pds.get_patient("9000000009")
+    (token_request,) = endpoint.token_requests
+    timeouts = token_request.extensions["timeout"]
+    assert set(timeouts) == {"connect", "read", "write", "pool"}
+    assert all(0 < value <= 2.0 for value in timeouts.values())
+
+
+@pytest.mark.parametrize("kind", PLUGINS)
+@pytest.mark.parametrize(
+    ("failure", "typed"),
+    [
+        (httpx.ReadTimeout("timed out"), RegisterTimeout),
+        (httpx.ConnectTimeout("timed out"), RegisterTimeout),
+        (httpx.ConnectError("connection refused"), RegisterConnectionError),
+    ],
+)
+def test_a_failed_token_request_is_a_typed_error_and_releases_the_lock(
+    private_pem: bytes, kind: str, failure: Exception, typed: type[RegisterError]
+) -> None:
+    endpoint = _TokenEndpoint(failure)
+    auth = _plugin(kind, private_pem)
+    with PdsClient(
+        base_url="https://int.api.service.nhs.uk/personal-demographics/FHIR/R4",
+        auth=auth,
+        transport=httpx.MockTransport(endpoint),
+        rate_limit=None,
+        retry=RetryPolicy.none(),
+    ) as pds:
+        with pytest.raises(typed) as caught:
+            pds._send(Call("GET", "/Patient/9000000009", label="GET /Patient/{id}"))
+        assert not auth._lock.locked()
+        for rendering in (str(caught.value), repr(caught.value)):
+            assert "s3cret-value" not in rendering
+            assert "client_assertion" not in rendering
+            assert "PRIVATE KEY" not in rendering
+        endpoint.failure = None
+        assert pds._send(Call("GET", "/Patient/9000000009", label="GET /Patient/{id}"))[0].status_code == 200
+    assert auth.token_requests == 2
+
+
+def test_a_refused_token_request_releases_the_lock(private_pem: bytes) -> None:
+    auth = _plugin("client_credentials", private_pem)
+    answers = iter(
+        [httpx.Response(401, json={"error": "invalid_client"}), httpx.Response(200, json=TOKEN_BODY)]
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == TOKEN_URL:
+            return next(answers)
+        return httpx.Response(200)
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(TokenError):
+            client.get(API_URL, auth=auth)
+        assert not auth._lock.locked()
+        assert client.get(API_URL, auth=auth).status_code == 200
+
+
+def test_waiting_for_another_callers_refresh_is_bounded_by_the_pool_timeout(private_pem: bytes) -> None:
+    endpoint = _TokenEndpoint()
+    auth = _plugin("signed_jwt", private_pem)
+    errors: list[BaseException] = []
+
+    def wait_behind_a_refresh_that_never_ends() -> None:
+        try:
+            with (
+                httpx.Client(
+                    transport=httpx.MockTransport(endpoint), timeout=httpx.Timeout(5.0, pool=0.1)
+                ) as client,
+                pytest.raises(httpx.PoolTimeout) as plain,
+            ):
+                client.get(API_URL, auth=auth)
+            assert "token refresh" in str(plain.value)
+            with (
+                PdsClient(
+                    base_url="https://int.api.service.nhs.uk/personal-demographics/FHIR/R4",
+                    auth=auth,
+                    transport=httpx.MockTransport(endpoint),
+                    rate_limit=None,
+                    retry=RetryPolicy.none(),
+                    timeouts=Timeouts(pool=0.1),
+                ) as pds,
+                pytest.raises(RegisterTimeout),
+            ):
+                pds._send(Call("GET", "/Patient/9000000009", label="GET /Patient/{id}"))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    # The lock is held here, the calls are made in another thread: were the wait unbounded, the
+    # join below would give up instead of the test hanging, and the release frees the thread.
+    with auth._lock:
+        caller = threading.Thread(target=wait_behind_a_refresh_that_never_ends)
+        caller.start()
+        caller.join(timeout=10)
+        assert not caller.is_alive()
+    caller.join()
+    assert errors == []
+    assert endpoint.token_requests == []
+    with httpx.Client(transport=httpx.MockTransport(endpoint)) as client:
+        assert client.get(API_URL, auth=auth).status_code == 200
+
+
+def test_async_waiting_for_another_callers_refresh_is_bounded_by_the_pool_timeout(private_pem: bytes) -> None:
+    endpoint = _TokenEndpoint()
+    auth = _plugin("client_credentials", private_pem)
+
+    async def main() -> int:
+        lock = auth._async_lock()
+        await lock.acquire()  # another task's refresh that never ends
+        try:
+            async with AsyncPdsClient(
+                base_url="https://int.api.service.nhs.uk/personal-demographics/FHIR/R4",
+                auth=auth,
+                transport=httpx.MockTransport(endpoint),
+                rate_limit=None,
+                retry=RetryPolicy.none(),
+                timeouts=Timeouts(pool=0.1),
+            ) as pds:
+                with pytest.raises(RegisterTimeout):
+                    await pds._send(Call("GET", "/Patient/9000000009", label="GET /Patient/{id}"))
+        finally:
+            lock.release()
+        async with httpx.AsyncClient(transport=httpx.MockTransport(endpoint)) as client:
+            return (await client.get(API_URL, auth=auth)).status_code
+
+    assert asyncio.run(asyncio.wait_for(main(), 10)) == 200
+    assert len(endpoint.token_requests) == 1
+
+
+@pytest.mark.parametrize("failure", [httpx.ReadTimeout("timed out"), httpx.ConnectError("refused")])
+def test_an_async_failed_token_request_releases_the_lock(private_pem: bytes, failure: Exception) -> None:
+    endpoint = _TokenEndpoint(failure)
+    auth = _plugin("signed_jwt", private_pem)
+
+    async def main() -> int:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(endpoint), timeout=1.0) as client:
+            with pytest.raises(type(failure)):
+                await client.get(API_URL, auth=auth)
+            assert not auth._async_lock().locked()
+            endpoint.failure = None
+            return (await client.get(API_URL, auth=auth)).status_code
+
+    assert asyncio.run(asyncio.wait_for(main(), 10)) == 200
+    assert [r.extensions["timeout"]["read"] for r in endpoint.token_requests] == [1.0, 1.0]

@@ -7,9 +7,13 @@ until the server has no open connection) check every test here for leaks.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+import urllib.parse
 from typing import Any
 
+import httpx
+import jwt
 import pytest
 
 from nhsstd.registers import (
@@ -17,6 +21,7 @@ from nhsstd.registers import (
     RateLimit,
     RateLimited,
     RegisterConnectionError,
+    RegisterError,
     RegisterTimeout,
     RetryPolicy,
     ServerError,
@@ -27,7 +32,7 @@ from nhsstd.registers._core import Call
 from nhsstd.registers.ods import OrdClient
 from nhsstd.registers.pds import AsyncPdsClient, PdsClient
 from nhsstd.registers.terminology import TerminologyClient
-from nhsstd.testing.sandbox import Sandbox
+from nhsstd.testing.sandbox import DEFAULT_CLIENT_SECRET, Sandbox, test_private_key
 from tests.registers.conftest import FAST_RETRY, FAST_TIMEOUTS
 
 PDS_PATH = "/personal-demographics"
@@ -258,3 +263,227 @@ def test_stopping_the_sandbox_with_a_request_in_flight_leaks_nothing() -> None:
         started = time.monotonic()
     assert time.monotonic() - started < 2.0  # stop() interrupts the delay and joins the threads
     assert private.open_connections == 0
+
+
+# -- a token endpoint that does not answer -------------------------------------------------------
+#
+# Token requests carry the call's timeouts (capped by the retry budget), so a silent token
+# endpoint ends in RegisterTimeout instead of a hang, the refresh lock is released, and the
+# next call after the fault fetches a token.  The sandbox's delay outlasts every timeout here.
+
+TOKEN_PATH = "/oauth2/token"
+TERMINOLOGY_TOKEN_PATH = "/terminology/token"
+SLOW_TOKEN = 2.0
+SHORT_READ = Timeouts(connect=1.0, read=0.3)
+
+
+class _CountingTokenTransport(httpx.HTTPTransport):
+    """A real-socket transport that records how many token requests are in flight at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        token = request.url.path in (TOKEN_PATH, TERMINOLOGY_TOKEN_PATH)
+        if token:
+            with self._guard:
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return super().handle_request(request)
+        finally:
+            if token:
+                with self._guard:
+                    self.in_flight -= 1
+
+
+class _AsyncCountingTokenTransport(httpx.AsyncHTTPTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        token = request.url.path in (TOKEN_PATH, TERMINOLOGY_TOKEN_PATH)
+        if token:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await super().handle_async_request(request)
+        finally:
+            if token:
+                self.in_flight -= 1
+
+
+def _token_posts(sandbox: Sandbox, path: str = TOKEN_PATH) -> list[bytes]:
+    return [r.body for r in sandbox.requests if r.path == path]
+
+
+def _assert_no_secret(error: BaseException, sandbox: Sandbox, path: str) -> None:
+    secrets = [body.decode() for body in _token_posts(sandbox, path)]
+    secrets += [DEFAULT_CLIENT_SECRET, test_private_key().decode()[40:80], "PRIVATE KEY"]
+    for rendering in (str(error), repr(error)):
+        for secret in secrets:
+            assert secret not in rendering
+
+
+@pytest.mark.parametrize("register", ["pds", "terminology"])
+def test_a_silent_token_endpoint_ends_in_a_timeout_then_recovers(sandbox: Sandbox, register: str) -> None:
+    path = TOKEN_PATH if register == "pds" else TERMINOLOGY_TOKEN_PATH
+    sandbox.faults.delay(SLOW_TOKEN, path=path, times=None)
+    options: dict[str, Any] = {"timeouts": SHORT_READ, "retry": RetryPolicy.none()}
+    api: PdsClient | TerminologyClient
+    if register == "pds":
+        auth = sandbox.signed_jwt_auth()
+        api = client(sandbox, auth=auth, **options)
+    else:
+        auth = sandbox.client_credentials_auth()
+        api = TerminologyClient(base_url=sandbox.terminology_url, auth=auth, **options)
+
+    def call() -> str | None:
+        if isinstance(api, PdsClient):
+            return api.get_patient("9000000009").nhs_number
+        return api.lookup("22298006").display
+
+    with api:
+        started = time.monotonic()
+        with pytest.raises(RegisterTimeout) as caught:
+            call()
+        assert time.monotonic() - started < 1.5  # a bound on a hang: the endpoint answers after 2 s
+        assert not auth._lock.locked()
+        _assert_no_secret(caught.value, sandbox, path)
+        sandbox.faults.clear()
+        assert call() in ("9000000009", "Myocardial infarction")
+    assert auth.token_requests == 2
+
+
+def test_a_timed_out_token_request_is_retried_with_a_fresh_jti_within_the_budget(sandbox: Sandbox) -> None:
+    sandbox.faults.delay(SLOW_TOKEN, path=TOKEN_PATH, times=None)
+    auth = sandbox.signed_jwt_auth()
+    retry = RetryPolicy(max_attempts=3, total_time=1.5, backoff_base=0.01, backoff_max=0.02)
+    started = time.monotonic()
+    with client(sandbox, auth=auth, timeouts=SHORT_READ, retry=retry) as pds, pytest.raises(RegisterTimeout):
+        pds.get_patient("9000000009")
+    assert time.monotonic() - started < 1.5 + 0.5
+    assert auth.token_requests == 3
+    assertions = [
+        dict(urllib.parse.parse_qsl(body.decode()))["client_assertion"] for body in _token_posts(sandbox)
+    ]
+    jtis = {jwt.decode(a, options={"verify_signature": False})["jti"] for a in assertions}
+    assert len(jtis) == 3  # never a replay of an assertion the endpoint may have seen
+    assert request_ids(sandbox) == []  # the API itself was never called without a token
+
+
+def test_an_async_silent_token_endpoint_ends_in_a_timeout_then_recovers(sandbox: Sandbox) -> None:
+    sandbox.faults.delay(SLOW_TOKEN, path=TOKEN_PATH, times=None)
+    auth = sandbox.signed_jwt_auth()
+
+    async def main() -> tuple[BaseException, float, str]:
+        async with AsyncPdsClient(
+            base_url=sandbox.pds_url,
+            auth=auth,
+            rate_limit=None,
+            retry=RetryPolicy.none(),
+            timeouts=SHORT_READ,
+        ) as pds:
+            started = time.monotonic()
+            try:
+                await pds.get_patient("9000000009")
+            except RegisterTimeout as error:
+                failure: BaseException = error
+            elapsed = time.monotonic() - started
+            sandbox.faults.clear()
+            record = await pds.get_patient("9000000009")
+        return failure, elapsed, record.nhs_number
+
+    failure, elapsed, nhs_number = asyncio.run(asyncio.wait_for(main(), 15))
+    assert isinstance(failure, RegisterTimeout)
+    assert elapsed < 1.5
+    _assert_no_secret(failure, sandbox, TOKEN_PATH)
+    assert nhs_number == "9000000009"
+    assert auth.token_requests == 2
+
+
+@pytest.mark.parametrize("slow_token_requests", [1, None])
+def test_threads_behind_a_silent_token_endpoint_all_finish(
+    sandbox: Sandbox, slow_token_requests: int | None
+) -> None:
+    sandbox.faults.delay(SLOW_TOKEN, path=TOKEN_PATH, times=slow_token_requests)
+    auth = sandbox.signed_jwt_auth()
+    transport = _CountingTokenTransport()
+    callers = 6
+    results: list[object] = []
+    barrier = threading.Barrier(callers)
+    with client(
+        sandbox, auth=auth, transport=transport, timeouts=SHORT_READ, retry=RetryPolicy.none()
+    ) as pds:
+
+        def work() -> None:
+            barrier.wait()
+            try:
+                results.append(pds.get_patient("9000000009").nhs_number)
+            except RegisterError as error:
+                results.append(error)
+
+        threads = [threading.Thread(target=work) for _ in range(callers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=15)
+        assert not any(thread.is_alive() for thread in threads)
+        timeouts = [result for result in results if isinstance(result, RegisterTimeout)]
+        assert len(results) == callers
+        assert all(result == "9000000009" or isinstance(result, RegisterTimeout) for result in results)
+        assert transport.most_in_flight == 1  # one refresh at a time
+        assert not auth._lock.locked()
+        if slow_token_requests == 1:
+            # the first refresh timed out; the next caller fetched a token the others then reused
+            assert len(timeouts) == 1
+            assert auth.token_requests == 2
+        else:
+            # each caller tried in turn after the one before it failed, and none hung
+            assert len(timeouts) == callers
+            assert auth.token_requests == callers
+        sandbox.faults.clear()
+        assert pds.get_patient("9000000009").nhs_number == "9000000009"
+
+
+@pytest.mark.parametrize("slow_token_requests", [1, None])
+def test_tasks_behind_a_silent_token_endpoint_all_finish(
+    sandbox: Sandbox, slow_token_requests: int | None
+) -> None:
+    sandbox.faults.delay(SLOW_TOKEN, path=TOKEN_PATH, times=slow_token_requests)
+    auth = sandbox.signed_jwt_auth()
+    transport = _AsyncCountingTokenTransport()
+    callers = 6
+
+    async def main() -> tuple[list[object], str]:
+        async with AsyncPdsClient(
+            base_url=sandbox.pds_url,
+            auth=auth,
+            transport=transport,
+            rate_limit=None,
+            retry=RetryPolicy.none(),
+            timeouts=SHORT_READ,
+        ) as pds:
+            results = await asyncio.gather(
+                *(pds.get_patient("9000000009") for _ in range(callers)), return_exceptions=True
+            )
+            sandbox.faults.clear()
+            later = await pds.get_patient("9000000009")
+        return [r.nhs_number if not isinstance(r, BaseException) else r for r in results], later.nhs_number
+
+    results, later = asyncio.run(asyncio.wait_for(main(), 15))
+    timeouts = [result for result in results if isinstance(result, RegisterTimeout)]
+    assert all(result == "9000000009" or isinstance(result, RegisterTimeout) for result in results)
+    assert transport.most_in_flight == 1
+    if slow_token_requests == 1:
+        assert len(timeouts) == 1
+        assert auth.token_requests == 2
+    else:
+        assert len(timeouts) == callers
+        assert auth.token_requests == callers + 1  # each caller in turn, then the later call
+    assert later == "9000000009"
