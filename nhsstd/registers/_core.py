@@ -478,14 +478,17 @@ class Exchange:
         import httpx
 
         error: RegisterError
+        # An auth plug-in's token request fails through the same exceptions: say so, since
+        # the register itself may be fine (the URL is not shown: it could hold an identifier).
+        where = "" if self._failed_in_register(exc) else "the token endpoint: "
         if isinstance(exc, httpx.TimeoutException):
             error = RegisterTimeout(
-                f"no response within the timeout ({type(exc).__name__})", request_id=self.request_id
+                f"{where}no response within the timeout ({type(exc).__name__})", request_id=self.request_id
             )
             retryable = self.core.retry.retry_timeouts
         elif isinstance(exc, httpx.TransportError):
             error = RegisterConnectionError(
-                f"connection failed ({type(exc).__name__})", request_id=self.request_id
+                f"{where}connection failed ({type(exc).__name__})", request_id=self.request_id
             )
             retryable = True
         else:  # pragma: no cover - drivers only pass transport errors
@@ -494,6 +497,15 @@ class Exchange:
         if not retryable:
             raise error from None
         return self._retry_or_raise(error, minimum=None)
+
+    def _failed_in_register(self, exc: Exception) -> bool:
+        """False when *exc* came from a request to another server (an auth plug-in's token request)."""
+        try:
+            url = str(exc.request.url)  # type: ignore[attr-defined]
+        except (AttributeError, RuntimeError):  # httpx raises RuntimeError when no request is set
+            return True
+        call_url = self.call.path if "://" in self.call.path else self.core.base_url + self.call.path
+        return url.startswith(call_url) or url.startswith(self.core.base_url + "/")
 
     def _retry_or_raise(self, error: RegisterError, *, minimum: float | None) -> Retry:
         self.last_error = error

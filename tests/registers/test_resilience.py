@@ -137,6 +137,7 @@ def test_a_server_that_never_answers_in_time_ends_in_a_timeout_within_the_budget
     elapsed = time.monotonic() - started
     assert elapsed < 0.8 + 0.3  # the budget, plus at most one capped attempt's slack
     assert isinstance(caught.value, TimeoutError)
+    assert str(caught.value).startswith("no response within the timeout (ReadTimeout)")
     assert 2 <= len(request_ids(sandbox)) < 10
     sandbox.faults.clear()
 
@@ -355,6 +356,7 @@ def test_a_silent_token_endpoint_ends_in_a_timeout_then_recovers(sandbox: Sandbo
         assert time.monotonic() - started < 1.5  # a bound on a hang: the endpoint answers after 2 s
         assert not auth._lock.locked()
         _assert_no_secret(caught.value, sandbox, path)
+        assert str(caught.value).startswith("the token endpoint: no response within the timeout")
         sandbox.faults.clear()
         assert call() in ("9000000009", "Myocardial infarction")
     assert auth.token_requests == 2
