@@ -18,6 +18,7 @@ from nhsstd.exceptions import InvalidFormat, Reason, ValidationError
 from nhsstd.fhir import _urls as url
 from nhsstd.fhir._context import Reader, describe, key_path, text_of
 from nhsstd.fhir._residual import FP, SLOT, diff, fingerprint
+from nhsstd.identifiers._common import Identifier
 from nhsstd.identifiers.ods_code import ODSCode
 from nhsstd.identifiers.postcode import parse_address_postcode
 from nhsstd.identifiers.uprn import UPRN
@@ -60,6 +61,8 @@ __all__ = [
 ]
 
 _E = TypeVar("_E", bound=CodedEnum)
+_T = TypeVar("_T")
+_I = TypeVar("_I", bound=Identifier)
 
 
 class _Error(enum.Enum):
@@ -77,6 +80,51 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 Classified = tuple[str, Any, dict[str, Any]]
 #: What a classifier returns: a modelled item, ``None`` (keep the item as it is) or :data:`ERROR`.
 Result = Classified | Failed | None
+
+
+# --- identifiers --------------------------------------------------------------------------------
+
+_REMEMBERED_PARSES: Final = 4096
+
+
+def _remembering(parse: Callable[[str], _T]) -> Callable[[str], _T]:
+    """*parse*, remembering what it built for the last few thousand inputs.
+
+    Only for identifiers that do not identify a patient (postcodes, UPRNs, ODS and
+    practitioner codes): the value classes are immutable, so one object can serve every
+    resource that has the same text -- a PDS record has the same postcode, practice code
+    and UPRN in several places, and a batch the same few practices again and again.  A
+    parse that fails raises and is not remembered.  Patient numbers are never kept.
+    """
+    cache: dict[str, _T] = {}
+    remembered = cache.get
+
+    def parse_remembered(raw: str) -> _T:
+        value = remembered(raw)
+        if value is None:
+            value = parse(raw)
+            if len(cache) >= _REMEMBERED_PARSES:
+                cache.clear()
+            cache[raw] = value
+        return value
+
+    return parse_remembered
+
+
+_PARSERS: Final[dict[type[Any], Callable[[str], Any]]] = {}
+
+
+def parse_identifier(cls: type[_I], raw: str) -> _I:
+    """``cls.parse(raw)``, remembered for the identifiers that are not personal."""
+    parse = _PARSERS.get(cls)
+    if parse is None:
+        parse = cls.parse if cls.personal else _remembering(cls.parse)
+        _PARSERS[cls] = parse
+    value: _I = parse(raw)
+    return value
+
+
+address_postcode: Final = _remembering(parse_address_postcode)
 
 
 # --- primitives -------------------------------------------------------------------------------
@@ -301,7 +349,7 @@ def read_ods_identifier(
     if raw is None:
         return ERROR
     try:
-        code = ODSCode.parse(raw)
+        code = parse_identifier(ODSCode, raw)
     except ValidationError as error:
         return None if r.invalid_identifier(path + ".value", error) else ERROR
     canon = identifier
@@ -492,7 +540,7 @@ def _uprn_key(r: Reader, ext: dict[str, Any], path: str) -> tuple[UPRN, bool] | 
     if key_type != "UPRN" or type(value) is not str:
         return None
     try:
-        return UPRN.parse(value), False
+        return parse_identifier(UPRN, value), False
     except ValidationError as error:
         here = f"{path}.extension[{_index_of_value(inner)}].valueString"
         if r.invalid_identifier(here, error):
@@ -524,7 +572,7 @@ def read_address(r: Reader, item: dict[str, Any], path: str) -> Result:
         raw = string(r, item["postalCode"], path + ".postalCode")
         if raw is not None:
             try:
-                postcode = parse_address_postcode(raw)
+                postcode = address_postcode(raw)
             except ValidationError as error:
                 if not r.invalid_identifier(path + ".postalCode", error):
                     return ERROR

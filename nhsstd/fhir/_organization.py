@@ -11,6 +11,7 @@ from nhsstd.fhir._context import Reader, describe, text_of
 from nhsstd.fhir._datatypes import (
     ERROR,
     Result,
+    parse_identifier,
     read_address,
     read_array,
     read_contact_point,
@@ -48,7 +49,7 @@ def _classify_identifier(r: Reader, item: dict[str, Any], path: str) -> Result:
     if raw is None:
         return ERROR
     try:
-        value = ODSCode.parse(raw)
+        value = parse_identifier(ODSCode, raw)
     except ValidationError as error:
         return None if r.invalid_identifier(here, error) else ERROR
     canon = item

@@ -27,6 +27,7 @@ from nhsstd.fhir._datatypes import (
     Result,
     Writer,
     code,
+    parse_identifier,
     read_address,
     read_array,
     read_coded,
@@ -90,7 +91,7 @@ def _identifier_value(r: Reader, item: dict[str, Any], path: str, cls: type[Any]
     if raw is None:
         return ERROR
     try:
-        value = cls.parse(raw)
+        value = parse_identifier(cls, raw)
     except ValidationError as error:
         return None if r.invalid_identifier(path + ".value", error) else ERROR
     return value

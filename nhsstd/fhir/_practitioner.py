@@ -11,6 +11,7 @@ from nhsstd.fhir._context import Reader
 from nhsstd.fhir._datatypes import (
     ERROR,
     Result,
+    parse_identifier,
     read_address,
     read_array,
     read_contact_point,
@@ -101,7 +102,7 @@ def _classify_identifier(r: Reader, item: dict[str, Any], path: str) -> Result:
         if raw is None:
             return ERROR
         try:
-            value = cls.parse(raw)
+            value = parse_identifier(cls, raw)
         except ValidationError as error:
             return None if r.invalid_identifier(here, error) else ERROR
     else:

@@ -951,3 +951,31 @@ def test_residual_is_json_text_with_sorted_keys() -> None:
     two = fhir.from_fhir({"resourceType": "Patient", "meta": {"source": "x", "versionId": "1"}, "id": "a"})
     assert one == two
     assert json.loads(one.extras["fhir"]) == {"id": "a", "meta": {"source": "x", "versionId": "1"}}
+
+
+def test_only_identifiers_that_are_not_personal_are_remembered() -> None:
+    from nhsstd.exceptions import ValidationError
+    from nhsstd.fhir import _datatypes
+    from nhsstd.identifiers.chi_number import CHINumber
+    from nhsstd.identifiers.hc_number import HCNumber
+    from nhsstd.identifiers.postcode import UKPostcode
+    from nhsstd.identifiers.uprn import UPRN
+
+    # The same text gives the same (immutable) object for ODS codes, UPRNs and postcodes...
+    assert _datatypes.parse_identifier(ODSCode, "y12345") is _datatypes.parse_identifier(ODSCode, "y12345")
+    uprn = _datatypes.parse_identifier(UPRN, "100023336956")
+    assert _datatypes.parse_identifier(UPRN, "100023336956") is uprn
+    postcode = _datatypes.address_postcode("ls1 6ae")
+    assert postcode == UKPostcode.parse("LS1 6AE")
+    assert _datatypes.address_postcode("ls1 6ae") is postcode
+    # ... a failed parse is not remembered: it fails every time ...
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            _datatypes.parse_identifier(ODSCode, "not a code")
+    # ... and patient numbers are parsed afresh every time, never kept.
+    for cls, number in ((NHSNumber, "9434765919"), (CHINumber, "1904851231"), (HCNumber, "3462950622")):
+        if not cls.personal:  # pragma: no cover - all three are personal
+            pytest.fail(f"{cls.__name__} should be personal")
+        first = _datatypes.parse_identifier(cls, number)
+        assert _datatypes.parse_identifier(cls, number) is not first
+        assert _datatypes._PARSERS[cls] == cls.parse
