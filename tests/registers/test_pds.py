@@ -194,6 +194,9 @@ def test_search_restricted(pds: PdsClient) -> None:
     (match,) = pds.search_patients(family="Smythe", given="Janet", birthdate="eq2005-06-16")
     assert match.record.restricted
     assert match.record.raw.get("address") is None
+    # as the published sandbox: any (non-fuzzy) Smythe search finds the restricted record
+    (again,) = pds.search_patients(family="smythe", gender="female", birthdate="2005-06-16")
+    assert again.record.nhs_number == match.record.nhs_number
 
 
 def test_search_no_match_is_an_empty_list(pds: PdsClient) -> None:
