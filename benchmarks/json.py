@@ -37,6 +37,7 @@ import timeit
 from collections.abc import Callable
 from typing import Any
 
+import nhsstd.identifiers._common as identifier_common
 import nhsstd.json as nhsstd_json
 from nhsstd.codes import (
     EthnicCategoryEngland,
@@ -282,19 +283,19 @@ def main(argv: list[str] | None = None) -> int:
     # benchmark, reading one document again and again, always hits).
     def configured(use_orjson: bool, cache_size: int) -> Callable[[], object]:
         def run() -> object:
-            saved = nhsstd_json._USE_ORJSON, nhsstd_json._IDENTIFIER_CACHE_SIZE
+            saved = nhsstd_json._USE_ORJSON, identifier_common.REMEMBERED
             nhsstd_json._USE_ORJSON = use_orjson and nhsstd_json._orjson is not None
-            nhsstd_json._IDENTIFIER_CACHE_SIZE = cache_size
-            nhsstd_json._clear_identifier_caches()
+            identifier_common.REMEMBERED = cache_size
+            identifier_common.forget_remembered()
             try:
                 return timeit.timeit(lambda: from_json(to_json(patient), Patient), number=args.number)
             finally:
-                nhsstd_json._USE_ORJSON, nhsstd_json._IDENTIFIER_CACHE_SIZE = saved
+                nhsstd_json._USE_ORJSON, identifier_common.REMEMBERED = saved
 
         return run
 
     variants = {
-        "nhsstd, stdlib json": configured(False, nhsstd_json._IDENTIFIER_CACHE_SIZE),
+        "nhsstd, stdlib json": configured(False, identifier_common.REMEMBERED),
         "nhsstd, no identifier cache": configured(True, 0),
         "nhsstd, stdlib json, no cache": configured(False, 0),
     }

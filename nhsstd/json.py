@@ -66,7 +66,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from nhsstd.codes import CodedEnum, ODSRole
 from nhsstd.exceptions import InvalidFormat, Reason, ValidationError
-from nhsstd.identifiers._common import Identifier
+from nhsstd.identifiers._common import Identifier, remembering
 from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
 from nhsstd.models import MODELS, Extras, PartialDate
 from nhsstd.models._checks import BAD_TEXT
@@ -240,13 +240,6 @@ def _structure_ods_role(value: Any, _: object) -> ODSRole:
     return ODSRole(value)
 
 
-#: How many read identifiers of each non-personal kind (postcodes, ODS and GMP
-#: codes, UPRNs...) are remembered, so that a code seen again (the same
-#: practice in a thousand documents) is not validated again.  Identifiers
-#: that are personal data (NHS, CHI and H&C numbers) are never remembered.
-_IDENTIFIER_CACHE_SIZE = 4096
-_IDENTIFIER_CACHES: list[dict[str, Identifier]] = []
-
 
 def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
     """The ``__set__`` of the slot *name* of *cls*: sets a frozen attrs field directly."""
@@ -282,30 +275,9 @@ def _identifier_factory(cls: type[Identifier]) -> Callable[[str], Identifier]:
         set_compact(identifier, value)
         return identifier
 
-    if cls.personal:
-        return build
-
-    cache: dict[str, Identifier] = {}
-    remembered = cache.get
-
-    def build_remembered(value: str) -> Identifier:
-        identifier = remembered(value)
-        if identifier is None:
-            identifier = build(value)
-            if _IDENTIFIER_CACHE_SIZE:
-                if len(cache) >= _IDENTIFIER_CACHE_SIZE:
-                    cache.clear()
-                cache[value] = identifier
-        return identifier
-
-    _IDENTIFIER_CACHES.append(cache)
-    return build_remembered
-
-
-def _clear_identifier_caches() -> None:
-    """Forget every remembered identifier (for tests and benchmarks)."""
-    for cache in _IDENTIFIER_CACHES:
-        cache.clear()
+    # A non-personal code seen again (the same practice in a thousand documents) is not
+    # validated again; NHS, CHI and H&C numbers are never remembered.
+    return build if cls.personal else remembering(build)
 
 
 def _identifier_hook(cls: type[Identifier]) -> Callable[[Any, object], Identifier]:

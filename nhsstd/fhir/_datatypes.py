@@ -18,7 +18,7 @@ from nhsstd.exceptions import InvalidFormat, Reason, ValidationError
 from nhsstd.fhir import _urls as url
 from nhsstd.fhir._context import Reader, describe, key_path, text_of
 from nhsstd.fhir._residual import FP, SLOT, diff, fingerprint
-from nhsstd.identifiers._common import Identifier
+from nhsstd.identifiers._common import Identifier, remembering
 from nhsstd.identifiers.ods_code import ODSCode
 from nhsstd.identifiers.postcode import parse_address_postcode
 from nhsstd.identifiers.uprn import UPRN
@@ -61,7 +61,6 @@ __all__ = [
 ]
 
 _E = TypeVar("_E", bound=CodedEnum)
-_T = TypeVar("_T")
 _I = TypeVar("_I", bound=Identifier)
 
 
@@ -84,33 +83,6 @@ Result = Classified | Failed | None
 
 # --- identifiers --------------------------------------------------------------------------------
 
-_REMEMBERED_PARSES: Final = 4096
-
-
-def _remembering(parse: Callable[[str], _T]) -> Callable[[str], _T]:
-    """*parse*, remembering what it built for the last few thousand inputs.
-
-    Only for identifiers that do not identify a patient (postcodes, UPRNs, ODS and
-    practitioner codes): the value classes are immutable, so one object can serve every
-    resource that has the same text -- a PDS record has the same postcode, practice code
-    and UPRN in several places, and a batch the same few practices again and again.  A
-    parse that fails raises and is not remembered.  Patient numbers are never kept.
-    """
-    cache: dict[str, _T] = {}
-    remembered = cache.get
-
-    def parse_remembered(raw: str) -> _T:
-        value = remembered(raw)
-        if value is None:
-            value = parse(raw)
-            if len(cache) >= _REMEMBERED_PARSES:
-                cache.clear()
-            cache[raw] = value
-        return value
-
-    return parse_remembered
-
-
 _PARSERS: Final[dict[type[Any], Callable[[str], Any]]] = {}
 
 
@@ -118,13 +90,14 @@ def parse_identifier(cls: type[_I], raw: str) -> _I:
     """``cls.parse(raw)``, remembered for the identifiers that are not personal."""
     parse = _PARSERS.get(cls)
     if parse is None:
-        parse = cls.parse if cls.personal else _remembering(cls.parse)
+        parse = cls.parse if cls.personal else remembering(cls.parse)
         _PARSERS[cls] = parse
     value: _I = parse(raw)
     return value
 
 
-address_postcode: Final = _remembering(parse_address_postcode)
+#: :func:`parse_address_postcode`, remembered (postcodes are not personal on their own).
+address_postcode: Final = remembering(parse_address_postcode)
 
 
 # --- primitives -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from typing import ClassVar, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import attrs
 
@@ -258,3 +258,44 @@ class Identifier(abc.ABC):
     def __repr__(self) -> str:
         shown = self.masked() if self.personal else self.formatted
         return f"{type(self).__name__}({shown!r})"
+
+
+# -- remembered parses -----------------------------------------------------------------------------
+
+#: How many built identifiers each remembering cache (:func:`remembering`) holds; 0 turns them
+#: off (the benchmarks compare both).
+REMEMBERED = 4096
+_REMEMBERING_CACHES: list[dict[str, Any]] = []
+_T = TypeVar("_T")
+
+
+def remembering(build: Callable[[str], _T]) -> Callable[[str], _T]:
+    """*build*, remembering what it returned for the last few thousand texts.
+
+    For identifiers that are not personal data only (postcodes, ODS and practitioner codes,
+    UPRNs...): the value classes are immutable, so one object can serve every document or
+    resource with the same text -- the same practice in a thousand records is not validated a
+    thousand times.  Patient numbers (``personal`` kinds) are never to be remembered.  A build
+    that raises is not remembered.
+    """
+    cache: dict[str, _T] = {}
+    remembered = cache.get
+
+    def build_remembered(text: str) -> _T:
+        value = remembered(text)
+        if value is None:
+            value = build(text)
+            if REMEMBERED:
+                if len(cache) >= REMEMBERED:
+                    cache.clear()
+                cache[text] = value
+        return value
+
+    _REMEMBERING_CACHES.append(cache)
+    return build_remembered
+
+
+def forget_remembered() -> None:
+    """Empty every :func:`remembering` cache (for tests and benchmarks)."""
+    for cache in _REMEMBERING_CACHES:
+        cache.clear()
