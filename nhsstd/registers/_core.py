@@ -433,6 +433,12 @@ class Exchange:
         self.last_error: RegisterError | None = None
 
     @property
+    def url(self) -> str:
+        """The call's URL (its path below the base URL, or an absolute ``next`` link), without the query."""
+        path = self.call.path
+        return path if "://" in path else self.core.base_url + path
+
+    @property
     def remaining(self) -> float:
         """Seconds left in the retry budget."""
         return self.core.retry.total_time - (self.core.clock() - self.started)
@@ -445,10 +451,9 @@ class Exchange:
         call = self.call
         headers = self.core.headers(self.request_id)
         headers.update(call.headers)
-        url = call.path if "://" in call.path else self.core.base_url + call.path
         return client.build_request(
             call.method,
-            url,
+            self.url,
             params=list(call.params) if call.params else None,
             headers=headers,
             json=call.json,
@@ -504,8 +509,7 @@ class Exchange:
             url = str(exc.request.url)  # type: ignore[attr-defined]
         except (AttributeError, RuntimeError):  # httpx raises RuntimeError when no request is set
             return True
-        call_url = self.call.path if "://" in self.call.path else self.core.base_url + self.call.path
-        return url.startswith(call_url) or url.startswith(self.core.base_url + "/")
+        return url.startswith(self.url) or url.startswith(self.core.base_url + "/")
 
     def _retry_or_raise(self, error: RegisterError, *, minimum: float | None) -> Retry:
         self.last_error = error
