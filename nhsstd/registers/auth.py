@@ -306,38 +306,30 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
             return lock
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        # An async generator cannot delegate with "yield from", so the refresh
-        # is written out twice: before the call and after a 401.
+        # The sync flow's two refreshes (before the call, and after a 401 with the refused
+        # token as *stale*) as one loop: an async generator cannot delegate with "yield from".
         token = self._fresh()
-        if token is None:
-            timeouts = _token_timeouts(request)
-            lock = await self._acquire_async(request, timeouts)
-            try:  # released however the refresh ends, as in the sync flow
-                token = self._fresh()
-                if token is None:
-                    reply = yield self._next_token_request(timeouts)
-                    await reply.aread()
-                    token = self._accept(reply)
-            finally:
-                lock.release()
-        self._authorise(request, token)
-        response = yield request
-        if response.status_code == 401:
+        stale: str | None = None
+        for attempt in range(2):
+            if token is None:
+                timeouts = _token_timeouts(request)
+                lock = await self._acquire_async(request, timeouts)
+                try:  # released however the refresh ends, as in the sync flow
+                    if stale is not None and self._fresh() == stale:
+                        self.invalidate()
+                    token = self._fresh()
+                    if token is None:
+                        reply = yield self._next_token_request(timeouts)
+                        await reply.aread()
+                        token = self._accept(reply)
+                finally:
+                    lock.release()
+            self._authorise(request, token)
+            response = yield request
+            if response.status_code != 401 or attempt:
+                return
             await response.aread()
-            timeouts = _token_timeouts(request)
-            lock = await self._acquire_async(request, timeouts)
-            try:
-                if self._fresh() == token:
-                    self.invalidate()
-                fresh = self._fresh()
-                if fresh is None:
-                    reply = yield self._next_token_request(timeouts)
-                    await reply.aread()
-                    fresh = self._accept(reply)
-            finally:
-                lock.release()
-            self._authorise(request, fresh)
-            yield request
+            stale, token = token, None
 
     async def _acquire_async(self, request: httpx.Request, timeouts: Mapping[str, float]) -> asyncio.Lock:
         """This event loop's refresh lock, acquired within the pool timeout."""

@@ -251,6 +251,43 @@ def test_a_401_with_a_cached_token_refreshes_once(auth_sandbox: Sandbox) -> None
     assert auth.token_requests == 2
 
 
+def test_async_a_401_with_a_cached_token_refreshes_once(auth_sandbox: Sandbox) -> None:
+    auth = auth_sandbox.signed_jwt_auth()
+
+    async def main() -> tuple[str, str]:
+        async with AsyncPdsClient(base_url=auth_sandbox.pds_url, auth=auth, rate_limit=None) as pds:
+            first = await pds.get_patient("9000000033")
+            auth_sandbox.tokens.expire_all()  # the server forgets the token
+            second = await pds.get_patient("9000000033")
+        return first.nhs_number, second.nhs_number
+
+    assert asyncio.run(main()) == ("9000000033", "9000000033")
+    assert auth.token_requests == 2
+
+
+def test_a_second_401_is_the_answer_not_another_refresh() -> None:
+    # After a 401, the flow refreshes once and sends the call again; a second 401 ends there
+    # (Unauthorised), in the sync and the async flow alike -- no loop of refreshes.
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/oauth2/token"):
+            return httpx.Response(200, json=TOKEN_BODY)
+        return httpx.Response(401)
+
+    auth = ClientCredentialsAuth(
+        token_url="https://example.org/oauth2/token", client_id="id", client_secret="secret-value"
+    )
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        assert client.get(API_URL, auth=auth).status_code == 401
+    assert auth.token_requests == 2
+
+    async def main() -> int:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+            return (await client.get(API_URL, auth=auth)).status_code
+
+    assert asyncio.run(main()) == 401
+    assert auth.token_requests == 3  # the cached token, refused: one refresh
+
+
 def test_one_refresh_at_a_time_with_threads(auth_sandbox: Sandbox) -> None:
     auth = auth_sandbox.signed_jwt_auth()
     errors: list[BaseException] = []
