@@ -89,6 +89,33 @@ def _client_kwargs(auth: httpx.Auth | None, timeouts: Timeouts) -> dict[str, Any
     }
 
 
+_C = TypeVar("_C", httpx.Client, httpx.AsyncClient)
+
+
+def _http_client(
+    client_type: type[_C],
+    http_client: object,
+    transport: Any,  # an httpx.BaseTransport or AsyncBaseTransport, to suit client_type
+    auth: httpx.Auth | None,
+    timeouts: Timeouts,
+    counterpart: str,
+) -> tuple[_C, bool]:
+    """The httpx client to send with, and whether it is ours (to close): *http_client* as
+    given, or a new one over *transport* with the auth plug-in and the timeouts."""
+    if http_client is not None and transport is not None:
+        raise ValueError("pass http_client or transport, not both")
+    if http_client is None:
+        return client_type(transport=transport, **_client_kwargs(auth, timeouts)), True
+    if not isinstance(http_client, client_type):
+        raise TypeError(f"http_client must be an httpx.{client_type.__name__} ({counterpart})")
+    return http_client, False
+
+
+def _send_auth(auth: httpx.Auth | None, owns_client: bool) -> Any:
+    # A client made here has the plug-in already; a caller's client gets it per request.
+    return auth if (auth is not None and not owns_client) else httpx.USE_CLIENT_DEFAULT
+
+
 class _Base:
     _info: ClassVar[RegisterInfo]
     _accept: ClassVar[str] = "application/json"
@@ -166,19 +193,12 @@ class SyncClientBase(_Base):
         self._core = self._make_core(
             environment, base_url, timeouts, retry, rate_limit, correlation_id, headers
         )
-        if http_client is not None and transport is not None:
-            raise ValueError("pass http_client or transport, not both")
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(
-                "http_client must be an httpx.Client (use the Async... client for httpx.AsyncClient)"
-            )
         self._auth = auth
-        if http_client is None:
-            self._client = httpx.Client(transport=transport, **_client_kwargs(auth, self._core.timeouts))
-            self._owns_client = True
-        else:
-            self._client = http_client
-            self._owns_client = False
+        counterpart = "use the Async... client for httpx.AsyncClient"
+        self._client, self._owns_client = _http_client(
+            httpx.Client, http_client, transport, auth, self._core.timeouts, counterpart
+        )
+        self._request_auth = _send_auth(auth, self._owns_client)
 
     def _send(self, call: Call) -> tuple[httpx.Response, str]:
         """Make *call*, retrying as the policy allows; the final response and its request id."""
@@ -187,9 +207,7 @@ class SyncClientBase(_Base):
         if delay > 0:
             time.sleep(delay)
         exchange = core.exchange(call)
-        auth: Any = (
-            self._auth if (self._auth is not None and not self._owns_client) else httpx.USE_CLIENT_DEFAULT
-        )
+        auth = self._request_auth
         while True:
             request = exchange.next_request(self._client)
             try:
@@ -262,17 +280,12 @@ class AsyncClientBase(_Base):
         self._core = self._make_core(
             environment, base_url, timeouts, retry, rate_limit, correlation_id, headers
         )
-        if http_client is not None and transport is not None:
-            raise ValueError("pass http_client or transport, not both")
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError("http_client must be an httpx.AsyncClient (use the sync client for httpx.Client)")
         self._auth = auth
-        if http_client is None:
-            self._client = httpx.AsyncClient(transport=transport, **_client_kwargs(auth, self._core.timeouts))
-            self._owns_client = True
-        else:
-            self._client = http_client
-            self._owns_client = False
+        counterpart = "use the sync client for httpx.Client"
+        self._client, self._owns_client = _http_client(
+            httpx.AsyncClient, http_client, transport, auth, self._core.timeouts, counterpart
+        )
+        self._request_auth = _send_auth(auth, self._owns_client)
 
     async def _send(self, call: Call) -> tuple[httpx.Response, str]:
         """Make *call*, retrying as the policy allows; the final response and its request id."""
@@ -281,9 +294,7 @@ class AsyncClientBase(_Base):
         if delay > 0:
             await asyncio.sleep(delay)
         exchange = core.exchange(call)
-        auth: Any = (
-            self._auth if (self._auth is not None and not self._owns_client) else httpx.USE_CLIENT_DEFAULT
-        )
+        auth = self._request_auth
         while True:
             request = exchange.next_request(self._client)
             try:

@@ -263,3 +263,19 @@ def test_response_bodies_read_as_the_standard_library_reads_them(value: object, 
 def test_response_bodies_that_are_not_json_are_refused(body: bytes) -> None:
     with pytest.raises(MalformedResponse, match="not valid JSON"):
         parse_json(httpx.Response(200, content=body), "request-id")
+
+
+def test_a_client_of_the_wrong_kind_or_both_client_and_transport_are_refused() -> None:
+    sync_http, async_http = httpx.Client(), httpx.AsyncClient()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200))
+    with pytest.raises(TypeError, match=r"must be an httpx\.Client \("):
+        PdsClient(environment="sandbox", http_client=async_http)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"must be an httpx\.AsyncClient \("):
+        AsyncPdsClient(environment="sandbox", http_client=sync_http)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not both"):
+        PdsClient(environment="sandbox", http_client=sync_http, transport=transport)
+    # a caller's client is used as it is, and left open for the caller to close
+    with PdsClient(environment="sandbox", http_client=sync_http) as pds:
+        assert pds._client is sync_http
+    assert not sync_http.is_closed
+    sync_http.close()
