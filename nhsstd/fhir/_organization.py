@@ -171,14 +171,7 @@ def read_organization(r: Reader, resource: dict[str, Any]) -> Organisation | Non
             rr.template(key, template)
         else:
             rr.keep(key, value)
-    extras = rr.residual()
-    if r.problems or extras is None:
-        return None
-    try:
-        return Organisation(**fields, extras=extras)
-    except ValidationError as error:
-        r.error("$", error)
-    return None
+    return rr.build(Organisation)
 
 
 def write_organization(organisation: Organisation, problems: list[tuple[str, str]]) -> dict[str, Any]:

@@ -462,14 +462,7 @@ def read_patient(r: Reader, resource: dict[str, Any]) -> Patient | None:
             rr.template(key, template)
         else:
             rr.keep(key, value)
-    extras = rr.residual()
-    if r.problems or extras is None:
-        return None
-    try:
-        return Patient(**fields, extras=extras)
-    except ValidationError as error:
-        r.error("$", error)
-    return None
+    return rr.build(Patient)
 
 
 def _write_marital(member: CodedEnum) -> dict[str, Any]:

@@ -169,14 +169,7 @@ def read_practitioner(r: Reader, resource: dict[str, Any]) -> Practitioner | Non
             rr.template(key, template)
         else:
             rr.keep(key, value)
-    extras = rr.residual()
-    if r.problems or extras is None:
-        return None
-    try:
-        return Practitioner(**fields, extras=extras)
-    except ValidationError as error:
-        r.error("$", error)
-    return None
+    return rr.build(Practitioner)
 
 
 def write_practitioner(practitioner: Practitioner, problems: list[tuple[str, str]]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from nhsstd.exceptions import ValidationError
 from nhsstd.fhir import _urls as url
 from nhsstd.fhir._context import Reader, describe, text_of
 from nhsstd.fhir._datatypes import (
@@ -105,14 +104,7 @@ def read_practitioner_role(r: Reader, resource: dict[str, Any]) -> PractitionerR
             rr.template(key, template)
         else:
             rr.keep(key, value)
-    extras = rr.residual()
-    if r.problems or extras is None:
-        return None
-    try:
-        return PractitionerRole(**fields, extras=extras)
-    except ValidationError as error:
-        r.error("$", error)
-    return None
+    return rr.build(PractitionerRole)
 
 
 def write_practitioner_role(role: PractitionerRole, problems: list[tuple[str, str]]) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
 
 import orjson
 
+from nhsstd.exceptions import ValidationError
 from nhsstd.fhir._context import Reader, key_path
 from nhsstd.fhir._residual import FP, SLOT, apply_patch, diff, fingerprint, slot_matches, thaw, weave
 from nhsstd.models import Extras
@@ -16,6 +17,8 @@ __all__ = ["OVERRIDE", "ResourceReader", "ResourceWriter", "dump_residual", "loa
 
 #: Slot tag of a top-level modelled element whose input differed from the canonical form.
 OVERRIDE: Final = "="
+
+_M = TypeVar("_M")
 
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), sort_keys=True)
 
@@ -107,6 +110,19 @@ class ResourceReader:
             self.r.problem("$", "an element kept as it is is not JSON (keys must be strings, no NaN)")
             return None
         return {"fhir": text}
+
+
+    def build(self, model: Callable[..., _M]) -> _M | None:
+        """The model from the fields read and the residual; ``None`` when there were problems
+        (the model's own invariant errors are recorded at ``$``)."""
+        extras = self.residual()
+        if self.r.problems or extras is None:
+            return None
+        try:
+            return model(**self.fields, extras=extras)
+        except ValidationError as error:
+            self.r.error("$", error)
+        return None
 
 
 class ResourceWriter:
