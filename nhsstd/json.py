@@ -69,7 +69,7 @@ from nhsstd.exceptions import InvalidFormat, Reason, ValidationError
 from nhsstd.identifiers._common import Identifier, remembering
 from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
 from nhsstd.models import MODELS, Extras, PartialDate
-from nhsstd.models._checks import BAD_TEXT
+from nhsstd.models._checks import BAD_TEXT, slot_setter
 
 __all__ = [
     "MODEL_KEY",
@@ -240,17 +240,6 @@ def _structure_ods_role(value: Any, _: object) -> ODSRole:
     return ODSRole(value)
 
 
-
-def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
-    """The ``__set__`` of the slot *name* of *cls*: sets a frozen attrs field directly."""
-    for klass in cls.__mro__:
-        descriptor = klass.__dict__.get(name)
-        if descriptor is not None:
-            setter: Callable[[object, object], None] = descriptor.__set__
-            return setter
-    raise AttributeError(f"{cls.__name__} has no slot {name!r}")  # pragma: no cover
-
-
 def _identifier_factory(cls: type[Identifier]) -> Callable[[str], Identifier]:
     """A function building *cls* from a string that must already be in compact form.
 
@@ -265,15 +254,12 @@ def _identifier_factory(cls: type[Identifier]) -> Callable[[str], Identifier]:
     if not plain:  # pragma: no cover - every identifier class is plain today
         return cls
     validate = cls._validate
-    new = object.__new__
-    set_compact = _slot_setter(cls, "compact")
+    wrap = cls._from_valid
 
     def build(value: str) -> Identifier:
         if validate(value) != value:
             cls(value)  # raises the "not in compact form" error
-        identifier: Identifier = new(cls)
-        set_compact(identifier, value)
-        return identifier
+        return wrap(value)
 
     # A non-personal code seen again (the same practice in a thousand documents) is not
     # validated again; NHS, CHI and H&C numbers are never remembered.
@@ -675,7 +661,7 @@ class _Compiler:
             lines.extend(self._read_value(field.type, "v", target, "        "))
         lines.append(f"    self = _new({self._bind(cls)})")
         for index, field in enumerate(fields):
-            lines.append(f"    {self._bind(_slot_setter(cls, field.name))}(self, x{index})")
+            lines.append(f"    {self._bind(slot_setter(cls, field.name))}(self, x{index})")
         lines.append(f"    {self._bind(cls._check_rules)}(self)")  # type: ignore[attr-defined]
         lines.append("    return self")
         return "\n".join(lines)

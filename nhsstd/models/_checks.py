@@ -158,3 +158,17 @@ def type_checker(cls: type) -> Callable[[Any], None]:
     exec(compile(source, f"<nhsstd type checks for {model}>", "exec"), namespace)
     checker: Callable[[Any], None] = namespace["check"]
     return checker
+
+
+def slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
+    """The ``__set__`` of the slot *name* of *cls*: sets a frozen attrs field directly.
+
+    For the fast builders (:mod:`nhsstd.json`'s reader, the offline ODS register) that
+    assemble a model from values already checked, without the attrs ``__init__``.
+    """
+    for klass in cls.__mro__:
+        descriptor = klass.__dict__.get(name)
+        if descriptor is not None:
+            setter: Callable[[object, object], None] = descriptor.__set__
+            return setter
+    raise AttributeError(f"{cls.__name__} has no slot {name!r}")  # pragma: no cover

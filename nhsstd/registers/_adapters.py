@@ -53,6 +53,7 @@ from nhsstd.models import (
     Extras,
     Organisation,
 )
+from nhsstd.models._checks import slot_setter
 from nhsstd.registers._orgdata import OrgData
 
 __all__ = ["organisation", "postcode", "roles", "stored_organisation", "text"]
@@ -175,15 +176,6 @@ def organisation(data: OrgData) -> Organisation:
 # -- the offline register's fast path ---------------------------------------------------------------
 
 
-def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
-    for klass in cls.__mro__:
-        descriptor = klass.__dict__.get(name)
-        if descriptor is not None:
-            setter: Callable[[object, object], None] = descriptor.__set__
-            return setter
-    raise AttributeError(f"{cls.__name__} has no slot {name!r}")  # pragma: no cover
-
-
 def _builder(cls: type, *names: str) -> Callable[..., Any]:
     """A function ``build(*values)`` making a *cls* with fields *names* set to *values*, unchecked.
 
@@ -197,7 +189,7 @@ def _builder(cls: type, *names: str) -> Callable[..., Any]:
     if unknown:  # pragma: no cover - a model changed: this module must follow
         raise RuntimeError(f"nhsstd.registers._adapters: {cls.__name__} has no field {sorted(unknown)}")
     for index, field in enumerate(fields):
-        namespace[f"_set{index}"] = _slot_setter(cls, field.name)
+        namespace[f"_set{index}"] = slot_setter(cls, field.name)
         if field.name in names:
             value = field.name
         elif field.default is attrs.NOTHING or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
