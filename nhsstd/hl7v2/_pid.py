@@ -47,7 +47,7 @@ from nhsstd.codes import (
 from nhsstd.exceptions import Reason, ValidationError
 from nhsstd.fhir._context import (
     IdentifierMode,
-    InvalidIdentifierWarning,
+    Reader,
     WarningHandler,
     check_handler,
     deliver,
@@ -216,32 +216,19 @@ def _rep(*components: str | None) -> list[list[str | None]]:
 # --- reading --------------------------------------------------------------------------------
 
 
-class _Reader:
-    __slots__ = ("extras", "fields", "identifiers", "keep", "notes", "problems")
+class _Reader(Reader):
+    """The FHIR reader's problems, warnings and identifier modes, plus the PID/PD1 fields read
+    and what is kept of the segments for writing them back."""
+
+    __slots__ = ("extras", "fields")
 
     def __init__(self, identifiers: str, keep_unknown: bool) -> None:
-        if identifiers not in ("strict", "warn", "preserve"):
-            raise ValueError('identifiers must be "strict", "warn" or "preserve"')
-        self.identifiers = identifiers
-        self.keep = keep_unknown
-        self.problems: list[Problem] = []
-        self.notes: list[InvalidIdentifierWarning] = []
+        super().__init__(identifiers=identifiers, strict=False, keep_unknown=bool(keep_unknown))
         self.fields: dict[str, Any] = {}
         self.extras: dict[str, dict[str, Any]] = {}
 
-    def error(self, path: str, error: ValidationError) -> None:
-        self.problems.append(Problem(path, str(error), error.reason))
-
-    def invalid_identifier(self, path: str, error: ValidationError) -> bool:
-        if self.identifiers == "strict":
-            self.error(path, error)
-            return False
-        if self.identifiers == "warn":
-            self.notes.append(InvalidIdentifierWarning(path, f"{error}; kept unvalidated in extras"))
-        return True
-
     def store(self, segment: str, number: int, value: Any) -> None:
-        if self.keep:
+        if self.keep_unknown:
             self.extras.setdefault(segment, {})[str(number)] = value
 
     def single(self, segment: str, number: int, original: Tree, canonical: Tree) -> None:
@@ -609,12 +596,12 @@ def _read(r: _Reader, pid: Segment, pd1: Segment | None) -> Patient | None:
             # A GP without a practice is not a registration: checked, then kept as it is.
             _check_gp(r, gp_tree)
             r.store("PD1", 4, gp_tree)
-        if not r.keep or (not r.extras["PD1"] and "registered_gp" in fields):
+        if not r.keep_unknown or (not r.extras["PD1"] and "registered_gp" in fields):
             # An empty PD1 needs remembering only when the model would not write one.
             r.extras.pop("PD1", None)
     if r.problems:
         return None
-    extras = {"hl7v2": dump_residual(r.extras)} if r.keep and r.extras else {}
+    extras = {"hl7v2": dump_residual(r.extras)} if r.keep_unknown and r.extras else {}
     try:
         return Patient(**fields, extras=extras)
     except ValidationError as error:
