@@ -1,0 +1,398 @@
+"""FHIRPath invariants (``ElementDefinition.constraint``) evaluated with fhirpathpy.
+
+fhirpathpy is a maintained FHIRPath engine with an R4 model.  This module
+adds what FHIR R4 and UK Core constraints need and fhirpathpy lacks, as
+functions of the evaluation context (FHIR R4 section 2.1.9.1 "Additional
+functions"):
+
+* ``hasValue()`` -- a single primitive with a value, not only extensions
+  (fhirpathpy yields a primitive's ``_name`` extensions as a separate item,
+  which is skipped here);
+* ``htmlChecks()`` -- txt-1 and txt-2 for ``Narrative.div``: well-formed
+  XHTML in a ``div``, only the elements and attributes FHIR R4 Narrative
+  allows, and some non-whitespace content (or an image);
+* ``resolve()`` -- a reference to a contained resource (``#id``), the
+  container itself (``#``), or, when a Bundle is given, an entry by
+  ``fullUrl`` or by ``Type/id``; anything else resolves to nothing, as the
+  spec says for references that cannot be resolved;
+* ``memberOf(url)`` -- through :class:`~nhsstd.conformance._terminology.Terminology`;
+* the environment variables ``%resource``, ``%rootResource``, ``%context``,
+  ``%ucum``, ``%sct`` and ``%loinc``.
+
+``conformsTo()`` is not provided: an invariant using it answers "cannot
+evaluate" (None), like any expression fhirpathpy cannot parse or evaluate.
+
+``trace()`` is silenced: fhirpathpy prints traced values to standard
+output, and R4 constraints (que-1, ref-1, sdf-16...) trace resource content.
+
+For speed, expressions are parsed once per engine, and each check calls
+fhirpathpy's evaluator directly with a small context dict, skipping
+``fhirpathpy.evaluate``'s per-call work: re-wrapping the function table and
+converting the whole result back to plain data.
+
+>>> engine = InvariantEngine()
+>>> contact = {"relationship": [{"text": "Friend"}]}
+>>> pat_1 = "name.exists() or telecom.exists() or address.exists() or organization.exists()"
+>>> engine.check("pat-1", pat_1, contact, resource={}, root={}, type_name="Patient.contact")
+False
+>>> engine.check("per-1", "start.hasValue().not() or end.hasValue().not() or (start <= end)",
+...              {"start": "2024-01-01", "end": "2023-12-31"}, resource={}, root={}, type_name="Period")
+False
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import fhirpathpy
+from defusedxml import ElementTree as SafeElementTree  # type: ignore[import-untyped]
+from fhirpathpy.engine import do_eval as _fhirpathpy_eval
+from fhirpathpy.engine.invocations.constants import constants
+from fhirpathpy.engine.nodes import FP_Type, ResourceNode
+from fhirpathpy.parser import parse as _fhirpathpy_parse
+
+from nhsstd.conformance._terminology import Membership, Terminology
+
+__all__ = ["InvariantEngine"]
+
+# fhirpathpy's functions carry no annotations: typed once here.
+_parse_expression: Callable[[str], Any] = _fhirpathpy_parse
+_evaluate: Callable[[dict[str, Any], list[Any], Any], list[Any]] = _fhirpathpy_eval
+_node: Callable[[Any, str | None], ResourceNode] = ResourceNode.create_node
+_reset_constants: Callable[[], None] = constants.reset
+
+_XHTML: Final = "{http://www.w3.org/1999/xhtml}"
+
+#: FHIR R4 Narrative: the "basic html formatting elements" of HTML 4.0 chapters 7-11 (without
+#: section 9.4), 11.5, ``a`` and ``img``.
+_NARRATIVE_ELEMENTS: Final = frozenset(
+    [
+        "a",
+        "abbr",
+        "acronym",
+        "address",
+        "b",
+        "big",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "tt",
+        "ul",
+        "var",
+    ]
+)
+#: The attributes those elements may carry (HTML 4.0 %attrs without the event handlers, plus the
+#: element-specific ones of the chapters above; ``style`` is allowed as "internally contained").
+_NARRATIVE_ATTRIBUTES: Final = frozenset(
+    [
+        "abbr",
+        "accesskey",
+        "align",
+        "alt",
+        "axis",
+        "border",
+        "cellpadding",
+        "cellspacing",
+        "char",
+        "charoff",
+        "charset",
+        "cite",
+        "class",
+        "colspan",
+        "compact",
+        "dir",
+        "frame",
+        "headers",
+        "height",
+        "href",
+        "hreflang",
+        "id",
+        "lang",
+        "name",
+        "rel",
+        "rev",
+        "rowspan",
+        "rules",
+        "scope",
+        "shape",
+        "span",
+        "src",
+        "start",
+        "style",
+        "summary",
+        "tabindex",
+        "title",
+        "type",
+        "valign",
+        "value",
+        "width",
+        "{http://www.w3.org/XML/1998/namespace}lang",
+    ]
+)
+
+#: Reasons fhirpathpy may fail on an expression or a resource: reported as "cannot evaluate".
+_EVALUATION_ERRORS: Final = (Exception, RecursionError)
+
+
+class _CannotEvaluate(Exception):
+    """The expression needs something this engine does not have (a terminology server...)."""
+
+
+def _data(item: Any) -> Any:
+    return item.data if isinstance(item, ResourceNode) else item
+
+
+def _is_primitive_value(value: Any) -> bool:
+    return (value is not None and not isinstance(value, (Mapping, list))) or isinstance(value, FP_Type)
+
+
+def _has_value(ctx: dict[str, Any], inputs: list[Any]) -> bool:
+    # A primitive's ``_name`` (id/extension only) comes from fhirpathpy as its own item: skip it.
+    values = [item for item in inputs if not isinstance(_data(item), Mapping)]
+    return len(values) == 1 and _is_primitive_value(_data(values[0]))
+
+
+def _narrative_is_valid(div: Any) -> bool:
+    if not isinstance(div, str):
+        return False
+    try:
+        root = SafeElementTree.fromstring(div)
+    except Exception:  # defusedxml raises several types: any of them means not acceptable XHTML
+        return False
+    if root.tag != _XHTML + "div":
+        return False
+    has_content = False
+    for element in root.iter():
+        if not isinstance(element.tag, str) or not element.tag.startswith(_XHTML):
+            return False
+        if element.tag[len(_XHTML) :] not in _NARRATIVE_ELEMENTS:
+            return False
+        if any(name not in _NARRATIVE_ATTRIBUTES for name in element.attrib):
+            return False
+        text = (element.text or "") + (element.tail or "" if element is not root else "")
+        has_content = has_content or bool(text.strip()) or element.tag == _XHTML + "img"
+    return has_content
+
+
+def _html_checks(ctx: dict[str, Any], inputs: list[Any]) -> bool:
+    return len(inputs) == 1 and _narrative_is_valid(_data(inputs[0]))
+
+
+def _reference_text(item: Any) -> str | None:
+    data = _data(item)
+    if isinstance(data, Mapping):
+        data = data.get("reference")
+    return data if isinstance(data, str) else None
+
+
+def _find_contained(container: Any, local_id: str) -> Any:
+    if not isinstance(container, Mapping):
+        return None
+    if local_id == "":
+        return container
+    for contained in container.get("contained", ()):
+        if isinstance(contained, Mapping) and contained.get("id") == local_id:
+            return contained
+    return None
+
+
+def _find_in_bundle(bundle: Any, reference: str) -> Any:
+    if not isinstance(bundle, Mapping):
+        return None
+    for entry in bundle.get("entry", ()):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("resource"), Mapping):
+            continue
+        resource = entry["resource"]
+        full_url = entry.get("fullUrl")
+        relative = f"{resource.get('resourceType')}/{resource.get('id')}"
+        if reference in (full_url, relative) or (
+            isinstance(full_url, str) and full_url.endswith("/" + reference) and reference.count("/") == 1
+        ):
+            return resource
+    return None
+
+
+def _resolve(ctx: dict[str, Any], inputs: list[Any]) -> list[ResourceNode]:
+    found = []
+    for item in inputs:
+        reference = _reference_text(item)
+        if reference is None:
+            continue
+        if reference.startswith("#"):
+            target = _find_contained(ctx["vars"]["rootResource"], reference[1:])
+        else:
+            target = _find_in_bundle(ctx["bundle"], reference)
+        if target is not None:
+            found.append(_node(target, None))
+    return found
+
+
+def _member_of(ctx: dict[str, Any], inputs: list[Any], valueset: Any) -> bool | list[bool]:
+    terminology: Terminology | None = ctx["terminology"]
+    if terminology is None or not isinstance(valueset, str):
+        raise _CannotEvaluate("memberOf needs the terminology")
+    if len(inputs) != 1:
+        return []
+    data = _data(inputs[0])
+    codings: Sequence[Any]
+    if isinstance(data, str):
+        answers = {terminology.check(valueset, None, data)}
+    else:
+        codings = data.get("coding", [data]) if isinstance(data, Mapping) else []
+        answers = {
+            terminology.check(valueset, coding.get("system"), coding["code"])
+            for coding in codings
+            if isinstance(coding, Mapping) and isinstance(coding.get("code"), str)
+        }
+    if Membership.MEMBER in answers:
+        return True
+    if Membership.UNKNOWN in answers:
+        raise _CannotEvaluate("the ValueSet cannot be expanded locally")
+    return False
+
+
+def _ignore_trace(label: str, value: Any) -> None:
+    """fhirpathpy's trace() prints resource content; a validator never does."""
+
+
+#: The functions added to fhirpathpy, in its invocation-table form.
+_FUNCTIONS: Final[Mapping[str, Mapping[str, Any]]] = {
+    "hasValue": {"fn": _has_value},
+    "htmlChecks": {"fn": _html_checks},
+    "resolve": {"fn": _resolve},
+    "memberOf": {"fn": _member_of, "arity": {1: ["String"]}},
+}
+
+_CODE_SYSTEMS: Final = {
+    "ucum": "http://unitsofmeasure.org",
+    "sct": "http://snomed.info/sct",
+    "loinc": "http://loinc.org",
+}
+
+
+def _r4_model() -> dict[str, Any]:
+    # Only the R4 tables: importing fhirpathpy.models would read all four FHIR versions.
+    folder = Path(fhirpathpy.__file__).parent / "models" / "r4"
+    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in folder.glob("*.json")}
+
+
+def _as_boolean(result: list[Any]) -> bool:
+    """A constraint's result as FHIR reads it: a single boolean is itself; else non-empty is true."""
+    if len(result) == 1:
+        value = _data(result[0])
+        if isinstance(value, bool):
+            return value
+    return len(result) > 0
+
+
+class InvariantEngine:
+    """Evaluates FHIRPath constraints on FHIR JSON data.
+
+    Thread-safe: parsed expressions are kept in a dict filled under a lock,
+    and each evaluation gets its own context.  Give a *terminology* for
+    ``memberOf()``.
+    """
+
+    def __init__(self, *, terminology: Terminology | None = None) -> None:
+        self._terminology = terminology
+        self._model = _r4_model()
+        # Parsing costs milliseconds per expression and each constraint runs on every resource,
+        # so each expression is parsed once per engine: this dict is the compiled form, not a cache
+        # of results.
+        self._parsed: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _parse(self, expression: str) -> Any:
+        parsed = self._parsed.get(expression)
+        if parsed is None:
+            with self._lock:
+                parsed = self._parsed.get(expression)
+                if parsed is None:
+                    parsed = self._parsed[expression] = _parse_expression(expression)
+        return parsed
+
+    def check(
+        self,
+        key: str,
+        expression: str,
+        node: Any,
+        *,
+        resource: Mapping[str, Any],
+        root: Mapping[str, Any],
+        type_name: str,
+        bundle: Mapping[str, Any] | None = None,
+    ) -> bool | None:
+        """Whether *node* meets the constraint: True, False, or None when it cannot be evaluated.
+
+        *type_name* is the FHIR type of *node* (``"Period"``, ``"Patient"``)
+        or, for a backbone element, its element path (``"Patient.contact"``),
+        so that choice elements and types are known to the expression.
+        *resource* is ``%resource``, *root* ``%rootResource`` (the container
+        of a contained resource) and *bundle* the Bundle in which
+        ``resolve()`` looks for entries.  *key* names the constraint in
+        errors only.
+        """
+        try:
+            parsed = self._parse(expression)
+        except _EVALUATION_ERRORS:
+            return None
+        focus = _node(node, type_name)
+        ctx: dict[str, Any] = {
+            "dataRoot": [focus],
+            "vars": {"context": focus, "resource": resource, "rootResource": root, **_CODE_SYSTEMS},
+            "model": self._model,
+            "userInvocationTable": _FUNCTIONS,
+            "traceFn": _ignore_trace,
+            "terminology": self._terminology,
+            "bundle": bundle,
+        }
+        try:
+            _reset_constants()  # today() and now() are fixed per evaluation
+            result = _evaluate(ctx, ctx["dataRoot"], parsed["children"][0])
+        except _EVALUATION_ERRORS:
+            return None
+        return _as_boolean(result)

@@ -1,0 +1,565 @@
+"""Local terminology for FHIR bindings: ValueSets expanded at compile time.
+
+:func:`compile_terminology` reads the ValueSets and CodeSystems of FHIR R4
+4.0.1 (``valuesets.json``, ``v2-tables.json``, ``v3-codesystems.json``) and
+of UK Core, and expands every ValueSet whose ``compose`` can be worked out
+exactly from the CodeSystems it has:
+
+* ``include``/``exclude`` of a system with a ``concept`` list or the whole
+  system (``exclude`` is applied to what the ``include`` parts gave);
+* ``valueSet`` imports (intersected with each other and with the include's
+  own system part, as FHIR R4 ``ValueSet.compose.include.valueSet`` says);
+* filters that can be evaluated exactly over a CodeSystem held locally:
+  ``is-a``, ``descendent-of``, ``is-not-a`` (the hierarchy is the concept
+  nesting plus the ``parent``/``child``/``subsumedBy`` properties), ``in``,
+  ``not-in`` and ``=`` on ``concept``/``code`` or on a concept property.
+
+Anything else is *not expandable* for that system and checks answer
+:attr:`Membership.UNKNOWN`: SNOMED CT (UK Core uses ECL ``constraint``
+filters), dm+d, LOINC, UCUM, ISO 3166, filters such as ``regex``, and
+CodeSystems whose ``content`` is ``not-present``.  A ``fragment`` or
+``example`` CodeSystem answers MEMBER for the codes it lists and UNKNOWN for
+the rest.
+
+Some systems are defined by a grammar, and a cheap exact check is done
+locally instead of a lookup (see ``_GRAMMARS``):
+
+* ``urn:ietf:bcp:47`` (language tags, the ``all-languages`` ValueSet): the
+  RFC 5646 section 2.1 tag syntax, grandfathered tags included.  A
+  well-formed tag is a member; the IANA subtag registry is not consulted.
+* ``urn:ietf:bcp:13`` (``mimetypes``): RFC 6838 section 4.2 ``type/subtype``
+  names, with optional RFC 2045 ``; attribute=value`` parameters.  A
+  well-formed media type is a member; the IANA registry is not consulted.
+* SNOMED CT and dm+d: a code that is not a valid SCTID (length, partition,
+  Verhoeff check digit) is NOT_MEMBER of any ValueSet of those systems; a
+  valid one is UNKNOWN unless a terminology server is asked.
+* UCUM (``http://unitsofmeasure.org``) is left UNKNOWN: its grammar with
+  annotations and unit atoms cannot be checked without the unit tables.
+
+The compiled form is facts only: for each CodeSystem its sorted codes and
+whether the list is complete; for each ValueSet, per system, either ``"*"``
+(every code of that system), a sorted code list, or ``"?"`` (that part
+could not be expanded).  No display text is kept: display checks are not
+made, which keeps the pack small.  Every system is treated as
+case-sensitive, FHIR's default when ``caseSensitive`` is absent; the
+grammar checks apply their own RFC case rules.
+
+>>> terminology = Terminology({
+...     "systems": {"http://hl7.org/fhir/administrative-gender": {
+...         "codes": ["female", "male", "other", "unknown"], "complete": True}},
+...     "valuesets": {"http://hl7.org/fhir/ValueSet/administrative-gender": {
+...         "http://hl7.org/fhir/administrative-gender": "*"}},
+... })
+>>> terminology.check("http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1", None, "female")
+<Membership.MEMBER: 'member'>
+>>> terminology.check("http://hl7.org/fhir/ValueSet/administrative-gender", None, "F")
+<Membership.NOT_MEMBER: 'not-member'>
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from nhsstd.identifiers import sctid as _sctid
+
+if TYPE_CHECKING:
+    from nhsstd.registers.terminology import TerminologyClient
+
+__all__ = ["Membership", "Terminology", "compile_terminology"]
+
+#: A ValueSet's part for one system: every code, some codes, or not worked out.
+ALL_CODES: Final = "*"
+NOT_EXPANDED: Final = "?"
+
+BCP_47: Final = "urn:ietf:bcp:47"
+BCP_13: Final = "urn:ietf:bcp:13"
+SNOMED: Final = "http://snomed.info/sct"
+DMD: Final = "https://dmd.nhs.uk"
+
+#: The R4 files holding ValueSets and CodeSystems.
+R4_TERMINOLOGY_FILES: Final = ("valuesets.json", "v2-tables.json", "v3-codesystems.json")
+
+
+class Membership(str, enum.Enum):
+    """Whether a code is in a ValueSet, as far as can be known locally."""
+
+    MEMBER = "member"
+    NOT_MEMBER = "not-member"
+    #: The ValueSet (or its part for this system) cannot be expanded locally.
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# --- grammar checks -------------------------------------------------------------------------------
+
+_ALNUM = "[A-Za-z0-9]"
+# RFC 5646 section 2.1 langtag; singletons are any alphanumeric but x/X.
+_LANGTAG = (
+    r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"  # language (+ up to 3 extlang)
+    r"(?:-[A-Za-z]{4})?"  # script
+    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"  # region
+    rf"(?:-(?:{_ALNUM}{{5,8}}|[0-9]{_ALNUM}{{3}}))*"  # variants
+    rf"(?:-[0-9A-WY-Za-wy-z](?:-{_ALNUM}{{2,8}})+)*"  # extensions
+    rf"(?:-[xX](?:-{_ALNUM}{{1,8}})+)?"  # private use
+)
+_PRIVATE_USE = rf"[xX](?:-{_ALNUM}{{1,8}})+"
+# RFC 5646 section 2.2.8: the irregular and regular grandfathered tags.
+_GRANDFATHERED = frozenset(
+    tag.lower()
+    for tag in [
+        "en-GB-oed",
+        "i-ami",
+        "i-bnn",
+        "i-default",
+        "i-enochian",
+        "i-hak",
+        "i-klingon",
+        "i-lux",
+        "i-mingo",
+        "i-navajo",
+        "i-pwn",
+        "i-tao",
+        "i-tay",
+        "i-tsu",
+        "sgn-BE-FR",
+        "sgn-BE-NL",
+        "sgn-CH-DE",
+        "art-lojban",
+        "cel-gaulish",
+        "no-bok",
+        "no-nyn",
+        "zh-guoyu",
+        "zh-hakka",
+        "zh-min",
+        "zh-min-nan",
+        "zh-xiang",
+    ]
+)
+_LANGUAGE_TAG = re.compile(rf"(?:{_LANGTAG}|{_PRIVATE_USE})")
+
+# RFC 6838 section 4.2 restricted-name, and RFC 2045 section 5.1 parameters (token or quoted-string).
+_RESTRICTED_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+_TOKEN = r"[^\x00-\x20\x7f()<>@,;:\\\"/\[\]?=]+"
+_MEDIA_TYPE = re.compile(
+    rf"{_RESTRICTED_NAME}/{_RESTRICTED_NAME}"
+    rf"(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|\"(?:[^\"\\\r\n]|\\.)*\"))*"
+)
+
+
+def _is_language_tag(code: str) -> bool | None:
+    return _LANGUAGE_TAG.fullmatch(code) is not None or code.lower() in _GRANDFATHERED
+
+
+def _is_media_type(code: str) -> bool | None:
+    return _MEDIA_TYPE.fullmatch(code) is not None
+
+
+def _is_possible_sctid(code: str) -> bool | None:
+    # A valid SCTID may or may not be in the ValueSet: only the negative answer is exact.
+    return None if code.isdigit() and _sctid.is_valid(code) else False
+
+
+#: Systems checked by grammar: True member, False not a member, None cannot tell.
+_GRAMMARS: Final[Mapping[str, Callable[[str], bool | None]]] = {
+    BCP_47: _is_language_tag,
+    BCP_13: _is_media_type,
+    SNOMED: _is_possible_sctid,
+    DMD: _is_possible_sctid,
+}
+
+
+def _canonical(url: str) -> str:
+    """The canonical URL without its ``|version`` (one version of each is held)."""
+    return url.partition("|")[0]
+
+
+# --- runtime --------------------------------------------------------------------------------------
+
+_Part = str | frozenset[str]
+
+
+class Terminology:
+    """Code and ValueSet membership checks over a compiled terminology.
+
+    Built from the dict :func:`compile_terminology` returns (the rule pack's
+    terminology section).  Immutable once built, so one instance is safely
+    shared by threads.  With a *client*, checks that cannot be answered
+    locally are sent to the terminology server's ``ValueSet/$validate-code``
+    (errors from the server are raised, not hidden).
+    """
+
+    __slots__ = ("_client", "_complete", "_systems", "_valuesets")
+
+    def __init__(self, compiled: Mapping[str, Any], *, client: TerminologyClient | None = None) -> None:
+        self._systems: dict[str, frozenset[str]] = {
+            url: frozenset(entry["codes"]) for url, entry in compiled["systems"].items()
+        }
+        self._complete = frozenset(url for url, entry in compiled["systems"].items() if entry["complete"])
+        self._valuesets: dict[str, dict[str, _Part]] = {
+            url: {
+                system: part if isinstance(part, str) else frozenset(part) for system, part in parts.items()
+            }
+            for url, parts in compiled["valuesets"].items()
+        }
+        self._client = client
+
+    def known_system(self, system: str) -> bool:
+        """Whether codes of *system* can be checked locally (list or grammar).
+
+        >>> Terminology({"systems": {}, "valuesets": {}}).known_system("urn:ietf:bcp:47")
+        True
+        """
+        system = _canonical(system)
+        return system in self._systems or system in _GRAMMARS
+
+    def code_in_system(self, system: str, code: str) -> bool | None:
+        """Whether *code* is a code of *system*; None when that cannot be told locally.
+
+        >>> Terminology({"systems": {}, "valuesets": {}}).code_in_system("urn:ietf:bcp:13", "text/plain")
+        True
+        """
+        system = _canonical(system)
+        codes = self._systems.get(system)
+        if codes is not None:
+            if code in codes:
+                return True
+            return False if system in self._complete else None
+        grammar = _GRAMMARS.get(system)
+        return grammar(code) if grammar is not None else None
+
+    def is_expandable(self, valueset_url: str) -> bool:
+        """Whether every part of the ValueSet was expanded (or is checked by grammar)."""
+        parts = self._valuesets.get(_canonical(valueset_url))
+        if parts is None:
+            return False
+        return all(self._part_is_exact(system, part) for system, part in parts.items())
+
+    def _part_is_exact(self, system: str, part: _Part) -> bool:
+        if part == NOT_EXPANDED:
+            return False
+        if part == ALL_CODES:
+            return system in self._complete or _GRAMMARS.get(system) in (_is_language_tag, _is_media_type)
+        return True
+
+    def check(self, valueset_url: str, system: str | None, code: str) -> Membership:
+        """Whether *code* of *system* is in the ValueSet.
+
+        *system* is None for a ``code`` element, whose system is implied by
+        the binding: then any system of the ValueSet may hold it.
+        """
+        local = self._check_locally(_canonical(valueset_url), system, code)
+        if local is Membership.UNKNOWN and self._client is not None and system is not None:
+            answer = self._client.validate_code(code, system=_canonical(system), value_set=valueset_url)
+            return Membership.MEMBER if answer.result else Membership.NOT_MEMBER
+        return local
+
+    def _check_locally(self, valueset_url: str, system: str | None, code: str) -> Membership:
+        parts = self._valuesets.get(valueset_url)
+        if parts is None:
+            return Membership.UNKNOWN
+        if system is not None:
+            system = _canonical(system)
+            part = parts.get(system)
+            return Membership.NOT_MEMBER if part is None else self._in_part(system, part, code)
+        answers = {self._in_part(part_system, part, code) for part_system, part in parts.items()}
+        for answer in (Membership.MEMBER, Membership.UNKNOWN):
+            if answer in answers:
+                return answer
+        return Membership.NOT_MEMBER
+
+    def _in_part(self, system: str, part: _Part, code: str) -> Membership:
+        if isinstance(part, frozenset):
+            return Membership.MEMBER if code in part else Membership.NOT_MEMBER
+        if part == NOT_EXPANDED:
+            # The system's own grammar can still rule a code out (an invalid SCTID, say).
+            grammar = _GRAMMARS.get(system)
+            return (
+                Membership.NOT_MEMBER
+                if grammar is not None and grammar(code) is False
+                else Membership.UNKNOWN
+            )
+        found = self.code_in_system(system, code)
+        return Membership.UNKNOWN if found is None else Membership.MEMBER if found else Membership.NOT_MEMBER
+
+
+# --- compiler -------------------------------------------------------------------------------------
+
+# During compilation a part is a set of codes, ALL_CODES or NOT_EXPANDED.
+_Codes = str | set[str]
+
+
+class _CodeSystem:
+    """A CodeSystem's codes, hierarchy and properties, for expanding ValueSets."""
+
+    def __init__(self, resource: Mapping[str, Any]) -> None:
+        self.complete = resource.get("content") == "complete"
+        self.codes: list[str] = []
+        self.children: dict[str, set[str]] = {}
+        self.properties: dict[str, list[tuple[str, str]]] = {}
+        self._read(resource.get("concept", []), None)
+
+    def _read(self, concepts: Iterable[Mapping[str, Any]], parent: str | None) -> None:
+        for concept in concepts:
+            code = concept["code"]
+            self.codes.append(code)
+            if parent is not None:
+                self.children.setdefault(parent, set()).add(code)
+            for prop in concept.get("property", []):
+                value = _property_value(prop)
+                self.properties.setdefault(code, []).append((prop["code"], value))
+                if prop["code"] == "child":
+                    self.children.setdefault(code, set()).add(value)
+                elif prop["code"] in ("parent", "subsumedBy"):
+                    self.children.setdefault(value, set()).add(code)
+            self._read(concept.get("concept", []), code)
+
+    def merge(self, other: _CodeSystem) -> None:
+        # R4 holds two versions of v2-0360; bindings name the system without a version.
+        self.codes.extend(code for code in other.codes if code not in set(self.codes))
+        for code, children in other.children.items():
+            self.children.setdefault(code, set()).update(children)
+        for code, props in other.properties.items():
+            self.properties.setdefault(code, []).extend(props)
+        self.complete = self.complete and other.complete
+
+    def descendants(self, code: str) -> set[str]:
+        found: set[str] = set()
+        todo = [code]
+        while todo:
+            for child in self.children.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+
+def _property_value(prop: Mapping[str, Any]) -> str:
+    for key, value in prop.items():
+        if key.startswith("value"):
+            return json.dumps(value) if isinstance(value, bool) else str(value)
+    return ""
+
+
+def _filter_is_a(cs: _CodeSystem, value: str) -> set[str]:
+    return {value, *cs.descendants(value)} if value in cs.codes else set()
+
+
+def _filter_descendent_of(cs: _CodeSystem, value: str) -> set[str]:
+    return cs.descendants(value)
+
+
+def _filter_is_not_a(cs: _CodeSystem, value: str) -> set[str]:
+    return set(cs.codes) - _filter_is_a(cs, value)
+
+
+def _filter_in(cs: _CodeSystem, value: str) -> set[str]:
+    return set(cs.codes) & {code.strip() for code in value.split(",")}
+
+
+def _filter_not_in(cs: _CodeSystem, value: str) -> set[str]:
+    return set(cs.codes) - _filter_in(cs, value)
+
+
+#: ``concept``/``code`` filters evaluated over a CodeSystem, by operator (FHIR R4 filter-operator).
+_CONCEPT_FILTERS: Final[Mapping[str, Callable[[_CodeSystem, str], set[str]]]] = {
+    "is-a": _filter_is_a,
+    "descendent-of": _filter_descendent_of,
+    "is-not-a": _filter_is_not_a,
+    "in": _filter_in,
+    "not-in": _filter_not_in,
+    "=": lambda cs, value: {value} & set(cs.codes),
+}
+
+
+def _apply_filter(cs: _CodeSystem, prop: str, op: str, value: str) -> set[str] | None:
+    if prop in ("concept", "code"):
+        evaluate = _CONCEPT_FILTERS.get(op)
+        return evaluate(cs, value) if evaluate is not None else None
+    if op == "=":
+        return {code for code in cs.codes if (prop, value) in cs.properties.get(code, ())}
+    return None
+
+
+class _Compiler:
+    def __init__(self, resources: Iterable[Mapping[str, Any]]) -> None:
+        self.code_systems: dict[str, _CodeSystem] = {}
+        self.valuesets: dict[str, Mapping[str, Any]] = {}
+        for resource in resources:
+            url = resource.get("url")
+            if not isinstance(url, str):
+                continue
+            if resource["resourceType"] == "ValueSet":
+                self.valuesets[url] = resource
+            elif resource["resourceType"] == "CodeSystem" and resource.get("content") in (
+                "complete",
+                "fragment",
+                "example",
+            ):
+                system = _CodeSystem(resource)
+                if url in self.code_systems:
+                    self.code_systems[url].merge(system)
+                else:
+                    self.code_systems[url] = system
+        self.expanded: dict[str, dict[str, _Codes]] = {}
+        self._in_progress: set[str] = set()
+
+    def expand(self, url: str) -> dict[str, _Codes] | None:
+        """The ValueSet's parts by system; None when it is unknown or imports itself."""
+        url = _canonical(url)
+        if url in self.expanded:
+            return self.expanded[url]
+        resource = self.valuesets.get(url)
+        if resource is None or url in self._in_progress:
+            return None
+        self._in_progress.add(url)
+        compose = resource.get("compose", {})
+        parts: dict[str, _Codes] = {}
+        for include in compose.get("include", []):
+            for system, codes in self._include(include).items():
+                parts[system] = _union(parts.get(system), codes)
+        for exclude in compose.get("exclude", []):
+            excluded = self._include(exclude)
+            if "" in excluded:  # an unknown ValueSet is excluded: nothing left is certain
+                excluded = dict.fromkeys(parts, NOT_EXPANDED)
+            for system, codes in excluded.items():
+                if system in parts:
+                    parts[system] = self._minus(system, parts[system], codes)
+        self._in_progress.discard(url)
+        self.expanded[url] = parts
+        return parts
+
+    def _include(self, include: Mapping[str, Any]) -> dict[str, _Codes]:
+        """What one include (or exclude) selects, by system (FHIR R4 ValueSet.compose.include)."""
+        selections: list[dict[str, _Codes]] = []
+        if "system" in include:
+            system = _canonical(include["system"])
+            selections.append({system: self._system_part(system, include)})
+        for imported in include.get("valueSet", []):
+            expansion = self.expand(imported)
+            # An unknown imported ValueSet may hold any system: nothing is known of this include.
+            selections.append(expansion if expansion is not None else {"": NOT_EXPANDED})
+        result = selections[0] if selections else {}
+        for selection in selections[1:]:
+            result = self._intersect(result, selection)
+        return result
+
+    def _system_part(self, system: str, include: Mapping[str, Any]) -> _Codes:
+        if "concept" in include:
+            return {concept["code"] for concept in include["concept"]}
+        filters = include.get("filter", [])
+        if not filters:
+            return ALL_CODES
+        cs = self.code_systems.get(system)
+        if cs is None or not cs.complete:
+            return NOT_EXPANDED
+        codes = set(cs.codes)
+        for item in filters:
+            selected = _apply_filter(cs, item["property"], item["op"], item["value"])
+            if selected is None:
+                return NOT_EXPANDED
+            codes &= selected
+        return codes
+
+    def _all(self, system: str) -> _Codes:
+        cs = self.code_systems.get(system)
+        return set(cs.codes) if cs is not None and cs.complete else ALL_CODES
+
+    def _minus(self, system: str, kept: _Codes, removed: _Codes) -> _Codes:
+        if kept == NOT_EXPANDED or removed == NOT_EXPANDED:
+            return NOT_EXPANDED
+        if removed == ALL_CODES:
+            return set()
+        if kept == ALL_CODES:
+            kept = self._all(system)
+            if kept == ALL_CODES:
+                return NOT_EXPANDED
+        assert isinstance(kept, set)
+        assert isinstance(removed, set)
+        return kept - removed
+
+    def _intersect(self, left: dict[str, _Codes], right: dict[str, _Codes]) -> dict[str, _Codes]:
+        if "" in left or "" in right:
+            return {"": NOT_EXPANDED}
+        result: dict[str, _Codes] = {}
+        for system in left.keys() & right.keys():
+            a, b = left[system], right[system]
+            if NOT_EXPANDED in (a, b):
+                result[system] = NOT_EXPANDED
+            elif a == ALL_CODES:
+                result[system] = b
+            elif b == ALL_CODES:
+                result[system] = a
+            else:
+                assert isinstance(a, set)
+                assert isinstance(b, set)
+                result[system] = a & b
+        return result
+
+    def compiled(self) -> dict[str, Any]:
+        valuesets: dict[str, Any] = {}
+        for url in sorted(self.valuesets):
+            parts = self.expand(url)
+            if parts is None or "" in parts:
+                continue  # not expandable at all: the runtime answers UNKNOWN for missing ValueSets
+            valuesets[url] = {system: self._packed(system, part) for system, part in sorted(parts.items())}
+        systems = {
+            url: {"codes": sorted(set(cs.codes)), "complete": cs.complete}
+            for url, cs in sorted(self.code_systems.items())
+        }
+        return {"systems": systems, "valuesets": valuesets}
+
+    def _packed(self, system: str, part: _Codes) -> str | list[str]:
+        if isinstance(part, str):
+            return part
+        cs = self.code_systems.get(system)
+        # The whole of a complete system is stored once, under the system.
+        if cs is not None and cs.complete and part == set(cs.codes):
+            return ALL_CODES
+        return sorted(part)
+
+
+def _union(left: _Codes | None, right: _Codes) -> _Codes:
+    if left is None:
+        return right if isinstance(right, str) else set(right)
+    if NOT_EXPANDED in (left, right):
+        return NOT_EXPANDED
+    if ALL_CODES in (left, right):
+        return ALL_CODES
+    assert isinstance(left, set)
+    assert isinstance(right, set)
+    return left | right
+
+
+def _r4_resources(r4_dir: Path) -> Iterator[Mapping[str, Any]]:
+    for name in R4_TERMINOLOGY_FILES:
+        bundle = json.loads((r4_dir / name).read_text(encoding="utf-8"))
+        for entry in bundle.get("entry", []):
+            yield entry["resource"]
+
+
+def _ukcore_resources(ukcore_dir: Path) -> Iterator[Mapping[str, Any]]:
+    from nhsstd.fhir import xml
+
+    for folder in ("codesystems", "valuesets"):
+        for path in sorted((ukcore_dir / folder).glob("*.xml")):
+            yield xml.loads(path.read_bytes())
+
+
+def compile_terminology(r4_dir: Path, ukcore_dir: Path | None) -> dict[str, Any]:
+    """The terminology section of the rule pack, from the R4 and UK Core packages.
+
+    Deterministic: keys and code lists are sorted.  UK Core resources are
+    read after R4 ones, so a UK Core ValueSet with the URL of an R4 one
+    wins; CodeSystems with one URL (two versions) are merged.
+    """
+    resources: Iterable[Mapping[str, Any]] = list(_r4_resources(r4_dir))
+    if ukcore_dir is not None:
+        resources = [*resources, *_ukcore_resources(ukcore_dir)]
+    return _Compiler(resources).compiled()
