@@ -255,6 +255,8 @@ class Terminology:
         the binding: then any system of the ValueSet may hold it.
         """
         local = self._check_locally(_canonical(valueset_url), system, code)
+        if local is Membership.UNKNOWN and system is not None and self.code_in_system(system, code) is False:
+            return Membership.NOT_MEMBER  # not a code of its system (an invalid SCTID...): in no ValueSet
         if local is Membership.UNKNOWN and self._client is not None and system is not None:
             answer = self._client.validate_code(code, system=_canonical(system), value_set=valueset_url)
             return Membership.MEMBER if answer.result else Membership.NOT_MEMBER
@@ -545,11 +547,11 @@ def _r4_resources(r4_dir: Path) -> Iterator[Mapping[str, Any]]:
 
 
 def _ukcore_resources(ukcore_dir: Path) -> Iterator[Mapping[str, Any]]:
-    from nhsstd.fhir import xml
+    # The pack compiler's reader (FHIR XML); imported here because that compiler imports this module.
+    from nhsstd.conformance._compile import read_package
 
     for folder in ("codesystems", "valuesets"):
-        for path in sorted((ukcore_dir / folder).glob("*.xml")):
-            yield xml.loads(path.read_bytes())
+        yield from read_package(ukcore_dir / folder)
 
 
 def compile_terminology(r4_dir: Path, ukcore_dir: Path | None) -> dict[str, Any]:
