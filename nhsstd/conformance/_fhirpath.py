@@ -49,11 +49,15 @@ from pathlib import Path
 from typing import Any, Final
 
 import fhirpathpy
+from antlr4 import CommonTokenStream, InputStream  # type: ignore[import-untyped]
+from antlr4.error.ErrorListener import ErrorListener  # type: ignore[import-untyped]
 from defusedxml import ElementTree as SafeElementTree  # type: ignore[import-untyped]
 from fhirpathpy.engine import do_eval as _fhirpathpy_eval
 from fhirpathpy.engine.invocations.constants import constants
 from fhirpathpy.engine.nodes import FP_Type, ResourceNode
 from fhirpathpy.parser import parse as _fhirpathpy_parse
+from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
+from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
 
 from nhsstd.conformance._terminology import Membership, Terminology
 
@@ -178,8 +182,35 @@ _NARRATIVE_ATTRIBUTES: Final = frozenset(
 _EVALUATION_ERRORS: Final = (Exception, RecursionError)
 
 
+#: What a constraint that is not valid FHIRPath is parsed into.
+_UNPARSABLE: Final = object()
+
+
 class _CannotEvaluate(Exception):
     """The expression needs something this engine does not have (a terminology server...)."""
+
+
+class _SyntaxErrors(ErrorListener):  # type: ignore[misc]
+    """Raises on the first syntax error (fhirpathpy's parser recovers from them silently)."""
+
+    def syntaxError(self, recognizer: Any, symbol: Any, line: int, column: int, msg: str, e: Any) -> None:  # noqa: N802
+        raise _CannotEvaluate(f"FHIRPath syntax error at column {column}")
+
+
+def _check_syntax(expression: str) -> None:
+    """Parses the whole *expression* with FHIRPath's grammar, raising on any error.
+
+    fhirpathpy parses ``expression`` without the trailing EOF of the
+    grammar's ``entireExpression`` rule and ignores syntax errors, so a
+    truncated or misspelt constraint would otherwise be evaluated as
+    something else.
+    """
+    lexer = FHIRPathLexer(InputStream(expression))
+    parser = FHIRPathParser(CommonTokenStream(lexer))
+    for recognizer in (lexer, parser):
+        recognizer.removeErrorListeners()
+        recognizer.addErrorListener(_SyntaxErrors())
+    parser.entireExpression()  # type: ignore[no-untyped-call]
 
 
 def _data(item: Any) -> Any:
@@ -347,12 +378,18 @@ class InvariantEngine:
         self._lock = threading.Lock()
 
     def _parse(self, expression: str) -> Any:
+        """The parsed expression, or ``_UNPARSABLE``."""
         parsed = self._parsed.get(expression)
         if parsed is None:
             with self._lock:
                 parsed = self._parsed.get(expression)
                 if parsed is None:
-                    parsed = self._parsed[expression] = _parse_expression(expression)
+                    try:
+                        _check_syntax(expression)
+                        parsed = _parse_expression(expression)
+                    except _EVALUATION_ERRORS:
+                        parsed = _UNPARSABLE
+                    self._parsed[expression] = parsed
         return parsed
 
     def check(
@@ -376,9 +413,8 @@ class InvariantEngine:
         ``resolve()`` looks for entries.  *key* names the constraint in
         errors only.
         """
-        try:
-            parsed = self._parse(expression)
-        except _EVALUATION_ERRORS:
+        parsed = self._parse(expression)
+        if parsed is _UNPARSABLE:
             return None
         focus = _node(node, type_name)
         ctx: dict[str, Any] = {

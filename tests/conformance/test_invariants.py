@@ -1,0 +1,291 @@
+"""FHIRPath invariants (nhsstd.conformance._fhirpath) on the constraints of FHIR R4 and UK Core.
+
+Each test takes the constraint's expression from the published definitions
+and checks it against data built to meet or break the constraint's human
+text (quoted in the test).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nhsstd.conformance._compile import shared_packages_dir
+from nhsstd.conformance._fhirpath import InvariantEngine
+from nhsstd.conformance._terminology import Terminology
+
+XHTML = "http://www.w3.org/1999/xhtml"
+FHIR = "{http://hl7.org/fhir}"
+
+
+def _packages() -> Path:
+    shared = shared_packages_dir()
+    assert shared is not None, "the FHIR packages (../shared/fhir-packages) are needed"
+    return shared
+
+
+@pytest.fixture(scope="module")
+def r4() -> dict[tuple[str, str], str]:
+    """R4 constraint expressions by (element path, key)."""
+    found: dict[tuple[str, str], str] = {}
+    for name in ("profiles-resources.json", "profiles-types.json"):
+        bundle = json.loads((_packages() / "hl7.fhir.r4.core-4.0.1" / name).read_bytes())
+        for entry in bundle["entry"]:
+            for element in entry["resource"].get("snapshot", {}).get("element", []):
+                for constraint in element.get("constraint", []):
+                    if "expression" in constraint:
+                        found.setdefault((element["path"], constraint["key"]), constraint["expression"])
+    return found
+
+
+@pytest.fixture(scope="module")
+def engine() -> InvariantEngine:
+    return InvariantEngine()
+
+
+def check(
+    engine: InvariantEngine,
+    expression: str,
+    node: Any,
+    type_name: str,
+    *,
+    resource: Mapping[str, Any] | None = None,
+    bundle: Mapping[str, Any] | None = None,
+) -> bool | None:
+    resource = resource if resource is not None else node
+    return engine.check(
+        "test", expression, node, resource=resource, root=resource, type_name=type_name, bundle=bundle
+    )
+
+
+def test_pat_1_contact_details(engine: InvariantEngine, r4: dict[tuple[str, str], str]) -> None:
+    # pat-1: "SHALL at least contain a contact's details or a reference to an organization".
+    pat_1 = r4["Patient.contact", "pat-1"]
+    assert check(engine, pat_1, {"relationship": [{"text": "next of kin"}]}, "Patient.contact") is False
+    assert check(
+        engine, pat_1, {"telecom": [{"system": "phone", "value": "01632 960000"}]}, "Patient.contact"
+    )
+    assert check(engine, pat_1, {"organization": {"reference": "Organization/x"}}, "Patient.contact")
+
+
+def test_per_1_start_before_end(engine: InvariantEngine, r4: dict[tuple[str, str], str]) -> None:
+    # per-1: "If present, start SHALL have a lower value than end".
+    per_1 = r4["Period", "per-1"]
+    assert check(engine, per_1, {"start": "2024-01-01", "end": "2023-12-31"}, "Period") is False
+    assert check(engine, per_1, {"start": "2023-01-01", "end": "2023-12-31"}, "Period") is True
+    assert (
+        check(engine, per_1, {"start": "2023-01-01T10:00:00Z", "end": "2023-01-01T09:00:00Z"}, "Period")
+        is False
+    )
+    assert check(engine, per_1, {"end": "2023-12-31"}, "Period") is True
+
+
+def test_has_value_ignores_extension_only_primitives(engine: InvariantEngine) -> None:
+    # FHIR R4 2.1.9.1: hasValue() is true for a single primitive that has a value, "as opposed to
+    # not having a value and just having extensions".
+    absent = {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
+    assert check(
+        engine, "birthDate.hasValue()", {"resourceType": "Patient", "birthDate": "2000-01-01"}, "Patient"
+    )
+    only_extension = {"resourceType": "Patient", "_birthDate": {"extension": [absent]}}
+    assert check(engine, "birthDate.hasValue()", only_extension, "Patient") is False
+    assert check(engine, "birthDate.exists()", only_extension, "Patient") is True
+    both = {"resourceType": "Patient", "birthDate": "2000-01-01", "_birthDate": {"extension": [absent]}}
+    assert check(engine, "birthDate.hasValue()", both, "Patient") is True
+    assert (
+        check(engine, "name.hasValue()", {"resourceType": "Patient", "name": [{"family": "A"}]}, "Patient")
+        is False
+    )
+
+
+@pytest.mark.parametrize(
+    ("div", "expected"),
+    [
+        (f'<div xmlns="{XHTML}"><p>A <b>summary</b></p></div>', True),
+        (f'<div xmlns="{XHTML}"><table><tr><td>1</td></tr></table></div>', True),
+        (f'<div xmlns="{XHTML}"><img src="#photo" alt=""/></div>', True),
+        (f'<div xmlns="{XHTML}"><a href="http://example.org" style="color: red">link</a></div>', True),
+        # txt-2: "The narrative SHALL have some non-whitespace content".
+        (f'<div xmlns="{XHTML}">  <p> </p> </div>', False),
+        # txt-1: only basic formatting elements and attributes; no scripts, forms, event handlers.
+        (f'<div xmlns="{XHTML}"><script>alert(1)</script>text</div>', False),
+        (f'<div xmlns="{XHTML}"><p onclick="alert(1)">text</p></div>', False),
+        (f'<div xmlns="{XHTML}"><form><input/></form>text</div>', False),
+        ("<div><p>no XHTML namespace</p></div>", False),
+        (f'<p xmlns="{XHTML}">not a div</p>', False),
+        (f'<div xmlns="{XHTML}"><p>unclosed</div>', False),
+        # A DTD with entities (billion laughs) is refused by the safe parser.
+        (f'<!DOCTYPE d [<!ENTITY a "aaaa">]><div xmlns="{XHTML}">&a;</div>', False),
+    ],
+)
+def test_txt_1_and_txt_2_html_checks(
+    engine: InvariantEngine, r4: dict[tuple[str, str], str], div: str, expected: bool
+) -> None:
+    for key in ("txt-1", "txt-2"):
+        assert check(engine, r4["Narrative.div", key], div, "xhtml", resource={}) is expected
+
+
+def test_ref_1_contained_reference(engine: InvariantEngine, r4: dict[tuple[str, str], str]) -> None:
+    # ref-1: "SHALL have a contained resource if a local reference is provided".
+    ref_1 = r4["Reference", "ref-1"]
+    patient = {"resourceType": "Patient", "contained": [{"resourceType": "Organization", "id": "gp"}]}
+    assert check(engine, ref_1, {"reference": "#gp"}, "Reference", resource=patient) is True
+    assert check(engine, ref_1, {"reference": "#other"}, "Reference", resource=patient) is False
+    assert check(engine, ref_1, {"reference": "Organization/gp"}, "Reference", resource=patient) is True
+
+
+def test_trace_prints_nothing(
+    engine: InvariantEngine, r4: dict[tuple[str, str], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ref-1 traces the reference and the contained ids: they must not reach standard output.
+    patient = {"resourceType": "Patient", "contained": [{"resourceType": "Organization", "id": "secret-id"}]}
+    assert check(engine, r4["Reference", "ref-1"], {"reference": "#secret-id"}, "Reference", resource=patient)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ""
+
+
+def _care_team_bundle() -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:6a1c0f38-1d6b-4c37-9d35-7d0c2f1f2a11",
+                "resource": {"resourceType": "Patient", "id": "p"},
+            },
+            {
+                "fullUrl": "https://example.org/fhir/Practitioner/d",
+                "resource": {"resourceType": "Practitioner", "id": "d"},
+            },
+        ],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("member", "expected"),
+    [
+        ("urn:uuid:6a1c0f38-1d6b-4c37-9d35-7d0c2f1f2a11", False),  # a Patient, by fullUrl
+        ("https://example.org/fhir/Practitioner/d", True),  # by fullUrl
+        ("Practitioner/d", True),  # by type and id
+        ("Practitioner/unknown", True),  # unresolved: resolve() gives nothing, iif(empty(), true, ...)
+    ],
+)
+def test_ctm_1_resolves_within_the_bundle(
+    engine: InvariantEngine, r4: dict[tuple[str, str], str], member: str, expected: bool
+) -> None:
+    # ctm-1: "CareTeam.participant.onBehalfOf can only be populated when CareTeam.participant.member
+    # is a Practitioner".
+    participant = {"member": {"reference": member}, "onBehalfOf": {"reference": "Organization/o"}}
+    care_team = {"resourceType": "CareTeam", "participant": [participant]}
+    result = check(
+        engine, r4["CareTeam.participant", "ctm-1"], participant, "CareTeam.participant",
+        resource=care_team, bundle=_care_team_bundle(),
+    )  # fmt: skip
+    assert result is expected
+
+
+def test_bdl_11_document_starts_with_composition(
+    engine: InvariantEngine, r4: dict[tuple[str, str], str]
+) -> None:
+    # bdl-11: "A document must have a Composition as the first resource".
+    bundle = _care_team_bundle() | {"type": "document"}
+    assert check(engine, r4["Bundle", "bdl-11"], bundle, "Bundle") is False
+    bundle["entry"] = [{"resource": {"resourceType": "Composition", "id": "c"}}, *bundle["entry"]]
+    assert check(engine, r4["Bundle", "bdl-11"], bundle, "Bundle") is True
+
+
+def test_ras_2_choice_type(engine: InvariantEngine, r4: dict[tuple[str, str], str]) -> None:
+    # ras-2: "Must be <= 100" for probability as a decimal (probability[x] is decimal | Range).
+    ras_2 = r4["RiskAssessment.prediction", "ras-2"]
+    assert (
+        check(engine, ras_2, {"probabilityDecimal": 150}, "RiskAssessment.prediction", resource={}) is False
+    )
+    assert (
+        check(engine, ras_2, {"probabilityDecimal": 40.5}, "RiskAssessment.prediction", resource={}) is True
+    )
+    ranged = {"probabilityRange": {"low": {"value": 150}}}
+    assert check(engine, ras_2, ranged, "RiskAssessment.prediction", resource={}) is True
+
+
+def _uk_core_constraint(key: str) -> str:
+    for path in sorted((_packages() / "uk-core-2.0.2" / "structuredefinitions").glob("*.xml")):
+        for constraint in ET.parse(path).getroot().iter(FHIR + "constraint"):
+            key_element = constraint.find(FHIR + "key")
+            expression = constraint.find(FHIR + "expression")
+            if key_element is not None and key_element.get("value") == key and expression is not None:
+                return str(expression.get("value"))
+    raise AssertionError(f"no UK Core constraint {key}")
+
+
+def test_uk_core_immunization_not_done_needs_a_reason(engine: InvariantEngine) -> None:
+    # ukcore-imm-001: "If the status is 'not-done', the statusReason SHALL be present".
+    expression = _uk_core_constraint("ukcore-imm-001")
+    not_done = {"resourceType": "Immunization", "status": "not-done"}
+    assert check(engine, expression, not_done, "Immunization") is False
+    reason = {"coding": [{"system": "http://snomed.info/sct", "code": "281399006"}]}
+    assert check(engine, expression, not_done | {"statusReason": reason}, "Immunization") is True
+    assert check(engine, expression, {"resourceType": "Immunization", "status": "completed"}, "Immunization")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "name.exists(",  # truncated
+        "name.exists() name",  # trailing text: the grammar's entireExpression ends at EOF
+        "conformsTo('http://hl7.org/fhir/StructureDefinition/Patient')",  # not provided
+        "name.given < 'B'",  # comparing a collection of two: an error in FHIRPath (section 6.2)
+        "%undefined.exists()",  # an environment variable no one defines
+    ],
+)
+def test_what_cannot_be_evaluated_is_none(engine: InvariantEngine, expression: str) -> None:
+    patient = {"resourceType": "Patient", "name": [{"given": ["A", "B"]}]}
+    assert check(engine, expression, patient, "Patient") is None
+
+
+def test_member_of_uses_the_terminology() -> None:
+    gender_vs = "http://hl7.org/fhir/ValueSet/administrative-gender"
+    terminology = Terminology(
+        {
+            "systems": {
+                "http://hl7.org/fhir/administrative-gender": {"codes": ["female", "male"], "complete": True}
+            },
+            "valuesets": {gender_vs: {"http://hl7.org/fhir/administrative-gender": "*"}},
+        }
+    )
+    engine = InvariantEngine(terminology=terminology)
+    expression = f"gender.memberOf('{gender_vs}')"
+    assert check(engine, expression, {"resourceType": "Patient", "gender": "male"}, "Patient") is True
+    assert check(engine, expression, {"resourceType": "Patient", "gender": "M"}, "Patient") is False
+    unknown = "maritalStatus.memberOf('http://example.org/ValueSet/unknown')"
+    status = {"resourceType": "Patient", "maritalStatus": {"coding": [{"system": "http://x", "code": "M"}]}}
+    assert check(engine, unknown, status, "Patient") is None
+    assert (
+        check(InvariantEngine(), expression, {"resourceType": "Patient", "gender": "male"}, "Patient") is None
+    )
+
+
+def test_shared_across_threads(r4: dict[tuple[str, str], str]) -> None:
+    engine = InvariantEngine()
+    per_1 = r4["Period", "per-1"]
+    periods = [({"start": f"2020-01-{day:02d}", "end": "2020-01-15"}, day <= 15) for day in range(1, 29)]
+    failures: list[str] = []
+
+    def work() -> None:
+        for _ in range(5):
+            for period, expected in periods:
+                if check(engine, per_1, period, "Period") is not expected:
+                    failures.append(period["start"])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
