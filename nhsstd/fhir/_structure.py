@@ -134,6 +134,9 @@ class R4Model:
                     self._elements[element.path] = resolved
                     children[json_name] = (resolved, type_code or target.types[0])
             self._children[parent] = children
+        self._primitives = frozenset(
+            name for name, info in self._types.items() if info.kind == "primitive-type"
+        )
 
     def _add(self, row: list[Any]) -> None:
         path, minimum, maximum, types, flags, content_reference = row
@@ -161,6 +164,10 @@ class R4Model:
     def type(self, name: str) -> TypeInfo | None:
         """The type called ``name`` (``"Patient"``, ``"HumanName"``, ``"string"``), or None."""
         return self._types.get(name)
+
+    def is_primitive(self, name: str) -> bool:
+        """True for a primitive type (``string``, ``boolean``, ``dateTime``...)."""
+        return name in self._primitives
 
     def types(self) -> Iterable[TypeInfo]:
         """Every type, in no particular order."""

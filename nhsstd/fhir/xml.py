@@ -1,0 +1,784 @@
+"""FHIR XML: read it into the FHIR JSON form, and write that form as FHIR XML.
+
+Both directions are driven by the R4 definitions (the shipped structure model): an
+element that may repeat becomes a JSON array, primitives get their JSON types
+(``boolean``, the integer types as ``int``, ``decimal`` as :class:`decimal.Decimal`
+so that ``1.50`` stays ``1.50``), a primitive's ``id`` and extensions go to
+``_name`` (arrays padded with ``null`` as FHIR JSON requires), choices keep their
+typed names, contained resources and ``Bundle.entry.resource`` are resources, and
+the narrative ``div`` is XHTML text with its namespace.  Comments and processing
+instructions are ignored.
+
+>>> from nhsstd.fhir import xml
+>>> resource = xml.loads(
+...     '<Patient xmlns="http://hl7.org/fhir"><id value="p1"/>'
+...     '<name><given value="Ann"/><given id="g2"><extension url="http://example.org/x">'
+...     '<valueBoolean value="true"/></extension></given></name>'
+...     '<multipleBirthInteger value="2"/></Patient>')
+>>> resource == {
+...     "resourceType": "Patient", "id": "p1",
+...     "name": [{"given": ["Ann", None], "_given": [None, {"id": "g2", "extension": [
+...         {"url": "http://example.org/x", "valueBoolean": True}]}]}],
+...     "multipleBirthInteger": 2}
+True
+>>> xml.dumps(resource) == (
+...     '<Patient xmlns="http://hl7.org/fhir"><id value="p1"/>'
+...     '<name><given value="Ann"/><given id="g2"><extension url="http://example.org/x">'
+...     '<valueBoolean value="true"/></extension></given></name>'
+...     '<multipleBirthInteger value="2"/></Patient>')
+True
+
+Reading is safe on hostile input: a DTD (and so any entity declaration, the "billion
+laughs" and external entities), nesting deeper than ``max_depth`` and documents larger
+than ``max_size`` are refused with a :class:`FHIRXMLError` before any work is done for
+them.  Every problem of a document is reported at once, each with its JSON path, and
+never with a value from the document.
+
+>>> xml.loads('<?xml version="1.0"?><!DOCTYPE Patient [<!ENTITY a "x">]>'
+...           '<Patient xmlns="http://hl7.org/fhir"/>')
+Traceback (most recent call last):
+  ...
+nhsstd.fhir.xml.FHIRXMLError: FHIR XML: 1 problem
+  $: line 1: a DTD is not allowed in FHIR XML
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Final, Literal
+from xml.parsers import expat
+
+from nhsstd._serialisation import Problem, SerialisationError
+from nhsstd.exceptions import Reason
+from nhsstd.fhir._context import describe
+from nhsstd.fhir._structure import ElementInfo, R4Model, r4_model
+
+__all__ = ["FHIR_NAMESPACE", "MAX_DEPTH", "MAX_SIZE", "XHTML_NAMESPACE", "FHIRXMLError", "dumps", "loads"]
+
+FHIR_NAMESPACE: Final = "http://hl7.org/fhir"
+XHTML_NAMESPACE: Final = "http://www.w3.org/1999/xhtml"
+#: The deepest element nesting read (the R4 examples stay below 30, narrative included).
+MAX_DEPTH: Final = 128
+#: The largest document read, in characters of text or bytes.
+MAX_SIZE: Final = 64 * 1024 * 1024
+
+_XML_NAMESPACE: Final = "http://www.w3.org/XML/1998/namespace"
+# xsi:schemaLocation on the root names a schema for editors; it is not FHIR content.
+_SCHEMA_LOCATION: Final = "http://www.w3.org/2001/XMLSchema-instance schemaLocation"
+_FHIR: Final = FHIR_NAMESPACE + " "
+_XHTML: Final = XHTML_NAMESPACE + " "
+_SUBJECT: Final = "FHIR XML"
+# Past this many problems the document is not FHIR XML worth reading on.
+_MAX_PROBLEMS: Final = 100
+_XML_WHITESPACE: Final = " \t\r\n"
+# The value of a primitive whose lexical form was reported as a problem.
+_INVALID: Final = object()
+
+# The primitives whose JSON form is not a string, with their R4 lexical forms (datatypes.html).
+_BOOLEANS: Final = {"true": True, "false": False}
+_INTEGER_FORMS: Final = {
+    "integer": re.compile(r"-?(?:0|[1-9][0-9]*)"),
+    "positiveInt": re.compile(r"\+?[1-9][0-9]*"),
+    "unsignedInt": re.compile(r"0|[1-9][0-9]*"),
+}
+_DECIMAL_FORM: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+# Characters XML 1.0 cannot carry at all (section 2.2).
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ATTRIBUTE_ESCAPES: Final = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+)
+_TEXT_ESCAPES: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+class FHIRXMLError(SerialisationError):
+    """A FHIR XML document could not be read (or a resource could not be written as XML).
+
+    A :class:`~nhsstd.fhir.SerialisationError` (so a ``ValueError``): :attr:`problems`
+    lists every problem with its JSON path; hostile input (DTDs, entities, too deep,
+    too large) is one problem with the reason ``format`` or ``length``.
+    """
+
+    __module__ = "nhsstd.fhir.xml"
+
+
+class _Refused(Exception):
+    """Raised inside an expat handler to stop reading at once."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+# What a frame of the reader's stack holds.
+_COMPLEX: Final = 0  # a resource, data type or backbone element: children go to .json
+_PRIMITIVE: Final = 1  # .value is its value; id and extensions go to .json (the "_name" object)
+_RESOURCE_SLOT: Final = 2  # an element of type Resource (contained, Bundle.entry.resource)
+_UNKNOWN: Final = 3  # an element the definitions do not have, kept generically
+
+
+class _Frame:
+    __slots__ = (
+        "choices",
+        "container",
+        "element",
+        "json",
+        "key",
+        "kind",
+        "path",
+        "pending",
+        "value",
+    )
+
+    def __init__(
+        self, kind: int, key: str, path: str, element: ElementInfo | None, container: str | None
+    ) -> None:
+        self.kind = kind
+        self.key = key
+        self.path = path
+        self.element = element
+        self.container = container
+        self.json: dict[str, Any] = {}
+        self.value: Any = None
+        # primitive children waiting for their "_name" companions: name -> (element, [(value, extras)])
+        self.pending: dict[str, tuple[ElementInfo, list[tuple[Any, dict[str, Any] | None]]]] | None = None
+        self.choices: dict[str, str] | None = None
+
+
+class _Reader:
+    """Turns expat's events into the FHIR JSON form, one frame per open element."""
+
+    def __init__(
+        self,
+        model: R4Model,
+        keep_unknown: bool,
+        require_namespace: bool,
+        max_depth: int,
+        encoding: str | None,
+    ) -> None:
+        self.model = model
+        self.keep_unknown = keep_unknown
+        self.require_namespace = require_namespace
+        self.max_depth = max_depth
+        self.stack: list[_Frame] = []
+        self.problems: list[Problem] = []
+        self.result: dict[str, Any] | None = None
+        self.depth = 0
+        self.skipping = 0  # depth inside an element being skipped
+        self.xhtml: _XhtmlWriter | None = None
+        self.parser = _safe_parser(encoding, self._refuse_dtd)
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.CharacterDataHandler = self._text
+
+    def read(self, data: bytes) -> dict[str, Any]:
+        try:
+            self.parser.Parse(data, True)
+        except _Refused as refused:
+            self.problems.append(refused.problem)
+        except expat.ExpatError as error:
+            message = expat.ErrorString(error.code) if error.code is not None else "not well-formed"
+            self.problems.append(Problem(self._path(), f"line {error.lineno}: {message}"))
+        if self.problems:
+            raise FHIRXMLError(_SUBJECT, self.problems)
+        assert self.result is not None  # expat refuses a document without a root element
+        return self.result
+
+    # --- helpers ---
+
+    def _path(self) -> str:
+        return self.stack[-1].path if self.stack else "$"
+
+    def _problem(self, path: str, message: str, reason: Reason = Reason.FORMAT) -> None:
+        self.problems.append(Problem(path, f"line {self.parser.CurrentLineNumber}: {message}", reason))
+        if len(self.problems) >= _MAX_PROBLEMS:
+            raise _Refused(Problem(path, f"more than {_MAX_PROBLEMS} problems: stopped reading"))
+
+    def _refuse_dtd(self, *_: Any) -> None:
+        line = self.parser.CurrentLineNumber
+        raise _Refused(Problem(self._path(), f"line {line}: a DTD is not allowed in FHIR XML"))
+
+    # --- events ---
+
+    def _start(self, name: str, attributes: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth > self.max_depth:
+            line = self.parser.CurrentLineNumber
+            raise _Refused(
+                Problem(self._path(), f"line {line}: nested deeper than {self.max_depth}", Reason.LENGTH)
+            )
+        if not self.require_namespace and " " not in name:
+            name = _FHIR + name
+        if self.xhtml is not None:
+            self.xhtml.start(name, attributes)
+        elif self.skipping:
+            self.skipping += 1
+        elif not self.stack:
+            self._start_root(name, attributes)
+        else:
+            parent = self.stack[-1]
+            if parent.kind == _RESOURCE_SLOT:
+                self._start_resource(parent, name, attributes)
+            elif parent.kind == _UNKNOWN:
+                self._start_unknown(parent, name.rpartition(" ")[2], attributes)
+            else:
+                self._start_element(parent, name, attributes)
+
+    def _start_root(self, name: str, attributes: dict[str, str]) -> None:
+        resource_type = name[len(_FHIR) :] if name.startswith(_FHIR) else ""
+        info = self.model.type(resource_type)
+        if info is None or info.kind != "resource" or info.abstract:
+            raise _Refused(Problem("$", "the root element is not a FHIR resource in the FHIR namespace"))
+        attributes.pop(_SCHEMA_LOCATION, None)
+        frame = _Frame(_COMPLEX, "", "$", None, resource_type)
+        frame.json["resourceType"] = resource_type
+        self._no_attributes(frame.path, attributes)
+        self.stack.append(frame)
+
+    def _start_resource(self, slot: _Frame, name: str, attributes: dict[str, str]) -> None:
+        resource_type = name[len(_FHIR) :] if name.startswith(_FHIR) else ""
+        info = self.model.type(resource_type)
+        if info is None or info.kind != "resource" or info.abstract:
+            self._problem(slot.path, "holds an element that is not a FHIR resource")
+            self.skipping = 1
+            return
+        if slot.value is not None:
+            self._problem(slot.path, "holds more than one resource")
+        frame = _Frame(_COMPLEX, "", slot.path, None, resource_type)
+        frame.json["resourceType"] = resource_type
+        self._no_attributes(frame.path, attributes)
+        self.stack.append(frame)
+
+    def _no_attributes(self, path: str, attributes: dict[str, str]) -> None:
+        for attribute in attributes:
+            self._problem(path, f"attribute {_local(attribute)} is not allowed here")
+
+    def _start_element(self, parent: _Frame, name: str, attributes: dict[str, str]) -> None:
+        container: str = parent.container  # type: ignore[assignment]
+        found = None
+        if name.startswith(_FHIR):
+            found = self.model.child(container, name[len(_FHIR) :])
+            if found is not None and (found[0].xml_attribute or found[1] == "xhtml"):
+                found = None  # an attribute written as an element; a div outside XHTML
+        elif name.startswith(_XHTML):
+            found = self.model.child(container, name[len(_XHTML) :])
+            if found is not None and found[1] != "xhtml":
+                found = None
+        if found is None:
+            self._unknown(parent, name, attributes)
+            return
+        element, type_code = found
+        key = _local(name)
+        if element.is_choice:
+            choices = parent.choices if parent.choices is not None else {}
+            parent.choices = choices
+            if choices.setdefault(element.path, key) != key:
+                self._problem(parent.path, f"element {key}: a choice has more than one type")
+        kind = _PRIMITIVE if self.model.is_primitive(type_code) else _COMPLEX
+        path = self._child_path(parent, key, element, kind)
+        if type_code == "xhtml":
+            self.xhtml = _XhtmlWriter(self, parent, key, path)
+            self.xhtml.start(name, attributes)
+            return
+        if type_code == "Resource":
+            kind = _RESOURCE_SLOT
+        frame = _Frame(kind, key, path, element, self.model.children_of(element, type_code))
+        if kind == _PRIMITIVE:
+            pending = parent.pending if parent.pending is not None else {}
+            parent.pending = pending
+            if key not in pending:
+                pending[key] = (element, [])
+                parent.json[key] = None  # keeps its place among the keys
+        if attributes:
+            self._attributes(frame, type_code, attributes)
+        self.stack.append(frame)
+
+    def _child_path(self, parent: _Frame, key: str, element: ElementInfo, kind: int) -> str:
+        if not element.is_array:
+            if key in parent.json:
+                self._problem(parent.path, f"element {key} repeats; it may occur once")
+            return f"{parent.path}.{key}"
+        if kind == _PRIMITIVE:
+            index = len(parent.pending[key][1]) if parent.pending and key in parent.pending else 0
+        else:
+            index = len(parent.json.get(key, ()))
+        return f"{parent.path}.{key}[{index}]"
+
+    def _attributes(self, frame: _Frame, type_code: str, attributes: dict[str, str]) -> None:
+        allowed = self.model.children(frame.container)  # type: ignore[arg-type]
+        for attribute, text in attributes.items():
+            found = allowed.get(attribute) if allowed is not None else None
+            if found is None or not found[0].xml_attribute:
+                if self.keep_unknown and frame.kind != _RESOURCE_SLOT:
+                    frame.json[_local(attribute)] = text
+                else:
+                    self._problem(frame.path, f"attribute {_local(attribute)} is not allowed here")
+            elif attribute == "value":
+                frame.value = self._primitive(frame.path, type_code, text)
+            else:
+                frame.json[attribute] = text
+
+    def _primitive(self, path: str, type_code: str, text: str) -> Any:
+        if type_code == "boolean":
+            value = _BOOLEANS.get(text)
+            if value is None:
+                self._problem(path, "a boolean must be true or false")
+                return _INVALID
+            return value
+        form = _INTEGER_FORMS.get(type_code)
+        if form is not None:
+            if form.fullmatch(text) is None:
+                self._problem(path, f"not a valid {type_code}")
+                return _INVALID
+            return int(text)
+        if type_code == "decimal":
+            if _DECIMAL_FORM.fullmatch(text) is None:
+                self._problem(path, "not a valid decimal")
+                return _INVALID
+            return Decimal(text)
+        return text
+
+    def _unknown(self, parent: _Frame, name: str, attributes: dict[str, str]) -> None:
+        local = _local(name)
+        if not self.keep_unknown or parent.kind == _RESOURCE_SLOT:
+            namespace = name.rpartition(" ")[0]
+            where = "" if namespace in {FHIR_NAMESPACE, XHTML_NAMESPACE} else " (not in the FHIR namespace)"
+            self._problem(parent.path, f"unknown element {local}{where}")
+            self.skipping = 1
+            return
+        self._start_unknown(parent, local, attributes)
+
+    def _start_unknown(self, parent: _Frame, local: str, attributes: dict[str, str]) -> None:
+        frame = _Frame(_UNKNOWN, local, f"{parent.path}.{local}", None, None)
+        for attribute, text in attributes.items():
+            frame.json[_local(attribute)] = text
+        self.stack.append(frame)
+
+    def _end(self, name: str) -> None:
+        self.depth -= 1
+        if self.xhtml is not None:
+            if self.xhtml.end(name):
+                self.xhtml = None
+            return
+        if self.skipping:
+            self.skipping -= 1
+            return
+        frame = self.stack.pop()
+        if frame.pending is not None:
+            self._settle(frame)
+        if not self.stack:
+            self.result = frame.json
+            return
+        parent = self.stack[-1]
+        if frame.kind == _PRIMITIVE:
+            if frame.value is _INVALID:
+                frame.value = None
+            elif frame.value is None and not frame.json:
+                self._problem(frame.path, "has neither a value nor extensions")
+            parent.pending[frame.key][1].append((frame.value, frame.json or None))  # type: ignore[index]
+        elif parent.kind == _RESOURCE_SLOT:
+            parent.value = frame.json
+        elif frame.kind == _RESOURCE_SLOT:
+            if frame.value is None:
+                self._problem(frame.path, "holds no resource")
+            else:
+                self._put(parent, frame.key, frame.element, frame.value)
+        elif frame.kind == _UNKNOWN:
+            value: Any = frame.json
+            if set(frame.json) == {"value"}:
+                value = frame.json["value"]
+            self._put(parent, frame.key, None, value)
+        else:
+            self._put(parent, frame.key, frame.element, frame.json)
+
+    def _put(self, parent: _Frame, key: str, element: ElementInfo | None, value: Any) -> None:
+        json = parent.json
+        if element is not None and element.is_array:
+            json.setdefault(key, []).append(value)
+        elif element is None and key in json:
+            # a kept unknown element that repeats: an array, as JSON would have it
+            if not isinstance(json[key], list):
+                json[key] = [json[key]]
+            json[key].append(value)
+        else:
+            json[key] = value
+
+    def _settle(self, frame: _Frame) -> None:
+        """Write the frame's primitive children, with their "_name" companions."""
+        json = frame.json
+        companions: dict[str, Any] = {}
+        for key, (element, items) in frame.pending.items():  # type: ignore[union-attr]
+            values = [value for value, _ in items]
+            extras = [extra for _, extra in items]
+            if not element.is_array:
+                values, extras = values[-1:], extras[-1:]
+            has_value = any(value is not None for value in values)
+            if has_value:
+                json[key] = values if element.is_array else values[0]
+            else:
+                del json[key]
+            if any(extra is not None for extra in extras):
+                companions[key] = extras if element.is_array else extras[0]
+        if companions:
+            # "_name" follows "name", as FHIR JSON writers put it
+            settled: dict[str, Any] = {}
+            for key, value in json.items():
+                settled[key] = value
+                if key in companions:
+                    settled["_" + key] = companions.pop(key)
+            for key, extra in companions.items():  # the ones with no value at all
+                settled["_" + key] = extra
+            frame.json = settled
+
+    def _text(self, data: str) -> None:
+        if self.xhtml is not None:
+            self.xhtml.text(data)
+        elif not self.skipping and data.strip(_XML_WHITESPACE):
+            self._problem(self._path(), "text is not allowed here: FHIR values are in value attributes")
+
+
+class _XhtmlWriter:
+    """Writes the narrative ``div`` read by expat back as XHTML text, in one canonical form."""
+
+    def __init__(self, reader: _Reader | None, parent: _Frame | None, key: str, path: str) -> None:
+        self.reader = reader
+        self.parent = parent
+        self.key = key
+        self.path = path
+        self.parts: list[str] = []
+        self.depth = 0
+        self.open = False  # the last start tag still lacks its ">"
+        self.problems: list[str] = []
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        namespace, _, local = name.rpartition(" ")
+        if namespace != XHTML_NAMESPACE:
+            self.problems.append(f"element {local} is not XHTML")
+        if self.open:
+            self.parts.append(">")
+        self.parts.append("<" + local)
+        if self.depth == 0:
+            self.parts.append(f' xmlns="{XHTML_NAMESPACE}"')
+        for attribute, text in attributes.items():
+            namespace, _, attribute_name = attribute.rpartition(" ")
+            if namespace == _XML_NAMESPACE:
+                attribute_name = "xml:" + attribute_name
+            elif namespace:
+                self.problems.append(f"attribute {attribute_name} is in a namespace other than XHTML")
+            self.parts.append(f' {attribute_name}="{text.translate(_ATTRIBUTE_ESCAPES)}"')
+        self.open = True
+        self.depth += 1
+
+    def text(self, data: str) -> None:
+        if self.open:
+            self.parts.append(">")
+            self.open = False
+        self.parts.append(data.translate(_TEXT_ESCAPES))
+
+    def end(self, name: str) -> bool:
+        """Close an element; True when the ``div`` itself is closed."""
+        self.depth -= 1
+        if self.open:
+            self.parts.append("/>")
+            self.open = False
+        else:
+            self.parts.append(f"</{name.rpartition(' ')[2]}>")
+        if self.depth:
+            return False
+        if self.reader is not None and self.parent is not None:
+            for message in self.problems:
+                self.reader._problem(self.path, message)
+            self.reader._put(self.parent, self.key, None, "".join(self.parts))
+        return True
+
+
+def _safe_parser(encoding: str | None, refuse: Any) -> Any:
+    """An expat parser that calls ``refuse`` on any DTD, entity declaration or external entity.
+
+    These are the defences of defusedxml (``forbid_dtd``, ``forbid_entities``,
+    ``forbid_external``): FHIR XML has no DTD, so refusing the DTD itself rules out
+    entity expansion ("billion laughs") and external fetches; an undeclared entity
+    reference is then a well-formedness error of expat's own.
+    """
+    parser = expat.ParserCreate(encoding, " ")
+    parser.buffer_text = True
+    parser.specified_attributes = True
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    return parser
+
+
+def _local(name: str) -> str:
+    return name.rpartition(" ")[2]
+
+
+def loads(
+    text: str | bytes,
+    *,
+    unknown: Literal["error", "keep"] = "error",
+    require_namespace: bool = True,
+    max_depth: int = MAX_DEPTH,
+    max_size: int = MAX_SIZE,
+) -> dict[str, Any]:
+    """Read a FHIR XML resource into its FHIR JSON form (a ``dict``).
+
+    :param text: the document, as text or as bytes in the encoding its XML declaration names.
+    :param unknown: what to do with an element or attribute the R4 definitions do not have:
+        ``"error"`` (the default, as FHIR requires unknown content to be rejected) reports it;
+        ``"keep"`` keeps it in the JSON under its own name (a ``value`` attribute alone as a
+        string, anything else as an object, repeats as an array) so that a validator can
+        report it where it is.
+    :param require_namespace: ``False`` reads elements in no namespace as FHIR elements
+        (seven UK Core 2.0.2 examples omit ``xmlns="http://hl7.org/fhir"``, which FHIR XML
+        requires: "FHIR elements are always in the namespace http://hl7.org/fhir").
+    :param max_depth: the deepest element nesting accepted.
+    :param max_size: the largest document accepted (characters or bytes).
+    :raises FHIRXMLError: with every problem found; hostile input stops reading at once.
+
+    >>> loads(b'<Observation xmlns="http://hl7.org/fhir"><status value="final"/>'
+    ...       b'<code><text value="weight"/></code>'
+    ...       b'<valueQuantity><value value="72.50"/><unit value="kg"/></valueQuantity>'
+    ...       b'</Observation>')["valueQuantity"]
+    {'value': Decimal('72.50'), 'unit': 'kg'}
+    >>> loads('<Patient xmlns="http://hl7.org/fhir"><nhsNumber value="9434765919"/></Patient>')
+    Traceback (most recent call last):
+      ...
+    nhsstd.fhir.xml.FHIRXMLError: FHIR XML: 1 problem
+      $: line 1: unknown element nhsNumber
+    """
+    if unknown not in ("error", "keep"):
+        raise ValueError('unknown must be "error" or "keep"')
+    if not isinstance(text, (str, bytes)):
+        raise FHIRXMLError(_SUBJECT, [Problem("$", f"expected XML text or bytes, got {describe(text)}")])
+    if len(text) > max_size:
+        raise FHIRXMLError(
+            _SUBJECT, [Problem("$", f"the document is larger than {max_size} characters", Reason.LENGTH)]
+        )
+    if isinstance(text, str):
+        # Text has no encoding left to declare: it is read as UTF-8 whatever the declaration says.
+        reader = _Reader(r4_model(), unknown == "keep", require_namespace, max_depth, "UTF-8")
+        return reader.read(text.encode("utf-8", "surrogatepass"))
+    return _Reader(r4_model(), unknown == "keep", require_namespace, max_depth, None).read(text)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Writes a FHIR JSON resource as FHIR XML, element order from the definitions."""
+
+    def __init__(self, model: R4Model, max_depth: int) -> None:
+        self.model = model
+        self.max_depth = max_depth
+        self.parts: list[str] = []
+        self.problems: list[Problem] = []
+
+    def resource(self, resource: Any, path: str, depth: int, namespace: str = "") -> None:
+        if not isinstance(resource, Mapping):
+            self.problems.append(
+                Problem(path, f"expected a resource (a JSON object), got {describe(resource)}")
+            )
+            return
+        resource_type = resource.get("resourceType")
+        info = self.model.type(resource_type) if isinstance(resource_type, str) else None
+        if info is None or info.kind != "resource" or info.abstract:
+            self.problems.append(Problem(path, "resourceType is not a FHIR R4 resource type"))
+            return
+        self.element(info.name, resource, None, info.name, path, depth, namespace)
+
+    def element(
+        self,
+        name: str,
+        json: Mapping[str, Any] | None,
+        value: str | None,
+        container: str,
+        path: str,
+        depth: int,
+        namespace: str = "",
+    ) -> None:
+        """Write one element: its XML attributes, then its children in definition order."""
+        if depth > self.max_depth:
+            self.problems.append(Problem(path, f"nested deeper than {self.max_depth}", Reason.LENGTH))
+            return
+        children = self.model.children(container) or {}
+        attributes: list[tuple[int, str]] = [(-1, namespace)] if namespace else []
+        # JSON name -> (element, type code, value, "_name" companion)
+        content: list[tuple[ElementInfo, str, str, Any, Any]] = []
+        choices: dict[str, str] = {}
+        for key, item in (json or {}).items():
+            if key == "resourceType" and container == name:
+                continue
+            primitive_extras = key.startswith("_")
+            json_name = key[1:] if primitive_extras else key
+            found = children.get(json_name)
+            if found is None or (primitive_extras and not self.model.is_primitive(found[1])):
+                self.problems.append(Problem(path, f"unknown element {key}"))
+                continue
+            element, type_code = found
+            if choices.setdefault(element.path, json_name) != json_name:
+                self.problems.append(Problem(path, f"element {json_name}: a choice has more than one type"))
+                continue
+            if element.xml_attribute:
+                if primitive_extras or not isinstance(item, str):
+                    self.problems.append(Problem(f"{path}.{key}", "must be a string"))
+                else:
+                    attributes.append((element.order, f' {json_name}="{self.text(item, f"{path}.{key}")}"'))
+                continue
+            if primitive_extras and json_name in (json or {}):
+                continue  # written with its value
+            companion = (json or {}).get("_" + json_name) if not primitive_extras else item
+            content.append((element, type_code, json_name, None if primitive_extras else item, companion))
+        if value is not None:
+            attributes.append((len(children), f' value="{value}"'))
+        attributes.sort()
+        start = f"<{name}{''.join(text for _, text in attributes)}"
+        if not content:
+            self.parts.append(start + "/>")
+            return
+        self.parts.append(start + ">")
+        content.sort(key=lambda entry: entry[0].order)
+        for element, type_code, json_name, item, companion in content:
+            self.child(element, type_code, json_name, item, companion, f"{path}.{json_name}", depth + 1)
+        self.parts.append(f"</{name}>")
+
+    def child(
+        self,
+        element: ElementInfo,
+        type_code: str,
+        name: str,
+        item: Any,
+        companion: Any,
+        path: str,
+        depth: int,
+    ) -> None:
+        if element.is_array:
+            items = self.array(item, path)
+            companions = self.array(companion, f"{path[: -len(name)]}_{name}")
+            if items and companions and len(items) != len(companions):
+                self.problems.append(Problem(path, f"_{name} does not have one entry per value"))
+                return
+            count = max(len(items), len(companions))
+            items = items or [None] * count
+            companions = companions or [None] * count
+            for index in range(count):
+                self.one(element, type_code, name, items[index], companions[index], f"{path}[{index}]", depth)
+        else:
+            self.one(element, type_code, name, item, companion, path, depth)
+
+    def array(self, item: Any, path: str) -> list[Any]:
+        if item is None:
+            return []
+        if not isinstance(item, list) or not item:
+            self.problems.append(Problem(path, f"expected a non-empty array, got {describe(item)}"))
+            return []
+        return item
+
+    def one(
+        self,
+        element: ElementInfo,
+        type_code: str,
+        name: str,
+        item: Any,
+        companion: Any,
+        path: str,
+        depth: int,
+    ) -> None:
+        if type_code == "xhtml":
+            if not isinstance(item, str):
+                self.problems.append(Problem(path, f"expected XHTML text, got {describe(item)}"))
+            else:
+                self.parts.append(self.xhtml(item, path))
+            return
+        if type_code == "Resource":
+            self.parts.append(f"<{name}>")
+            self.resource(item, path, depth)
+            self.parts.append(f"</{name}>")
+            return
+        container = self.model.children_of(element, type_code)
+        if self.model.is_primitive(type_code):
+            if item is None and companion is None:
+                self.problems.append(Problem(path, "has neither a value nor extensions"))
+                return
+            if companion is not None and not isinstance(companion, Mapping):
+                self.problems.append(Problem(path, f"_{name}: expected an object, got {describe(companion)}"))
+                return
+            value = None if item is None else self.primitive(type_code, item, path)
+            self.element(name, companion, value, container, path, depth)
+            return
+        if not isinstance(item, Mapping):
+            self.problems.append(Problem(path, f"expected an object, got {describe(item)}"))
+            return
+        self.element(name, item, None, container, path, depth)
+
+    def primitive(self, type_code: str, item: Any, path: str) -> str | None:
+        if type_code == "boolean":
+            if isinstance(item, bool):
+                return "true" if item else "false"
+        elif type_code in _INTEGER_FORMS:
+            if isinstance(item, int) and not isinstance(item, bool):
+                return str(item)
+        elif type_code == "decimal":
+            if isinstance(item, Decimal) and item.is_finite():
+                return str(item)
+            if isinstance(item, int) and not isinstance(item, bool):
+                return str(item)
+            if isinstance(item, float) and math.isfinite(item):
+                return repr(item)  # the shortest text that reads back as the same float
+        elif isinstance(item, str):
+            return self.text(item, path)
+        self.problems.append(Problem(path, f"a {type_code} cannot be {describe(item)}"))
+        return None
+
+    def text(self, text: str, path: str) -> str:
+        if _NOT_XML.search(text) is not None:
+            self.problems.append(Problem(path, "holds a character that XML cannot carry"))
+        return text.translate(_ATTRIBUTE_ESCAPES)
+
+    def xhtml(self, text: str, path: str) -> str:
+        writer = _XhtmlWriter(None, None, "", path)
+        parser = _safe_parser("UTF-8", _refuse_in_narrative)
+        parser.StartElementHandler = writer.start
+        parser.EndElementHandler = writer.end
+        parser.CharacterDataHandler = writer.text
+        try:
+            parser.Parse(text.encode("utf-8", "surrogatepass"), True)
+        except (expat.ExpatError, _Refused):
+            self.problems.append(Problem(path, "the narrative is not well-formed XHTML"))
+            return ""
+        if not writer.parts or writer.parts[0] != "<div":
+            self.problems.append(Problem(path, "the narrative must be one XHTML div"))
+        self.problems.extend(Problem(path, message) for message in writer.problems)
+        return "".join(writer.parts)
+
+
+def _refuse_in_narrative(*_: Any) -> None:
+    raise _Refused(Problem("$", "a DTD is not allowed in a narrative"))
+
+
+def dumps(resource: Mapping[str, Any], *, max_depth: int = MAX_DEPTH) -> str:
+    """Write a FHIR JSON resource (a ``dict``) as FHIR XML text.
+
+    Elements are written in the order of their definitions, primitives as ``value``
+    attributes with their ``_name`` companions merged in, the narrative in the XHTML
+    namespace.  ``decimal`` values may be :class:`~decimal.Decimal` (written exactly), ``int``
+    or ``float``.  No XML declaration and no indentation is written.
+
+    :raises FHIRXMLError: listing every element that is unknown or of the wrong JSON type.
+
+    >>> dumps({"resourceType": "Observation", "status": "final", "code": {"text": "weight"},
+    ...        "valueQuantity": {"unit": "kg", "value": Decimal("72.50")}})
+    '<Observation xmlns="http://hl7.org/fhir"><status value="final"/><code><text value="weight"/></code>\
+<valueQuantity><value value="72.50"/><unit value="kg"/></valueQuantity></Observation>'
+    """
+    writer = _Writer(r4_model(), max_depth)
+    writer.resource(resource, "$", 0, f' xmlns="{FHIR_NAMESPACE}"')
+    if writer.problems:
+        raise FHIRXMLError(_SUBJECT, writer.problems)
+    return "".join(writer.parts)
