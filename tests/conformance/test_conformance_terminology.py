@@ -8,6 +8,7 @@ CodeSystems, from RFC 5646 (language tags) and RFC 6838 (media types).
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def r4_resources() -> dict[str, Mapping[str, Any]]:
 
 @pytest.fixture(scope="module")
 def compiled() -> dict[str, Any]:
-    return compile_terminology(_packages() / "hl7.fhir.r4.core-4.0.1", None)
+    return compile_terminology(_packages() / "hl7.fhir.r4.core-4.0.1", _packages() / "uk-core-2.0.2")
 
 
 @pytest.fixture(scope="module")
@@ -288,3 +289,39 @@ def test_compiled_form_is_facts_only(compiled: dict[str, Any]) -> None:
     for parts in compiled["valuesets"].values():
         for part in parts.values():
             assert part in ("*", "?") or (isinstance(part, list) and part == sorted(set(part)))
+
+
+def test_uk_core_person_relationship_type(terminology: Terminology, r4_resources: dict[str, Any]) -> None:
+    # UKCore-PersonRelationshipType: v2-0131 without "O" (Other), the v3 personal relationship
+    # roles (is-a _PersonalRelationshipRoleType, the abstract root excluded) and UK Core's own
+    # additional roles.
+    url = "https://fhir.hl7.org.uk/ValueSet/UKCore-PersonRelationshipType"
+    v2_0131 = "http://terminology.hl7.org/CodeSystem/v2-0131"
+    for concept in r4_resources[v2_0131]["concept"]:
+        expected = NOT_MEMBER if concept["code"] == "O" else MEMBER
+        assert terminology.check(url, v2_0131, concept["code"]) is expected
+    assert terminology.check(url, ROLE_CODE, "MTH") is MEMBER
+    assert terminology.check(url, ROLE_CODE, "_PersonalRelationshipRoleType") is NOT_MEMBER
+    uk_system = "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdditionalPersonRelationshipRole"
+    uk_codes = _uk_core_codes("CodeSystem-UKCore-AdditionalPersonRelationshipRole.xml")
+    assert uk_codes
+    for code in uk_codes:
+        assert terminology.check(url, uk_system, code) is MEMBER
+    assert terminology.is_expandable(url)
+
+
+def test_uk_core_snomed_valuesets_are_partly_local(terminology: Terminology) -> None:
+    # UKCore-AllergyCode: SNOMED CT (an ECL constraint), dm+d (parent filters) and NullFlavor#NI.
+    url = "https://fhir.hl7.org.uk/ValueSet/UKCore-AllergyCode"
+    null_flavor = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
+    assert terminology.check(url, null_flavor, "NI") is MEMBER
+    assert terminology.check(url, null_flavor, "UNK") is NOT_MEMBER
+    assert terminology.check(url, SNOMED, "91936005") is UNKNOWN
+    assert terminology.check(url, "https://dmd.nhs.uk", "39720311000001101") is UNKNOWN
+    assert not terminology.is_expandable(url)
+
+
+def _uk_core_codes(file_name: str) -> list[str]:
+    root = ET.parse(_packages() / "uk-core-2.0.2" / "codesystems" / file_name).getroot()
+    fhir = "{http://hl7.org/fhir}"
+    return [str(code.get("value")) for code in root.iter(fhir + "code") if code.get("value")]
