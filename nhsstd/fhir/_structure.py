@@ -81,6 +81,8 @@ class ElementInfo:
     :param content_reference: the referenced path without ``#`` (``Questionnaire.item``).
     :param xml_attribute: written as an XML attribute (``Element.id``, ``Extension.url``).
     :param order: position among the children of its parent, for writing in definition order.
+    :param own_children: where its children are defined when not by its type: its own path
+        (a BackboneElement) or the referenced one; None when its type's elements are its children.
     """
 
     path: str
@@ -92,21 +94,20 @@ class ElementInfo:
     is_summary: bool = False
     xml_attribute: bool = False
     order: int = 0
+    own_children: str | None = None
+    #: True when the element repeats (a JSON array).
+    is_array: bool = attrs.field(
+        init=False, default=attrs.Factory(lambda self: self.max != "1", takes_self=True)
+    )
+    #: True for a choice element (``value[x]``).
+    is_choice: bool = attrs.field(
+        init=False, default=attrs.Factory(lambda self: self.path.endswith("[x]"), takes_self=True)
+    )
 
     @property
     def name(self) -> str:
         """The last step of the path (``value[x]`` for a choice)."""
         return self.path.rpartition(".")[2]
-
-    @property
-    def is_array(self) -> bool:
-        """True when the element repeats (a JSON array)."""
-        return self.max != "1"
-
-    @property
-    def is_choice(self) -> bool:
-        """True for a choice element (``value[x]``)."""
-        return self.path.endswith("[x]")
 
 
 class R4Model:
@@ -126,14 +127,20 @@ class R4Model:
             self._children.setdefault(name, {})
             for row in facts["elements"]:
                 self._add(row)
-        for parent, children in self._children.items():
-            for json_name, (element, type_code) in list(children.items()):
+        for children in self._children.values():
+            for json_name, (element, type_code) in children.items():
                 if element.content_reference is not None:
                     target = self._elements[element.content_reference]
-                    resolved = attrs.evolve(element, types=target.types)
-                    self._elements[element.path] = resolved
+                    resolved = attrs.evolve(
+                        element, types=target.types, own_children=element.content_reference
+                    )
                     children[json_name] = (resolved, type_code or target.types[0])
-            self._children[parent] = children
+                elif element.path in self._children:
+                    resolved = attrs.evolve(element, own_children=element.path)
+                    children[json_name] = (resolved, type_code)
+                else:
+                    continue
+                self._elements[element.path] = resolved
         self._primitives = frozenset(
             name for name, info in self._types.items() if info.kind == "primitive-type"
         )
@@ -169,6 +176,11 @@ class R4Model:
         """True for a primitive type (``string``, ``boolean``, ``dateTime``...)."""
         return name in self._primitives
 
+    @property
+    def primitive_types(self) -> frozenset[str]:
+        """The names of the primitive types."""
+        return self._primitives
+
     def types(self) -> Iterable[TypeInfo]:
         """Every type, in no particular order."""
         return self._types.values()
@@ -178,6 +190,9 @@ class R4Model:
 
         The mapping is ``{json_name: (element, type code)}``, or None for an unknown parent.
         """
+        children = self._children.get(parent)
+        if children is not None:
+            return children
         container = self._container(parent)
         return None if container is None else self._children.get(container)
 
@@ -210,15 +225,9 @@ class R4Model:
         An element with inline children (a BackboneElement) or a content reference has its
         own path (or the referenced one); any other element has its type's.
         """
-        if element.content_reference is not None:
-            return element.content_reference
-        if element.path in self._children:
-            return element.path
-        return type_code
+        return element.own_children or type_code
 
     def _container(self, path: str) -> str | None:
-        if path in self._children:
-            return path
         steps = path.split(".")
         if steps[0] not in self._types:
             return None

@@ -119,38 +119,66 @@ _COMPLEX: Final = 0  # a resource, data type or backbone element: children go to
 _PRIMITIVE: Final = 1  # .value is its value; id and extensions go to .json (the "_name" object)
 _RESOURCE_SLOT: Final = 2  # an element of type Resource (contained, Bundle.entry.resource)
 _UNKNOWN: Final = 3  # an element the definitions do not have, kept generically
+# The primitives whose JSON form is not a string.
+_JSON_TYPED: Final = frozenset({"boolean", "decimal", *_INTEGER_FORMS})
 
 
 class _Frame:
+    """An open element: what it may hold, and the JSON built for it so far."""
+
     __slots__ = (
+        "children",
         "choices",
-        "container",
         "element",
+        "index",
         "json",
         "key",
         "kind",
-        "path",
-        "pending",
+        "parent",
+        "unsettled",
         "value",
     )
 
     def __init__(
-        self, kind: int, key: str, path: str, element: ElementInfo | None, container: str | None
+        self,
+        kind: int,
+        parent: _Frame | None,
+        key: str,
+        index: int,
+        element: ElementInfo | None,
+        children: Mapping[str, tuple[ElementInfo, str]] | None,
     ) -> None:
         self.kind = kind
-        self.key = key
-        self.path = path
+        self.parent = parent
+        self.key = key  # the JSON name in the parent ("" for a resource)
+        self.index = index  # the position in the parent's array, -1 for a single element
         self.element = element
-        self.container = container
+        self.children = children  # what may occur inside by XML name; None inside a resource slot
         self.json: dict[str, Any] = {}
         self.value: Any = None
-        # primitive children waiting for their "_name" companions: name -> (element, [(value, extras)])
-        self.pending: dict[str, tuple[ElementInfo, list[tuple[Any, dict[str, Any] | None]]]] | None = None
+        # a primitive array got an item without a value: drop arrays left with no value at all
+        self.unsettled = False
         self.choices: dict[str, str] | None = None
+
+    @property
+    def path(self) -> str:
+        """The JSON path, worked out only when a problem needs it."""
+        steps = []
+        frame: _Frame | None = self
+        while frame is not None and frame.parent is not None:
+            if frame.key:
+                steps.append(f".{frame.key}[{frame.index}]" if frame.index >= 0 else f".{frame.key}")
+            frame = frame.parent
+        return "$" + "".join(reversed(steps))
 
 
 class _Reader:
-    """Turns expat's events into the FHIR JSON form, one frame per open element."""
+    """Turns expat's events into the FHIR JSON form, one frame per open element.
+
+    expat calls the handlers of the current mode: the root handler first, then the FHIR
+    element handlers; inside a narrative ``div`` the XHTML ones, inside an element being
+    skipped (an unknown one, reported) the skipping ones.
+    """
 
     def __init__(
         self,
@@ -161,6 +189,7 @@ class _Reader:
         encoding: str | None,
     ) -> None:
         self.model = model
+        self.primitive_types = model.primitive_types
         self.keep_unknown = keep_unknown
         self.require_namespace = require_namespace
         self.max_depth = max_depth
@@ -171,7 +200,7 @@ class _Reader:
         self.skipping = 0  # depth inside an element being skipped
         self.xhtml: _XhtmlWriter | None = None
         self.parser = _safe_parser(encoding, self._refuse_dtd)
-        self.parser.StartElementHandler = self._start
+        self.parser.StartElementHandler = self._start_root
         self.parser.EndElementHandler = self._end
         self.parser.CharacterDataHandler = self._text
 
@@ -193,7 +222,8 @@ class _Reader:
     def _path(self) -> str:
         return self.stack[-1].path if self.stack else "$"
 
-    def _problem(self, path: str, message: str, reason: Reason = Reason.FORMAT) -> None:
+    def _problem(self, frame: _Frame | None, message: str, reason: Reason = Reason.FORMAT) -> None:
+        path = "$" if frame is None else frame.path
         self.problems.append(Problem(path, f"line {self.parser.CurrentLineNumber}: {message}", reason))
         if len(self.problems) >= _MAX_PROBLEMS:
             raise _Refused(Problem(path, f"more than {_MAX_PROBLEMS} problems: stopped reading"))
@@ -202,253 +232,309 @@ class _Reader:
         line = self.parser.CurrentLineNumber
         raise _Refused(Problem(self._path(), f"line {line}: a DTD is not allowed in FHIR XML"))
 
-    # --- events ---
+    def _deeper(self) -> None:
+        self.depth += 1
+        if self.depth > self.max_depth:
+            line = self.parser.CurrentLineNumber
+            message = f"line {line}: nested deeper than {self.max_depth}"
+            raise _Refused(Problem(self._path(), message, Reason.LENGTH))
+
+    def _fhir_name(self, name: str) -> str:
+        if not self.require_namespace and " " not in name:
+            return _FHIR + name
+        return name
+
+    def _resource_frame(self, parent: _Frame | None, name: str, attributes: dict[str, str]) -> _Frame | None:
+        resource_type = name[len(_FHIR) :] if name.startswith(_FHIR) else ""
+        info = self.model.type(resource_type)
+        if info is None or info.kind != "resource" or info.abstract:
+            return None
+        frame = _Frame(_COMPLEX, parent, "", -1, None, self.model.children(resource_type))
+        frame.json["resourceType"] = resource_type
+        for attribute in attributes:
+            self._problem(frame, f"attribute {_local(attribute)} is not allowed here")
+        return frame
+
+    # --- FHIR elements ---
+
+    def _start_root(self, name: str, attributes: dict[str, str]) -> None:
+        self._deeper()
+        attributes.pop(_SCHEMA_LOCATION, None)
+        frame = self._resource_frame(None, self._fhir_name(name), attributes)
+        if frame is None:
+            raise _Refused(Problem("$", "the root element is not a FHIR resource in the FHIR namespace"))
+        self.stack.append(frame)
+        self.parser.StartElementHandler = self._start
 
     def _start(self, name: str, attributes: dict[str, str]) -> None:
         self.depth += 1
         if self.depth > self.max_depth:
-            line = self.parser.CurrentLineNumber
-            raise _Refused(
-                Problem(self._path(), f"line {line}: nested deeper than {self.max_depth}", Reason.LENGTH)
-            )
-        if not self.require_namespace and " " not in name:
-            name = _FHIR + name
-        if self.xhtml is not None:
-            self.xhtml.start(name, attributes)
-        elif self.skipping:
-            self.skipping += 1
-        elif not self.stack:
-            self._start_root(name, attributes)
-        else:
-            parent = self.stack[-1]
-            if parent.kind == _RESOURCE_SLOT:
-                self._start_resource(parent, name, attributes)
-            elif parent.kind == _UNKNOWN:
-                self._start_unknown(parent, name.rpartition(" ")[2], attributes)
-            else:
-                self._start_element(parent, name, attributes)
-
-    def _start_root(self, name: str, attributes: dict[str, str]) -> None:
-        resource_type = name[len(_FHIR) :] if name.startswith(_FHIR) else ""
-        info = self.model.type(resource_type)
-        if info is None or info.kind != "resource" or info.abstract:
-            raise _Refused(Problem("$", "the root element is not a FHIR resource in the FHIR namespace"))
-        attributes.pop(_SCHEMA_LOCATION, None)
-        frame = _Frame(_COMPLEX, "", "$", None, resource_type)
-        frame.json["resourceType"] = resource_type
-        self._no_attributes(frame.path, attributes)
-        self.stack.append(frame)
-
-    def _start_resource(self, slot: _Frame, name: str, attributes: dict[str, str]) -> None:
-        resource_type = name[len(_FHIR) :] if name.startswith(_FHIR) else ""
-        info = self.model.type(resource_type)
-        if info is None or info.kind != "resource" or info.abstract:
-            self._problem(slot.path, "holds an element that is not a FHIR resource")
-            self.skipping = 1
-            return
-        if slot.value is not None:
-            self._problem(slot.path, "holds more than one resource")
-        frame = _Frame(_COMPLEX, "", slot.path, None, resource_type)
-        frame.json["resourceType"] = resource_type
-        self._no_attributes(frame.path, attributes)
-        self.stack.append(frame)
-
-    def _no_attributes(self, path: str, attributes: dict[str, str]) -> None:
-        for attribute in attributes:
-            self._problem(path, f"attribute {_local(attribute)} is not allowed here")
-
-    def _start_element(self, parent: _Frame, name: str, attributes: dict[str, str]) -> None:
-        container: str = parent.container  # type: ignore[assignment]
-        found = None
-        if name.startswith(_FHIR):
-            found = self.model.child(container, name[len(_FHIR) :])
-            if found is not None and (found[0].xml_attribute or found[1] == "xhtml"):
-                found = None  # an attribute written as an element; a div outside XHTML
-        elif name.startswith(_XHTML):
-            found = self.model.child(container, name[len(_XHTML) :])
-            if found is not None and found[1] != "xhtml":
-                found = None
-        if found is None:
-            self._unknown(parent, name, attributes)
+            self.depth -= 1
+            self._deeper()
+        parent = self.stack[-1]
+        children = parent.children
+        found = children.get(name[len(_FHIR) :]) if children is not None and name.startswith(_FHIR) else None
+        if found is None or found[0].xml_attribute or found[1] == "xhtml":
+            # anything but a FHIR element where one may be: a resource, the narrative, an unknown element
+            self._start_other(parent, name, attributes)
             return
         element, type_code = found
-        key = _local(name)
+        key = name[len(_FHIR) :]
         if element.is_choice:
             choices = parent.choices if parent.choices is not None else {}
             parent.choices = choices
             if choices.setdefault(element.path, key) != key:
-                self._problem(parent.path, f"element {key}: a choice has more than one type")
-        kind = _PRIMITIVE if self.model.is_primitive(type_code) else _COMPLEX
-        path = self._child_path(parent, key, element, kind)
-        if type_code == "xhtml":
-            self.xhtml = _XhtmlWriter(self, parent, key, path)
-            self.xhtml.start(name, attributes)
-            return
-        if type_code == "Resource":
-            kind = _RESOURCE_SLOT
-        frame = _Frame(kind, key, path, element, self.model.children_of(element, type_code))
-        if kind == _PRIMITIVE:
-            pending = parent.pending if parent.pending is not None else {}
-            parent.pending = pending
-            if key not in pending:
-                pending[key] = (element, [])
-                parent.json[key] = None  # keeps its place among the keys
+                self._problem(parent, f"element {key}: a choice has more than one type")
+        json = parent.json
+        if element.is_array:
+            index = len(json.get(key, ()))
+        else:
+            index = -1
+            if key in json or ("_" + key) in json:
+                self._problem(parent, f"element {key} repeats; it may occur once")
+        if type_code in self.primitive_types:
+            frame = _Frame(_PRIMITIVE, parent, key, index, element, self.model.children(type_code))
+            if attributes:
+                text = attributes.pop("value", None)
+                if text is not None:
+                    frame.value = (
+                        self._primitive(frame, type_code, text) if type_code in _JSON_TYPED else text
+                    )
+        elif type_code == "Resource":
+            frame = _Frame(_RESOURCE_SLOT, parent, key, index, element, None)
+        else:
+            children = self.model.children(element.own_children or type_code)
+            frame = _Frame(_COMPLEX, parent, key, index, element, children)
         if attributes:
-            self._attributes(frame, type_code, attributes)
+            self._attributes(frame, attributes)
         self.stack.append(frame)
 
-    def _child_path(self, parent: _Frame, key: str, element: ElementInfo, kind: int) -> str:
-        if not element.is_array:
+    def _start_other(self, parent: _Frame, name: str, attributes: dict[str, str]) -> None:
+        fhir_name = self._fhir_name(name)
+        if fhir_name is not name and parent.children is not None:
+            self.depth -= 1  # counted already
+            self._start(fhir_name, attributes)
+            return
+        name = fhir_name
+        if parent.kind == _RESOURCE_SLOT:
+            frame = self._resource_frame(parent, name, attributes)
+            if frame is None:
+                self._problem(parent, "holds an element that is not a FHIR resource")
+                self._skip()
+                return
+            if parent.value is not None:
+                self._problem(parent, "holds more than one resource")
+            self.stack.append(frame)
+        elif parent.kind == _UNKNOWN:
+            self._keep(parent, name, attributes)
+        elif name.startswith(_XHTML) and parent.children is not None:
+            found = parent.children.get(name[len(_XHTML) :])
+            if found is None or found[1] != "xhtml":
+                self._unknown(parent, name, attributes)
+                return
+            key = name[len(_XHTML) :]
             if key in parent.json:
-                self._problem(parent.path, f"element {key} repeats; it may occur once")
-            return f"{parent.path}.{key}"
-        if kind == _PRIMITIVE:
-            index = len(parent.pending[key][1]) if parent.pending and key in parent.pending else 0
+                self._problem(parent, f"element {key} repeats; it may occur once")
+            self.xhtml = _XhtmlWriter(_Frame(_PRIMITIVE, parent, key, -1, found[0], None))
+            self.xhtml.start(name, attributes)
+            self.parser.StartElementHandler = self._start_xhtml
+            self.parser.EndElementHandler = self._end_xhtml
+            self.parser.CharacterDataHandler = self.xhtml.text
+        elif self._is_attribute(parent, name):
+            self._problem(parent, f"{_local(name)} must be an XML attribute, not an element")
+            self._skip()
         else:
-            index = len(parent.json.get(key, ()))
-        return f"{parent.path}.{key}[{index}]"
+            self._unknown(parent, name, attributes)
 
-    def _attributes(self, frame: _Frame, type_code: str, attributes: dict[str, str]) -> None:
-        allowed = self.model.children(frame.container)  # type: ignore[arg-type]
+    @staticmethod
+    def _is_attribute(parent: _Frame, name: str) -> bool:
+        found = (
+            parent.children.get(name[len(_FHIR) :]) if parent.children and name.startswith(_FHIR) else None
+        )
+        return found is not None and found[0].xml_attribute
+
+    def _attributes(self, frame: _Frame, attributes: dict[str, str]) -> None:
+        allowed = frame.children
         for attribute, text in attributes.items():
             found = allowed.get(attribute) if allowed is not None else None
-            if found is None or not found[0].xml_attribute:
-                if self.keep_unknown and frame.kind != _RESOURCE_SLOT:
-                    frame.json[_local(attribute)] = text
-                else:
-                    self._problem(frame.path, f"attribute {_local(attribute)} is not allowed here")
-            elif attribute == "value":
-                frame.value = self._primitive(frame.path, type_code, text)
-            else:
+            if found is not None and found[0].xml_attribute and attribute != "value":
                 frame.json[attribute] = text
+            elif self.keep_unknown and frame.kind != _RESOURCE_SLOT:
+                frame.json[_local(attribute)] = text
+            else:
+                self._problem(frame, f"attribute {_local(attribute)} is not allowed here")
 
-    def _primitive(self, path: str, type_code: str, text: str) -> Any:
+    def _primitive(self, frame: _Frame, type_code: str, text: str) -> Any:
         if type_code == "boolean":
             value = _BOOLEANS.get(text)
             if value is None:
-                self._problem(path, "a boolean must be true or false")
+                self._problem(frame, "a boolean must be true or false")
                 return _INVALID
             return value
         form = _INTEGER_FORMS.get(type_code)
         if form is not None:
             if form.fullmatch(text) is None:
-                self._problem(path, f"not a valid {type_code}")
+                self._problem(frame, f"not a valid {type_code}")
                 return _INVALID
             return int(text)
-        if type_code == "decimal":
-            if _DECIMAL_FORM.fullmatch(text) is None:
-                self._problem(path, "not a valid decimal")
-                return _INVALID
-            return Decimal(text)
-        return text
+        if _DECIMAL_FORM.fullmatch(text) is None:
+            self._problem(frame, "not a valid decimal")
+            return _INVALID
+        return Decimal(text)
 
     def _unknown(self, parent: _Frame, name: str, attributes: dict[str, str]) -> None:
-        local = _local(name)
-        if not self.keep_unknown or parent.kind == _RESOURCE_SLOT:
-            namespace = name.rpartition(" ")[0]
-            where = "" if namespace in {FHIR_NAMESPACE, XHTML_NAMESPACE} else " (not in the FHIR namespace)"
-            self._problem(parent.path, f"unknown element {local}{where}")
-            self.skipping = 1
+        if self.keep_unknown:
+            self._keep(parent, name, attributes)
             return
-        self._start_unknown(parent, local, attributes)
+        namespace = name.rpartition(" ")[0]
+        where = "" if namespace in {FHIR_NAMESPACE, XHTML_NAMESPACE} else " (not in the FHIR namespace)"
+        self._problem(parent, f"unknown element {_local(name)}{where}")
+        self._skip()
 
-    def _start_unknown(self, parent: _Frame, local: str, attributes: dict[str, str]) -> None:
-        frame = _Frame(_UNKNOWN, local, f"{parent.path}.{local}", None, None)
+    def _keep(self, parent: _Frame, name: str, attributes: dict[str, str]) -> None:
+        frame = _Frame(_UNKNOWN, parent, _local(name), -1, None, None)
         for attribute, text in attributes.items():
             frame.json[_local(attribute)] = text
         self.stack.append(frame)
 
     def _end(self, name: str) -> None:
         self.depth -= 1
-        if self.xhtml is not None:
-            if self.xhtml.end(name):
-                self.xhtml = None
-            return
-        if self.skipping:
-            self.skipping -= 1
-            return
         frame = self.stack.pop()
-        if frame.pending is not None:
-            self._settle(frame)
-        if not self.stack:
-            self.result = frame.json
+        if frame.unsettled:
+            _settle(frame.json)
+        kind = frame.kind
+        if kind == _PRIMITIVE:
+            self._put_primitive(frame)
             return
-        parent = self.stack[-1]
-        if frame.kind == _PRIMITIVE:
-            if frame.value is _INVALID:
-                frame.value = None
-            elif frame.value is None and not frame.json:
-                self._problem(frame.path, "has neither a value nor extensions")
-            parent.pending[frame.key][1].append((frame.value, frame.json or None))  # type: ignore[index]
-        elif parent.kind == _RESOURCE_SLOT:
-            parent.value = frame.json
-        elif frame.kind == _RESOURCE_SLOT:
+        parent = frame.parent
+        if parent is None:
+            self.result = frame.json
+        elif kind == _COMPLEX:
+            if parent.kind == _RESOURCE_SLOT:
+                parent.value = frame.json
+            else:
+                _put(parent.json, frame.key, frame.element.is_array, frame.json)  # type: ignore[union-attr]
+        elif kind == _RESOURCE_SLOT:
             if frame.value is None:
-                self._problem(frame.path, "holds no resource")
+                self._problem(frame, "holds no resource")
             else:
-                self._put(parent, frame.key, frame.element, frame.value)
-        elif frame.kind == _UNKNOWN:
+                _put(parent.json, frame.key, frame.element.is_array, frame.value)  # type: ignore[union-attr]
+        else:
             value: Any = frame.json
-            if set(frame.json) == {"value"}:
-                value = frame.json["value"]
-            self._put(parent, frame.key, None, value)
-        else:
-            self._put(parent, frame.key, frame.element, frame.json)
-
-    def _put(self, parent: _Frame, key: str, element: ElementInfo | None, value: Any) -> None:
-        json = parent.json
-        if element is not None and element.is_array:
-            json.setdefault(key, []).append(value)
-        elif element is None and key in json:
-            # a kept unknown element that repeats: an array, as JSON would have it
-            if not isinstance(json[key], list):
-                json[key] = [json[key]]
-            json[key].append(value)
-        else:
-            json[key] = value
-
-    def _settle(self, frame: _Frame) -> None:
-        """Write the frame's primitive children, with their "_name" companions."""
-        json = frame.json
-        companions: dict[str, Any] = {}
-        for key, (element, items) in frame.pending.items():  # type: ignore[union-attr]
-            values = [value for value, _ in items]
-            extras = [extra for _, extra in items]
-            if not element.is_array:
-                values, extras = values[-1:], extras[-1:]
-            has_value = any(value is not None for value in values)
-            if has_value:
-                json[key] = values if element.is_array else values[0]
+            if len(value) == 1 and "value" in value:
+                value = value["value"]
+            json = parent.json
+            if frame.key in json:  # a kept unknown element that repeats: an array, as JSON has it
+                if not isinstance(json[frame.key], list):
+                    json[frame.key] = [json[frame.key]]
+                json[frame.key].append(value)
             else:
-                del json[key]
-            if any(extra is not None for extra in extras):
-                companions[key] = extras if element.is_array else extras[0]
-        if companions:
-            # "_name" follows "name", as FHIR JSON writers put it
-            settled: dict[str, Any] = {}
-            for key, value in json.items():
-                settled[key] = value
-                if key in companions:
-                    settled["_" + key] = companions.pop(key)
-            for key, extra in companions.items():  # the ones with no value at all
-                settled["_" + key] = extra
-            frame.json = settled
+                json[frame.key] = value
+
+    def _put_primitive(self, frame: _Frame) -> None:
+        """Put a primitive's value under its name and its id and extensions under "_name"."""
+        value = frame.value
+        extras = frame.json or None
+        if value is _INVALID:  # reported already
+            value = None
+        elif value is None and extras is None:
+            self._problem(frame, "has neither a value nor extensions")
+        parent: _Frame = frame.parent  # type: ignore[assignment]
+        json = parent.json
+        key = frame.key
+        if frame.index < 0:
+            if value is not None:
+                json[key] = value
+            if extras is not None:
+                json["_" + key] = extras
+            return
+        # arrays: "name" and "_name" have one entry per item, padded with null (json.html)
+        values = json.get(key)
+        if values is None:
+            values = json[key] = []
+        companions = json.get("_" + key)
+        if extras is not None and companions is None:
+            companions = json["_" + key] = [None] * len(values)
+        values.append(value)
+        if companions is not None:
+            companions.append(extras)
+        if value is None:
+            parent.unsettled = True
 
     def _text(self, data: str) -> None:
-        if self.xhtml is not None:
-            self.xhtml.text(data)
-        elif not self.skipping and data.strip(_XML_WHITESPACE):
-            self._problem(self._path(), "text is not allowed here: FHIR values are in value attributes")
+        if data.strip(_XML_WHITESPACE):
+            self._problem(self.stack[-1], "text is not allowed here: FHIR values are in value attributes")
+
+    # --- skipping an element ---
+
+    def _skip(self) -> None:
+        self.skipping = 1
+        self.parser.StartElementHandler = self._start_skipped
+        self.parser.EndElementHandler = self._end_skipped
+        self.parser.CharacterDataHandler = _ignore
+
+    def _start_skipped(self, name: str, attributes: dict[str, str]) -> None:
+        self._deeper()
+        self.skipping += 1
+
+    def _end_skipped(self, name: str) -> None:
+        self.depth -= 1
+        self.skipping -= 1
+        if not self.skipping:
+            self._resume()
+
+    def _resume(self) -> None:
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.CharacterDataHandler = self._text
+
+    # --- the narrative ---
+
+    def _start_xhtml(self, name: str, attributes: dict[str, str]) -> None:
+        self._deeper()
+        self.xhtml.start(name, attributes)  # type: ignore[union-attr]
+
+    def _end_xhtml(self, name: str) -> None:
+        self.depth -= 1
+        writer: _XhtmlWriter = self.xhtml  # type: ignore[assignment]
+        if writer.end(name):
+            self.xhtml = None
+            self._resume()
+            frame = writer.frame
+            for message in writer.problems:
+                self._problem(frame, message)
+            frame.parent.json[frame.key] = "".join(writer.parts)  # type: ignore[union-attr]
+
+
+def _put(json: dict[str, Any], key: str, is_array: bool, value: Any) -> None:
+    if not is_array:
+        json[key] = value
+        return
+    items = json.get(key)
+    if items is None:
+        json[key] = [value]
+    else:
+        items.append(value)
+
+
+def _settle(json: dict[str, Any]) -> None:
+    """Drop the primitive arrays that hold no value at all (only their "_name" is written)."""
+    for key in [
+        key for key, value in json.items() if type(value) is list and value.count(None) == len(value)
+    ]:
+        if "_" + key in json:
+            del json[key]
+
+
+def _ignore(data: str) -> None:
+    """Text inside a skipped element is not looked at."""
 
 
 class _XhtmlWriter:
     """Writes the narrative ``div`` read by expat back as XHTML text, in one canonical form."""
 
-    def __init__(self, reader: _Reader | None, parent: _Frame | None, key: str, path: str) -> None:
-        self.reader = reader
-        self.parent = parent
-        self.key = key
-        self.path = path
+    def __init__(self, frame: _Frame | None) -> None:
+        self.frame: _Frame = frame  # type: ignore[assignment]
         self.parts: list[str] = []
         self.depth = 0
         self.open = False  # the last start tag still lacks its ">"
@@ -487,13 +573,7 @@ class _XhtmlWriter:
             self.open = False
         else:
             self.parts.append(f"</{name.rpartition(' ')[2]}>")
-        if self.depth:
-            return False
-        if self.reader is not None and self.parent is not None:
-            for message in self.problems:
-                self.reader._problem(self.path, message)
-            self.reader._put(self.parent, self.key, None, "".join(self.parts))
-        return True
+        return not self.depth
 
 
 def _safe_parser(encoding: str | None, refuse: Any) -> Any:
@@ -742,7 +822,7 @@ class _Writer:
         return text.translate(_ATTRIBUTE_ESCAPES)
 
     def xhtml(self, text: str, path: str) -> str:
-        writer = _XhtmlWriter(None, None, "", path)
+        writer = _XhtmlWriter(None)
         parser = _safe_parser("UTF-8", _refuse_in_narrative)
         parser.StartElementHandler = writer.start
         parser.EndElementHandler = writer.end
