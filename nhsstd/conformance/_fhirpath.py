@@ -351,13 +351,22 @@ def _r4_model() -> dict[str, Any]:
     return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in folder.glob("*.json")}
 
 
-def _as_boolean(result: list[Any]) -> bool:
-    """A constraint's result as FHIR reads it: a single boolean is itself; else non-empty is true."""
+def _is_met(result: list[Any]) -> bool:
+    """Whether a constraint's result means it is met.
+
+    A single boolean is itself.  An empty result means the expression found
+    nothing to test, and is not a violation: R4's ref-1 gives empty on a
+    Reference with only a ``display`` (``reference.startsWith('#')`` is
+    empty), and the HL7 validator accepts those (fhir-test-cases
+    ``jv-patient-good``, whose ``generalPractitioner`` has only a display).
+    Any other non-empty result is true, as in FHIRPath's singleton evaluation
+    of collections (section 4.5).
+    """
     if len(result) == 1:
         value = _data(result[0])
         if isinstance(value, bool):
             return value
-    return len(result) > 0
+    return True
 
 
 class InvariantEngine:
@@ -431,4 +440,4 @@ class InvariantEngine:
             result = _evaluate(ctx, ctx["dataRoot"], parsed["children"][0])
         except _EVALUATION_ERRORS:
             return None
-        return _as_boolean(result)
+        return _is_met(result)

@@ -138,6 +138,9 @@ def test_ref_1_contained_reference(engine: InvariantEngine, r4: dict[tuple[str, 
     assert check(engine, ref_1, {"reference": "#gp"}, "Reference", resource=patient) is True
     assert check(engine, ref_1, {"reference": "#other"}, "Reference", resource=patient) is False
     assert check(engine, ref_1, {"reference": "Organization/gp"}, "Reference", resource=patient) is True
+    # With only a display the expression is empty: nothing to test, not a violation (the HL7
+    # validator accepts it: fhir-test-cases jv-patient-good).
+    assert check(engine, ref_1, {"display": "Dr A"}, "Reference", resource=patient) is True
 
 
 def test_trace_prints_nothing(
