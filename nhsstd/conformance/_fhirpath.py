@@ -16,6 +16,9 @@ functions"):
   ``fullUrl`` or by ``Type/id``; anything else resolves to nothing, as the
   spec says for references that cannot be resolved;
 * ``memberOf(url)`` -- through :class:`~nhsstd.conformance._terminology.Terminology`;
+* ``as(type)`` on a collection keeps the items of that type (fhirpathpy
+  accepts only one item; R4's dom-3 applies it to ``descendants()``, and the
+  HL7 validator filters);
 * the environment variables ``%resource``, ``%rootResource``, ``%context``,
   ``%ucum``, ``%sct`` and ``%loinc``.
 
@@ -54,6 +57,7 @@ from antlr4.error.ErrorListener import ErrorListener  # type: ignore[import-unty
 from defusedxml import ElementTree as SafeElementTree  # type: ignore[import-untyped]
 from fhirpathpy.engine import do_eval as _fhirpathpy_eval
 from fhirpathpy.engine.invocations.constants import constants
+from fhirpathpy.engine.invocations.types import as_fn as _fhirpathpy_as_fn
 from fhirpathpy.engine.nodes import FP_Type, ResourceNode
 from fhirpathpy.parser import parse as _fhirpathpy_parse
 from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
@@ -68,6 +72,7 @@ _parse_expression: Callable[[str], Any] = _fhirpathpy_parse
 _evaluate: Callable[[dict[str, Any], list[Any], Any], list[Any]] = _fhirpathpy_eval
 _node: Callable[[Any, str | None], ResourceNode] = ResourceNode.create_node
 _reset_constants: Callable[[], None] = constants.reset
+_fhirpathpy_as: Callable[[dict[str, Any], list[Any], Any], list[Any]] = _fhirpathpy_as_fn
 
 _XHTML: Final = "{http://www.w3.org/1999/xhtml}"
 
@@ -326,6 +331,12 @@ def _member_of(ctx: dict[str, Any], inputs: list[Any], valueset: Any) -> bool | 
     return False
 
 
+def _as_type(ctx: dict[str, Any], inputs: list[Any], type_info: Any) -> list[Any]:
+    # fhirpathpy's as() wants a single item; R4's dom-3 applies it to collections
+    # (%resource.descendants().as(canonical)) and the HL7 validator keeps the items of the type.
+    return [item for item in inputs if _fhirpathpy_as(ctx, [item], type_info)]
+
+
 def _ignore_trace(label: str, value: Any) -> None:
     """fhirpathpy's trace() prints resource content; a validator never does."""
 
@@ -336,6 +347,7 @@ _FUNCTIONS: Final[Mapping[str, Mapping[str, Any]]] = {
     "htmlChecks": {"fn": _html_checks},
     "resolve": {"fn": _resolve},
     "memberOf": {"fn": _member_of, "arity": {1: ["String"]}},
+    "as": {"fn": _as_type, "arity": {1: ["TypeSpecifier"]}},
 }
 
 _CODE_SYSTEMS: Final = {

@@ -143,6 +143,25 @@ def test_ref_1_contained_reference(engine: InvariantEngine, r4: dict[tuple[str, 
     assert check(engine, ref_1, {"display": "Dr A"}, "Reference", resource=patient) is True
 
 
+def test_dom_3_contained_resources_are_referenced(
+    engine: InvariantEngine, r4: dict[tuple[str, str], str]
+) -> None:
+    # dom-3: "If the resource is contained in another resource, it SHALL be referred to from
+    # elsewhere in the resource or SHALL refer to the containing resource".  The expression applies
+    # as() to all descendants, which fhirpathpy alone refuses for more than one item.
+    dom_3 = r4["Patient", "dom-3"]
+    gp = {"resourceType": "Organization", "id": "gp", "name": "The Surgery"}
+    referenced = {
+        "resourceType": "Patient",
+        "contained": [gp],
+        "name": [{"family": "A"}],
+        "generalPractitioner": [{"reference": "#gp"}],
+    }
+    assert check(engine, dom_3, referenced, "Patient") is True
+    unreferenced = {key: value for key, value in referenced.items() if key != "generalPractitioner"}
+    assert check(engine, dom_3, unreferenced, "Patient") is False
+
+
 def test_trace_prints_nothing(
     engine: InvariantEngine, r4: dict[tuple[str, str], str], capsys: pytest.CaptureFixture[str]
 ) -> None:
