@@ -199,12 +199,15 @@ class _Reader:
         self.depth = 0
         self.skipping = 0  # depth inside an element being skipped
         self.xhtml: _XhtmlWriter | None = None
+        self.data = b""
+        self.div_start = 0
         self.parser = _safe_parser(encoding, self._refuse_dtd)
         self.parser.StartElementHandler = self._start_root
         self.parser.EndElementHandler = self._end
         self.parser.CharacterDataHandler = self._text
 
     def read(self, data: bytes) -> dict[str, Any]:
+        self.data = data
         try:
             self.parser.Parse(data, True)
         except _Refused as refused:
@@ -336,6 +339,7 @@ class _Reader:
             if key in parent.json:
                 self._problem(parent, f"element {key} repeats; it may occur once")
             self.xhtml = _XhtmlWriter(_Frame(_PRIMITIVE, parent, key, -1, found[0], None))
+            self.div_start = self.parser.CurrentByteIndex
             self.xhtml.start(name, attributes)
             self.parser.StartElementHandler = self._start_xhtml
             self.parser.EndElementHandler = self._end_xhtml
@@ -503,7 +507,24 @@ class _Reader:
             frame = writer.frame
             for message in writer.problems:
                 self._problem(frame, message)
-            frame.parent.json[frame.key] = "".join(writer.parts)  # type: ignore[union-attr]
+            canonical = "".join(writer.parts)
+            written = self._as_written(writer.empty)
+            if written is None or _canonical_xhtml(written)[0] != canonical:
+                written = canonical  # namespaces declared outside the div, or not UTF-8
+            frame.parent.json[frame.key] = written  # type: ignore[union-attr]
+
+    def _as_written(self, empty: bool) -> str | None:
+        """The div as the document has it (expat reports where its tags start)."""
+        end = self.parser.CurrentByteIndex  # after an empty-element tag, at the start of an end tag
+        if not (empty and self.data[end - 2 : end] == b"/>"):
+            end = self.data.find(b">", end) + 1
+        written = self.data[self.div_start : end]
+        if not written.startswith(b"<div"):
+            return None
+        try:
+            return written.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
 
 
 def _put(json: dict[str, Any], key: str, is_array: bool, value: Any) -> None:
@@ -538,6 +559,7 @@ class _XhtmlWriter:
         self.parts: list[str] = []
         self.depth = 0
         self.open = False  # the last start tag still lacks its ">"
+        self.empty = True  # the div holds nothing
         self.problems: list[str] = []
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
@@ -546,6 +568,8 @@ class _XhtmlWriter:
             self.problems.append(f"element {local} is not XHTML")
         if self.open:
             self.parts.append(">")
+        if self.depth:
+            self.empty = False
         self.parts.append("<" + local)
         if self.depth == 0:
             self.parts.append(f' xmlns="{XHTML_NAMESPACE}"')
@@ -560,6 +584,7 @@ class _XhtmlWriter:
         self.depth += 1
 
     def text(self, data: str) -> None:
+        self.empty = False
         if self.open:
             self.parts.append(">")
             self.open = False
@@ -822,20 +847,31 @@ class _Writer:
         return text.translate(_ATTRIBUTE_ESCAPES)
 
     def xhtml(self, text: str, path: str) -> str:
-        writer = _XhtmlWriter(None)
-        parser = _safe_parser("UTF-8", _refuse_in_narrative)
-        parser.StartElementHandler = writer.start
-        parser.EndElementHandler = writer.end
-        parser.CharacterDataHandler = writer.text
-        try:
-            parser.Parse(text.encode("utf-8", "surrogatepass"), True)
-        except (expat.ExpatError, _Refused):
+        """The div as given when it is one XHTML div standing alone, else its canonical form."""
+        canonical, problems = _canonical_xhtml(text)
+        if canonical is None:
             self.problems.append(Problem(path, "the narrative is not well-formed XHTML"))
             return ""
-        if not writer.parts or writer.parts[0] != "<div":
+        if not canonical.startswith("<div "):
             self.problems.append(Problem(path, "the narrative must be one XHTML div"))
-        self.problems.extend(Problem(path, message) for message in writer.problems)
-        return "".join(writer.parts)
+        self.problems.extend(Problem(path, message) for message in problems)
+        if text.startswith("<div") and text.endswith(("</div>", "/>")):
+            return text  # nothing before or after the div: written as given, read back the same
+        return canonical
+
+
+def _canonical_xhtml(text: str) -> tuple[str | None, list[str]]:
+    """The canonical form of a narrative and its problems; None when it is not well-formed."""
+    writer = _XhtmlWriter(None)
+    parser = _safe_parser("UTF-8", _refuse_in_narrative)
+    parser.StartElementHandler = writer.start
+    parser.EndElementHandler = writer.end
+    parser.CharacterDataHandler = writer.text
+    try:
+        parser.Parse(text.encode("utf-8", "surrogatepass"), True)
+    except (expat.ExpatError, _Refused):
+        return None, []
+    return "".join(writer.parts), writer.problems
 
 
 def _refuse_in_narrative(*_: Any) -> None:
