@@ -19,7 +19,9 @@ Anything else is *not expandable* for that system and checks answer
 filters), dm+d, LOINC, UCUM, ISO 3166, filters such as ``regex``, and
 CodeSystems whose ``content`` is ``not-present``.  A ``fragment`` or
 ``example`` CodeSystem answers MEMBER for the codes it lists and UNKNOWN for
-the rest.
+the rest; so does an HL7 v2 table with a placeholder code such as ``NNxxx``
+(v2-0203: "NN" and an ISO 3166 country code), whose real codes are not all
+listed.
 
 Some systems are defined by a grammar, and a cheap exact check is done
 locally instead of a lookup (see ``_GRAMMARS``):
@@ -28,7 +30,9 @@ locally instead of a lookup (see ``_GRAMMARS``):
   RFC 5646 section 2.1 tag syntax, grandfathered tags included.  A
   well-formed tag is a member; the IANA subtag registry is not consulted.
 * ``urn:ietf:bcp:13`` (``mimetypes``): RFC 6838 section 4.2 ``type/subtype``
-  names, with optional RFC 2045 ``; attribute=value`` parameters.  A
+  names, with optional RFC 2045 ``; attribute=value`` parameters (unquoted
+  URL values allowed, as FHIR signatures use them), plus FHIR's ``xml``,
+  ``json`` and ``ttl`` format names.  A
   well-formed media type is a member; the IANA registry is not consulted.
 * SNOMED CT and dm+d: a code that is not a valid SCTID (length, partition,
   Verhoeff check digit) is NOT_MEMBER of any ValueSet of those systems; a
@@ -145,12 +149,17 @@ _GRANDFATHERED = frozenset(
 _LANGUAGE_TAG = re.compile(rf"(?:{_LANGTAG}|{_PRIVATE_USE})")
 
 # RFC 6838 section 4.2 restricted-name, and RFC 2045 section 5.1 parameters (token or quoted-string).
+# A parameter value may also be a URL without quotes: FHIR R4 writes Signature.targetFormat so
+# ("application/fhir+json;canonicalization=http://hl7.org/fhir/canonicalization/json#document").
 _RESTRICTED_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
 _TOKEN = r"[^\x00-\x20\x7f()<>@,;:\\\"/\[\]?=]+"
+_PARAMETER_VALUE = r"(?:\"(?:[^\"\\\r\n]|\\.)*\"|[^\x00-\x20\x7f;\"]+)"
 _MEDIA_TYPE = re.compile(
-    rf"{_RESTRICTED_NAME}/{_RESTRICTED_NAME}"
-    rf"(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|\"(?:[^\"\\\r\n]|\\.)*\"))*"
+    rf"{_RESTRICTED_NAME}/{_RESTRICTED_NAME}(?:[ \t]*;[ \t]*{_TOKEN}={_PARAMETER_VALUE})*"
 )
+#: FHIR's own format names, allowed wherever a mime type is (R4 CapabilityStatement.format:
+#: "xml | json | ttl | mime type").
+_FHIR_FORMATS = frozenset({"xml", "json", "ttl"})
 
 
 def _is_language_tag(code: str) -> bool | None:
@@ -158,7 +167,7 @@ def _is_language_tag(code: str) -> bool | None:
 
 
 def _is_media_type(code: str) -> bool | None:
-    return _MEDIA_TYPE.fullmatch(code) is not None
+    return code in _FHIR_FORMATS or _MEDIA_TYPE.fullmatch(code) is not None
 
 
 def _is_possible_sctid(code: str) -> bool | None:
@@ -297,15 +306,22 @@ class Terminology:
 _Codes = str | set[str]
 
 
+#: Codes of HL7 v2 tables that stand for a family of codes: "NNxxx" (NN + an ISO 3166 country
+#: code), "HL7nnnn", "E1 ... E9", "...".  A table holding one lists only part of its codes.
+_PLACEHOLDER_CODE = re.compile(r"\.\.\.|xxx|nnnn")
+
+
 class _CodeSystem:
     """A CodeSystem's codes, hierarchy and properties, for expanding ValueSets."""
 
     def __init__(self, resource: Mapping[str, Any]) -> None:
-        self.complete = resource.get("content") == "complete"
         self.codes: list[str] = []
         self.children: dict[str, set[str]] = {}
         self.properties: dict[str, list[tuple[str, str]]] = {}
         self._read(resource.get("concept", []), None)
+        self.complete = resource.get("content") == "complete" and not any(
+            _PLACEHOLDER_CODE.search(code) for code in self.codes
+        )
 
     def _read(self, concepts: Iterable[Mapping[str, Any]], parent: str | None) -> None:
         for concept in concepts:

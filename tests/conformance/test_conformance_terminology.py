@@ -251,6 +251,11 @@ def test_generated_language_tags_are_members(tag: str) -> None:
         ("image/svg+xml", MEMBER),
         ("application/vnd.ms-excel", MEMBER),
         ("text/plain; charset=UTF-8", MEMBER),
+        # FHIR R4 signatures: an unquoted URL parameter (Signature.targetFormat).
+        ("application/fhir+json;canonicalization=http://hl7.org/fhir/canonicalization/json#document", MEMBER),
+        # R4 CapabilityStatement.format: "xml | json | ttl | mime type".
+        ("json", MEMBER),
+        ("xml", MEMBER),
         ('multipart/form-data;boundary="a b"', MEMBER),
         ("text", NOT_MEMBER),
         ("text/", NOT_MEMBER),
@@ -325,3 +330,18 @@ def _uk_core_codes(file_name: str) -> list[str]:
     root = ET.parse(_packages() / "uk-core-2.0.2" / "codesystems" / file_name).getroot()
     fhir = "{http://hl7.org/fhir}"
     return [str(code.get("value")) for code in root.iter(fhir + "code") if code.get("value")]
+
+
+def test_v2_tables_with_placeholder_codes_are_not_complete(
+    terminology: Terminology, r4_resources: dict[str, Any]
+) -> None:
+    # v2-0203 lists "NNxxx": "National Person Identifier where the xxx is the ISO table 3166
+    # 3-character (alphabetic) country code" -- NNFIN and the like are codes it does not list.
+    system = "http://terminology.hl7.org/CodeSystem/v2-0203"
+    listed = [concept["code"] for concept in r4_resources[system]["concept"]]
+    assert "NNxxx" in listed
+    assert "NNFIN" not in listed
+    assert terminology.code_in_system(system, "NNFIN") is None
+    assert terminology.code_in_system(system, "MR") is True
+    # identifier-type lists its codes: NNFIN is not one of them.
+    assert terminology.check("http://hl7.org/fhir/ValueSet/identifier-type", system, "NNFIN") is NOT_MEMBER
