@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nhsstd.exceptions import Reason
 from nhsstd.fhir import SerialisationError
+from nhsstd.fhir._structure import r4_model
 from nhsstd.fhir.xml import FHIRXMLError, dumps, loads
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -475,3 +478,94 @@ def test_deep_json_is_refused() -> None:
     with pytest.raises(FHIRXMLError) as error:
         dumps({"resourceType": "Patient", "extension": [extension]})
     assert error.value.reason is Reason.LENGTH
+
+
+# --- generated resources -------------------------------------------------------------------------
+
+MODEL = r4_model()
+# Text XML 1.0 can carry (section 2.2), markup characters and white space included.
+XML_TEXT = st.text(
+    st.characters(
+        blacklist_categories=("Cs",),
+        blacklist_characters="".join(map(chr, [*range(0x20), 0xFFFE, 0xFFFF])),
+    )
+    | st.sampled_from("&<>\"'\t\n\r"),
+    min_size=1,
+    max_size=8,
+)
+RESOURCE_TYPES = ["Patient", "Observation", "Bundle", "Questionnaire", "MedicationRequest", "Organization"]
+
+
+def primitive_values(type_code: str) -> st.SearchStrategy[Any]:
+    if type_code == "boolean":
+        return st.booleans()
+    if type_code == "integer":
+        return st.integers(-(2**31), 2**31 - 1)
+    if type_code == "positiveInt":
+        return st.integers(1, 2**31 - 1)
+    if type_code == "unsignedInt":
+        return st.integers(0, 2**31 - 1)
+    if type_code == "decimal":
+        return st.decimals(allow_nan=False, allow_infinity=False)
+    return XML_TEXT
+
+
+EXTENSIONS = st.fixed_dictionaries(
+    {"url": st.just("http://example.org/x"), "valueString": XML_TEXT}, optional={"id": XML_TEXT}
+)
+PRIMITIVE_EXTRAS = st.fixed_dictionaries(
+    {}, optional={"id": XML_TEXT, "extension": st.lists(EXTENSIONS, min_size=1, max_size=2)}
+).filter(bool)
+
+
+@st.composite
+def elements(draw: st.DrawFn, container: str, depth: int) -> dict[str, Any]:
+    """A JSON object with some of the elements the model allows in ``container``."""
+    children = MODEL.children(container) or {}
+    names = sorted(name for name, (element, code) in children.items() if code not in {"xhtml", "Resource"})
+    chosen = (
+        draw(st.lists(st.sampled_from(names), max_size=4 if depth < 2 else 2, unique=True)) if names else []
+    )
+    json: dict[str, Any] = {}
+    choices: set[str] = set()
+    for name in chosen:
+        element, code = children[name]
+        if element.path in choices or (element.xml_attribute and name != "id" and name != "url"):
+            continue
+        choices.add(element.path)
+        count = draw(st.integers(1, 3)) if element.is_array else 1
+        if element.xml_attribute:
+            json[name] = draw(XML_TEXT)
+        elif MODEL.is_primitive(code):
+            values = [draw(st.none() | primitive_values(code)) for _ in range(count)]
+            extras = [draw(st.none() | PRIMITIVE_EXTRAS) for _ in range(count)]
+            extras = [
+                extra if value is not None or extra is not None else {"id": "i"}
+                for value, extra in zip(values, extras, strict=True)
+            ]
+            if any(value is not None for value in values):
+                json[name] = values if element.is_array else values[0]
+            if any(extra is not None for extra in extras):
+                json["_" + name] = extras if element.is_array else extras[0]
+        elif code == "Extension" or depth >= 3:
+            items = [draw(EXTENSIONS) for _ in range(count)] if code == "Extension" else []
+            if items:
+                json[name] = items if element.is_array else items[0]
+        else:
+            items = [draw(elements(MODEL.children_of(element, code), depth + 1)) for _ in range(count)]
+            json[name] = items if element.is_array else items[0]
+    return json
+
+
+@st.composite
+def resources(draw: st.DrawFn) -> dict[str, Any]:
+    resource_type = draw(st.sampled_from(RESOURCE_TYPES))
+    return {"resourceType": resource_type, **draw(elements(resource_type, 0))}
+
+
+@settings(max_examples=60, deadline=None)
+@given(resources())
+def test_generated_resources_survive_json_to_xml_to_json(resource: dict[str, Any]) -> None:
+    text = dumps(resource)
+    assert loads(text) == resource
+    assert dumps(loads(text)) == text
