@@ -17,7 +17,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nhsstd.conformance._compile import shared_packages_dir
 from nhsstd.conformance._terminology import (
     BCP_13,
     BCP_47,
@@ -37,26 +36,20 @@ ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
 ACT_MOOD = "http://terminology.hl7.org/CodeSystem/v3-ActMood"
 
 
-def _packages() -> Path:
-    shared = shared_packages_dir()
-    assert shared is not None, "the FHIR packages (../shared/fhir-packages) are needed to compile"
-    return shared
-
-
 @pytest.fixture(scope="module")
-def r4_resources() -> dict[str, Mapping[str, Any]]:
+def r4_resources(fhir_packages: Path) -> dict[str, Mapping[str, Any]]:
     """The R4 ValueSets and CodeSystems by URL (the sources, to derive expectations from)."""
     found: dict[str, Mapping[str, Any]] = {}
     for name in ("valuesets.json", "v2-tables.json", "v3-codesystems.json"):
-        bundle = json.loads((_packages() / "hl7.fhir.r4.core-4.0.1" / name).read_bytes())
+        bundle = json.loads((fhir_packages / "hl7.fhir.r4.core-4.0.1" / name).read_bytes())
         for entry in bundle["entry"]:
             found.setdefault(entry["resource"]["url"], entry["resource"])
     return found
 
 
 @pytest.fixture(scope="module")
-def compiled() -> dict[str, Any]:
-    return compile_terminology(_packages() / "hl7.fhir.r4.core-4.0.1", _packages() / "uk-core-2.0.2")
+def compiled(fhir_packages: Path) -> dict[str, Any]:
+    return compile_terminology(fhir_packages / "hl7.fhir.r4.core-4.0.1", fhir_packages / "uk-core-2.0.2")
 
 
 @pytest.fixture(scope="module")
@@ -296,7 +289,9 @@ def test_compiled_form_is_facts_only(compiled: dict[str, Any]) -> None:
             assert part in ("*", "?") or (isinstance(part, list) and part == sorted(set(part)))
 
 
-def test_uk_core_person_relationship_type(terminology: Terminology, r4_resources: dict[str, Any]) -> None:
+def test_uk_core_person_relationship_type(
+    terminology: Terminology, r4_resources: dict[str, Any], fhir_packages: Path
+) -> None:
     # UKCore-PersonRelationshipType: v2-0131 without "O" (Other), the v3 personal relationship
     # roles (is-a _PersonalRelationshipRoleType, the abstract root excluded) and UK Core's own
     # additional roles.
@@ -308,7 +303,7 @@ def test_uk_core_person_relationship_type(terminology: Terminology, r4_resources
     assert terminology.check(url, ROLE_CODE, "MTH") is MEMBER
     assert terminology.check(url, ROLE_CODE, "_PersonalRelationshipRoleType") is NOT_MEMBER
     uk_system = "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdditionalPersonRelationshipRole"
-    uk_codes = _uk_core_codes("CodeSystem-UKCore-AdditionalPersonRelationshipRole.xml")
+    uk_codes = _uk_core_codes(fhir_packages, "CodeSystem-UKCore-AdditionalPersonRelationshipRole.xml")
     assert uk_codes
     for code in uk_codes:
         assert terminology.check(url, uk_system, code) is MEMBER
@@ -326,8 +321,8 @@ def test_uk_core_snomed_valuesets_are_partly_local(terminology: Terminology) -> 
     assert not terminology.is_expandable(url)
 
 
-def _uk_core_codes(file_name: str) -> list[str]:
-    root = ET.parse(_packages() / "uk-core-2.0.2" / "codesystems" / file_name).getroot()
+def _uk_core_codes(fhir_packages: Path, file_name: str) -> list[str]:
+    root = ET.parse(fhir_packages / "uk-core-2.0.2" / "codesystems" / file_name).getroot()
     fhir = "{http://hl7.org/fhir}"
     return [str(code.get("value")) for code in root.iter(fhir + "code") if code.get("value")]
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from nhsstd.conformance._compile import shared_packages_dir
 from nhsstd.conformance._fhirpath import InvariantEngine
 from nhsstd.conformance._terminology import Terminology
 
@@ -24,18 +23,12 @@ XHTML = "http://www.w3.org/1999/xhtml"
 FHIR = "{http://hl7.org/fhir}"
 
 
-def _packages() -> Path:
-    shared = shared_packages_dir()
-    assert shared is not None, "the FHIR packages (../shared/fhir-packages) are needed"
-    return shared
-
-
 @pytest.fixture(scope="module")
-def r4() -> dict[tuple[str, str], str]:
+def r4(fhir_packages: Path) -> dict[tuple[str, str], str]:
     """R4 constraint expressions by (element path, key)."""
     found: dict[tuple[str, str], str] = {}
     for name in ("profiles-resources.json", "profiles-types.json"):
-        bundle = json.loads((_packages() / "hl7.fhir.r4.core-4.0.1" / name).read_bytes())
+        bundle = json.loads((fhir_packages / "hl7.fhir.r4.core-4.0.1" / name).read_bytes())
         for entry in bundle["entry"]:
             for element in entry["resource"].get("snapshot", {}).get("element", []):
                 for constraint in element.get("constraint", []):
@@ -236,8 +229,8 @@ def test_ras_2_choice_type(engine: InvariantEngine, r4: dict[tuple[str, str], st
     assert check(engine, ras_2, ranged, "RiskAssessment.prediction", resource={}) is True
 
 
-def _uk_core_constraint(key: str) -> str:
-    for path in sorted((_packages() / "uk-core-2.0.2" / "structuredefinitions").glob("*.xml")):
+def _uk_core_constraint(fhir_packages: Path, key: str) -> str:
+    for path in sorted((fhir_packages / "uk-core-2.0.2" / "structuredefinitions").glob("*.xml")):
         for constraint in ET.parse(path).getroot().iter(FHIR + "constraint"):
             key_element = constraint.find(FHIR + "key")
             expression = constraint.find(FHIR + "expression")
@@ -246,9 +239,9 @@ def _uk_core_constraint(key: str) -> str:
     raise AssertionError(f"no UK Core constraint {key}")
 
 
-def test_uk_core_immunization_not_done_needs_a_reason(engine: InvariantEngine) -> None:
+def test_uk_core_immunization_not_done_needs_a_reason(engine: InvariantEngine, fhir_packages: Path) -> None:
     # ukcore-imm-001: "If the status is 'not-done', the statusReason SHALL be present".
-    expression = _uk_core_constraint("ukcore-imm-001")
+    expression = _uk_core_constraint(fhir_packages, "ukcore-imm-001")
     not_done = {"resourceType": "Immunization", "status": "not-done"}
     assert check(engine, expression, not_done, "Immunization") is False
     reason = {"coding": [{"system": "http://snomed.info/sct", "code": "281399006"}]}
