@@ -1,0 +1,258 @@
+"""FHIR R4 conformance: validate resources against the base definitions, UK Core and your own profiles.
+
+Offline and JVM-free.  The R4 core and UK Core STU2 (2.0.2) rules ship compiled
+in the wheel; a supplier's own implementation guide loads with
+``Validator(packages=[...])``.
+
+>>> from nhsstd import conformance
+>>> patient = {
+...     "resourceType": "Patient",
+...     "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765918"}],
+...     "gender": "woman",
+...     "birthDate": "1970-02-30",
+... }
+>>> outcome = conformance.validate(patient)
+>>> outcome.ok
+False
+>>> for issue in outcome.errors:
+...     print(issue.location, issue.rule)
+Patient.identifier[0].value nhsstd-identifier
+Patient.gender nhsstd-binding
+Patient.birthDate nhsstd-format
+
+Messages describe the problem and never repeat the value (the NHS Number
+above is nowhere in the outcome):
+
+>>> "9434765918" in str(outcome)
+False
+
+What is checked: unknown elements; the JSON shape (arrays, nulls, empty
+values: ``ele-1``); primitive formats (the R4 regexes, real calendar dates);
+cardinalities; fixed and pattern values; slicing (value, pattern, type,
+profile and exists discriminators; closed and ordered slicing); extensions
+(known URL, context, value type, ``ext-1``); bindings (required: error,
+extensible: warning; codes from value sets that cannot be expanded offline,
+such as SNOMED CT ones, are reported as information unless a terminology
+client is given); every FHIRPath invariant of the base and the profiles;
+references (format, contained resources, Bundle entries by ``fullUrl``, target
+types); Bundles (every entry against its own profiles); and nhsstd's
+identifier rules (an NHS Number, ODS code, GMC number... under its FHIR system
+must pass its check: rule ``nhsstd-identifier``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from nhsstd.conformance._fhirpath import InvariantEngine
+from nhsstd.conformance._outcome import Issue, Outcome, Severity
+from nhsstd.conformance._pack import TERMINOLOGY_FILE, RulePack
+from nhsstd.conformance._terminology import Terminology
+from nhsstd.conformance._validator import Walker
+from nhsstd.fhir._structure import r4_model
+
+if TYPE_CHECKING:
+    from nhsstd.registers.terminology import TerminologyClient
+
+__all__ = ["Issue", "Outcome", "Severity", "Validator", "validate"]
+
+
+class Validator:
+    """Validates FHIR R4 resources; load it once and share it (it is thread-safe).
+
+    :param packages: your own implementation guides: NPM-format package directories or
+        ``.tgz`` files, with JSON or XML resources.  Each is compiled on first use and the
+        result kept in the user cache directory (``$NHSSTD_CACHE_DIR``, else
+        ``$XDG_CACHE_HOME/nhsstd`` or ``~/.cache/nhsstd``), named by the package's content
+        hash, so a changed package is compiled again.
+    :param terminology: a terminology server client (:mod:`nhsstd.registers.terminology`)
+        for the codes of value sets that cannot be expanded offline (SNOMED CT...).
+
+    >>> validator = Validator()
+    >>> validator.validate({"resourceType": "Patient", "gender": "female"}).ok
+    True
+    >>> validator.validate({"resourceType": "Patient", "gender": ["female"]}).errors[0].rule
+    'nhsstd-shape'
+    """
+
+    def __init__(
+        self, packages: Sequence[str | os.PathLike[str]] = (), *, terminology: TerminologyClient | None = None
+    ) -> None:
+        compiled = [_compiled_package(Path(package)) for package in packages]
+        pack = RulePack.from_files(compiled) if compiled else _shipped_pack()
+        codes = Terminology(_shipped_terminology(), client=terminology)
+        self._walker = Walker(pack, r4_model(), codes, InvariantEngine(terminology=codes))
+
+    def validate(
+        self, resource: Mapping[str, Any] | str | bytes, *, profiles: Sequence[str] | None = None,
+        uk_core: bool = True,
+    ) -> Outcome:  # fmt: skip
+        """Check one resource (a dict, FHIR JSON text or FHIR XML text).
+
+        :param profiles: canonical URLs of profiles to check against, on top of the base
+            definition and the resource's ``meta.profile``.
+        :param uk_core: also check against the UK Core profile of the resource's type
+            (where UK Core has one); ``False`` checks the base and named profiles only.
+        :raises KeyError: a profile in ``profiles`` is not known to this validator.
+        :raises TypeError: ``resource`` is not a mapping, ``str`` or ``bytes``.
+        """
+        named = list(profiles or ())
+        for url in named:
+            if not self._walker.pack.knows(url):
+                raise KeyError(f"unknown profile {url!r}: load its package with Validator(packages=[...])")
+        if isinstance(resource, (str, bytes)):
+            parsed = _parse(resource)
+            if isinstance(parsed, Issue):
+                return Outcome((parsed,))
+            resource = parsed
+        elif not isinstance(resource, Mapping):
+            raise TypeError(
+                f"expected a FHIR resource (mapping, JSON or XML text), got {type(resource).__name__}"
+            )
+        return self._walker.validate(resource, named, uk_core)
+
+
+def validate(
+    resource: Mapping[str, Any] | str | bytes, *, profiles: Sequence[str] | None = None, uk_core: bool = True,
+    terminology: TerminologyClient | None = None,
+) -> Outcome:  # fmt: skip
+    """Check one resource with the embedded R4 core and UK Core rules (see :class:`Validator`).
+
+    >>> validate('{"resourceType": "Patient", "birthDate": "1970"}').ok
+    True
+    >>> validate("{not json").issues[0].severity
+    'fatal'
+    """
+    validator = _default_validator() if terminology is None else Validator(terminology=terminology)
+    return validator.validate(resource, profiles=profiles, uk_core=uk_core)
+
+
+# --- loading, once per process ---------------------------------------------------------------------
+
+_lock = threading.RLock()
+_loaded: dict[str, Any] = {}
+
+
+def _load_once(name: str, load: Any) -> Any:
+    # The shipped pack and terminology are read-only: loaded once, then shared by every Validator.
+    found = _loaded.get(name)
+    if found is None:
+        with _lock:
+            found = _loaded.get(name)
+            if found is None:
+                found = _loaded[name] = load()
+    return found
+
+
+def _shipped_pack() -> RulePack:
+    pack: RulePack = _load_once("pack", RulePack.shipped)
+    return pack
+
+
+def _shipped_terminology() -> Mapping[str, Any]:
+    data: Mapping[str, Any] = _load_once("terminology", lambda: orjson.loads(TERMINOLOGY_FILE.read_bytes()))
+    return data
+
+
+def _default_validator() -> Validator:
+    validator: Validator = _load_once("validator", Validator)
+    return validator
+
+
+def _parse(text: str | bytes) -> Mapping[str, Any] | Issue:
+    """JSON or XML text -> a resource, or the fatal issue saying why it could not be read."""
+    stripped = text.lstrip()
+    if stripped[:1] in ("<", b"<"):
+        from nhsstd.fhir import xml
+
+        try:
+            loaded: Any = xml.loads(text, unknown="keep")
+        except ValueError as error:
+            return Issue(
+                "fatal", "structure", "$", f"not readable as FHIR XML: {_reason(error)}", "nhsstd-parse"
+            )
+        return loaded  # type: ignore[no-any-return]
+    try:
+        loaded = json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as error:
+        return Issue(
+            "fatal", "structure", "$", f"the JSON object repeats the key {error.key}", "nhsstd-parse"
+        )
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        return Issue("fatal", "structure", "$", f"not readable as JSON: {_reason(error)}", "nhsstd-parse")
+    if not isinstance(loaded, dict):
+        return Issue("fatal", "structure", "$", "the JSON is not an object", "nhsstd-parse")
+    return loaded
+
+
+def _reason(error: ValueError) -> str:
+    # json's messages give a position, never the text; the XML reader's give paths only.
+    reason = getattr(error, "msg", None) or type(error).__name__
+    position = getattr(error, "pos", None)
+    return f"{reason} at character {position}" if position is not None else str(reason)
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = json.dumps(key)  # an element name, never a value
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+# --- user packages ---------------------------------------------------------------------------------
+
+
+def _cache_dir() -> Path:
+    configured = os.environ.get("NHSSTD_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "nhsstd"
+
+
+def _content_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    if path.is_file():
+        digest.update(path.read_bytes())
+    elif path.is_dir():
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+            digest.update(file.read_bytes())
+    else:
+        raise FileNotFoundError(f"no FHIR package at {path}")
+    return digest.hexdigest()
+
+
+def _compiled_package(path: Path) -> Path:
+    """The compiled form of a user's package, compiling it on first use."""
+    target = _cache_dir() / "conformance" / f"{_content_hash(path)}.json"
+    if not target.exists():
+        from nhsstd.conformance._compile import compile_profiles, dump, read_package
+
+        text = dump(compile_profiles(read_package(path)))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside and renamed, so a concurrent reader never sees half a file.
+        with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(handle.name, target)
+    return target

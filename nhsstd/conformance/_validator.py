@@ -1,0 +1,1196 @@
+"""The conformance validator: a walker over FHIR JSON driven by per-profile-set plans (private).
+
+For each resource type and set of profiles the validator builds, once, a *plan*:
+for every element it meets, the rules that apply there (base structure from
+:mod:`nhsstd.fhir._structure`, base constraints and bindings and every
+profile's differential from the rule pack).  Plans are built lazily, as deep as
+instances go, and kept for the Validator's lifetime, so a second Patient costs
+only the walk itself.  Plan nodes are immutable once built except for their
+child tables, which are filled with single dict assignments (a race builds a
+child twice and keeps either: both are equal), so one Validator serves any
+number of threads.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from nhsstd.conformance._fhirpath import InvariantEngine
+from nhsstd.conformance._outcome import Issue, Outcome, Severity
+from nhsstd.conformance._pack import MISSING, BaseFacts, Constraint, ElementDef, Profile, RulePack
+from nhsstd.conformance._terminology import Membership, Terminology
+from nhsstd.exceptions import ValidationError
+from nhsstd.fhir._structure import ElementInfo, R4Model
+
+__all__ = ["Walker"]
+
+#: A profile's view of one element: the profile and its definition of the element.
+Layer = tuple[Profile, ElementDef]
+
+_RESOURCE_TYPES: Final = frozenset({"Resource", "DomainResource"})
+_EXTENSION_KEYS: Final = frozenset({"extension", "modifierExtension"})
+_CORE_EXTENSIONS: Final = "http://hl7.org/fhir/StructureDefinition/"
+_CODED_TYPES: Final = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri"})
+
+#: JSON type each primitive takes (FHIR JSON, section 2.6.2: numbers and booleans unquoted).
+_JSON_TYPES: Final[dict[str, tuple[type, ...]]] = {
+    "boolean": (bool,),
+    "integer": (int,),
+    "positiveInt": (int,),
+    "unsignedInt": (int,),
+    "decimal": (int, float),
+}
+_INTEGER_RANGE: Final = {
+    "integer": (-(2**31), 2**31 - 1),
+    "positiveInt": (1, 2**31 - 1),
+    "unsignedInt": (0, 2**31 - 1),
+}
+#: Primitives whose regex allows impossible dates (31 February): parsed as calendar dates too.
+_DATE_TYPES: Final = frozenset({"date", "dateTime", "instant"})
+#: Largest string FHIR allows (R4 datatypes, string: "1,048,576 characters").
+_MAX_STRING: Final = 1024 * 1024
+
+
+class _Context:
+    """The state of one validation: issues found and the resources around the node."""
+
+    __slots__ = ("bundle", "contained", "issues", "resource", "root")
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+        self.resource: Mapping[str, Any] = {}
+        self.root: Mapping[str, Any] = {}
+        self.contained: frozenset[str] = frozenset()
+        self.bundle: Mapping[str, Mapping[str, Any]] | None = None
+
+    def add(self, severity: Severity, code: str, location: str, message: str, rule: str) -> None:
+        self.issues.append(Issue(severity, code, location, message, rule))
+
+
+class _Node:
+    """The plan for one instance node: its type and every rule that applies to it."""
+
+    __slots__ = (
+        "bindings",
+        "constraints",
+        "container",
+        "fixed",
+        "is_resource",
+        "layers",
+        "max_length",
+        "path",
+        "patterns",
+        "primitive",
+        "props",
+        "regex",
+        "required",
+        "target_types",
+        "type_name",
+    )
+
+    def __init__(self) -> None:
+        self.type_name = ""
+        self.path = ""
+        self.container: str | None = None
+        self.primitive = False
+        self.is_resource = False
+        self.regex: re.Pattern[str] | None = None
+        self.layers: tuple[Layer, ...] = ()
+        self.constraints: tuple[Constraint, ...] = ()
+        self.bindings: tuple[tuple[str, str], ...] = ()
+        self.fixed: tuple[Any, ...] = ()
+        self.patterns: tuple[Any, ...] = ()
+        self.max_length: int | None = None
+        self.target_types: frozenset[str] | None = None
+        self.required: tuple[_Required, ...] = ()
+        self.props: dict[str, _Prop | None] = {}
+
+
+class _Required:
+    """An element (or slice) that must appear at least ``minimum`` times."""
+
+    __slots__ = ("keys", "label", "minimum", "rule")
+
+    def __init__(self, keys: frozenset[str], minimum: int, label: str, rule: str) -> None:
+        self.keys = keys
+        self.minimum = minimum
+        self.label = label
+        self.rule = rule
+
+
+class _SliceGroup:
+    """One profile's slicing of an element: the slices and how to tell them apart."""
+
+    __slots__ = ("discriminators", "ordered", "profile", "rules", "slices")
+
+    def __init__(
+        self, profile: Profile, discriminators: tuple[tuple[str, str], ...], rules: str, ordered: bool,
+        slices: list[ElementDef],
+    ) -> None:  # fmt: skip
+        self.profile = profile
+        self.discriminators = discriminators
+        self.rules = rules
+        self.ordered = ordered
+        self.slices = slices
+
+
+class _Prop:
+    """The plan for one JSON property of a node (``identifier``, ``valueQuantity``)."""
+
+    __slots__ = (
+        "element",
+        "groups",
+        "is_array",
+        "items",
+        "key",
+        "label",
+        "layers",
+        "maximums",
+        "primitive",
+        "type_name",
+    )
+
+    def __init__(self) -> None:
+        self.key = ""
+        self.label = ""
+        self.type_name = ""
+        self.element: ElementInfo | None = None
+        self.is_array = False
+        self.primitive = False
+        self.layers: tuple[Layer, ...] = ()
+        self.maximums: tuple[int, ...] = ()
+        self.groups: tuple[_SliceGroup, ...] = ()
+        #: item plans by (matched slice of each group, extension URL).
+        self.items: dict[tuple[Any, ...], _Node] = {}
+
+
+def _max_of(text: str) -> int:
+    return -1 if text == "*" else int(text)
+
+
+class Walker:
+    """Validates resources against the base definitions and profiles of a rule pack."""
+
+    def __init__(
+        self, pack: RulePack, model: R4Model, terminology: Terminology, invariants: InvariantEngine
+    ) -> None:
+        self.pack = pack
+        self.model = model
+        self.terminology = terminology
+        self.invariants = invariants
+        self._roots: dict[tuple[str, tuple[str, ...]], _Node] = {}
+        self._nodes: dict[tuple[Any, ...], _Node] = {}
+        self._regexes: dict[str, re.Pattern[str]] = {
+            name: re.compile(regex) for name, regex in pack.primitive_regex.items()
+        }
+
+    # --- entry points ----------------------------------------------------------------------------
+
+    def validate(self, resource: Mapping[str, Any], profiles: Sequence[str], uk_core: bool) -> Outcome:
+        ctx = _Context()
+        self._resource(resource, resource.get("resourceType", "Resource"), ctx, profiles, uk_core, None)
+        return Outcome(tuple(ctx.issues))
+
+    def _resource(
+        self, resource: Mapping[str, Any], location: str, ctx: _Context, profiles: Sequence[str],
+        uk_core: bool, container: Mapping[str, Any] | None,
+    ) -> None:  # fmt: skip
+        resource_type = resource.get("resourceType")
+        info = self.model.type(resource_type) if isinstance(resource_type, str) else None
+        if info is None or info.kind != "resource" or info.abstract:
+            what = "has no resourceType" if resource_type is None else "has an unknown resourceType"
+            ctx.add("error", "structure", location, f"the resource {what}", "nhsstd-resource-type")
+            return
+        assert isinstance(resource_type, str)
+        wanted = list(profiles)
+        meta = resource.get("meta")
+        declared = meta.get("profile") if isinstance(meta, Mapping) else None
+        if isinstance(declared, list):
+            for index, url in enumerate(declared):
+                if not isinstance(url, str):
+                    continue  # the walker reports the wrong JSON type
+                if self.pack.knows(url):
+                    wanted.append(url)
+                else:
+                    ctx.add(
+                        "warning", "not-supported", f"{location}.meta.profile[{index}]",
+                        "the profile is not known, so the resource was not checked against it",
+                        "nhsstd-profile",
+                    )  # fmt: skip
+        if uk_core:
+            uk_profile = self.pack.uk_core_profile(resource_type)
+            if uk_profile is not None:
+                wanted.append(uk_profile)
+        chosen: list[str] = []
+        for url in wanted:
+            profile = self.pack.profile(url)
+            if profile is None:
+                continue
+            if profile.type != resource_type:
+                ctx.add(
+                    "error", "structure", location,
+                    f"the resource is a {resource_type} but a profile for {profile.type} was asked for",
+                    "nhsstd-profile",
+                )  # fmt: skip
+            elif profile.url not in chosen:
+                chosen.append(profile.url)
+        plan = self._root_plan(resource_type, tuple(sorted(chosen)))
+        saved = ctx.resource, ctx.root, ctx.contained, ctx.bundle
+        ctx.resource = resource
+        ctx.root = container if container is not None else resource
+        if container is None:
+            ctx.contained = _contained_ids(resource)
+        if resource_type == "Bundle":
+            ctx.bundle = _bundle_index(resource)
+        self._object(plan, resource, location, ctx, uk_core)
+        ctx.resource, ctx.root, ctx.contained, ctx.bundle = saved
+
+    # --- plans -----------------------------------------------------------------------------------
+
+    def _root_plan(self, resource_type: str, profiles: tuple[str, ...]) -> _Node:
+        key = (resource_type, profiles)
+        plan = self._roots.get(key)
+        if plan is None:
+            layers: list[Layer] = []
+            for url in profiles:
+                for profile in self.pack.chain(url):
+                    layers.append((profile, profile.root))
+            plan = self._node(resource_type, resource_type, resource_type, tuple(layers))
+            plan.is_resource = True
+            self._roots[key] = plan
+        return plan
+
+    def _node(
+        self,
+        type_name: str,
+        path: str,
+        container: str | None,
+        layers: tuple[Layer, ...],
+        *,
+        extras: bool = False,
+    ) -> _Node:
+        """The plan of a node of ``type_name`` at element ``path``, constrained by ``layers``.
+
+        ``extras`` gives the plan of a primitive's ``_name`` object (its id and extensions):
+        the primitive's own rules (fixed value, binding...) are not for it.
+        """
+        key = (type_name, path, container, tuple((p.url, e.id) for p, e in layers), extras)
+        plan = self._nodes.get(key)
+        if plan is not None:
+            return plan
+        plan = _Node()
+        plan.type_name = type_name
+        plan.path = path
+        plan.layers = layers
+        info = self.model.type(type_name)
+        plan.primitive = info is not None and info.kind == "primitive-type" and not extras
+        plan.container = None if plan.primitive else container
+        if plan.primitive:
+            plan.regex = self._regexes.get(type_name)
+        facts: list[BaseFacts] = [self.pack.base_facts(path)]
+        if path != type_name:
+            facts.append(self.pack.base_facts(type_name))
+        if extras:
+            facts, layers = [], ()
+        constraints: dict[tuple[str, str], Constraint] = {}
+        bindings: dict[tuple[str, str], None] = {}
+        fixed: list[Any] = []
+        patterns: list[Any] = []
+        lengths: list[int] = []
+        sources: list[BaseFacts | ElementDef] = [*facts, *(element for _, element in layers)]
+        for source in sources:
+            for constraint in source.constraints:
+                constraints.setdefault((constraint.key, constraint.expression), constraint)
+            if source.binding is not None:
+                bindings[source.binding] = None
+            if source.fixed is not MISSING:
+                fixed.append(source.fixed)
+            if source.pattern is not MISSING:
+                patterns.append(source.pattern)
+            if source.max_length is not None:
+                lengths.append(source.max_length)
+        plan.constraints = tuple(constraints.values())
+        # A profile's binding replaces the base one (it may name a narrower or a wider value set).
+        profiled = {element.binding: None for _, element in layers if element.binding is not None}
+        plan.bindings = tuple(profiled or bindings)
+        plan.fixed = tuple(fixed)
+        plan.patterns = tuple(patterns)
+        plan.max_length = min(lengths) if lengths else None
+        if type_name == "Reference":
+            plan.target_types = self._target_types(layers)
+        if plan.container is not None:
+            plan.required = self._required(plan)
+        self._nodes[key] = plan
+        return plan
+
+    def _target_types(self, layers: tuple[Layer, ...]) -> frozenset[str] | None:
+        """The resource types a Reference may point to, from the most constraining definition."""
+        allowed: frozenset[str] | None = None
+        for _, element in layers:
+            urls = [url for ref in element.types if ref.code == "Reference" for url in ref.target_profiles]
+            if not urls:
+                continue
+            types = set()
+            for url in urls:
+                profile = self.pack.profile(url)
+                types.add(profile.type if profile is not None else url.rpartition("/")[2].partition("|")[0])
+            if "Resource" in types:
+                continue
+            allowed = frozenset(types) if allowed is None else allowed & frozenset(types)
+        return allowed
+
+    def _required(self, plan: _Node) -> tuple[_Required, ...]:
+        assert plan.container is not None
+        children = self.model.children(plan.container) or {}
+        keys_of: dict[str, set[str]] = {}  # element name -> the JSON keys that give it
+        for json_name, (element, type_code) in children.items():
+            keys = keys_of.setdefault(element.name, set())
+            keys.add(json_name)
+            if self._is_primitive(type_code):
+                keys.add("_" + json_name)
+        required: list[_Required] = []
+        seen_base: set[str] = set()
+        for element, _ in children.values():
+            if element.min > 0 and element.name not in seen_base:
+                seen_base.add(element.name)
+                required.append(
+                    _Required(
+                        frozenset(keys_of[element.name]), element.min, element.name, "nhsstd-cardinality"
+                    )
+                )
+        for _, layer_element in plan.layers:
+            for name, definitions in layer_element.children.items():
+                given = frozenset(keys_of.get(name, ()) or self._choice_keys(name, keys_of))
+                for definition in definitions:
+                    if definition.min and definition.slice_name is None and given:
+                        required.append(_Required(given, definition.min, name, "nhsstd-cardinality"))
+        return tuple(required)
+
+    @staticmethod
+    def _choice_keys(name: str, keys_of: Mapping[str, set[str]]) -> set[str]:
+        # A differential may name one choice type as an element (Observation.valueQuantity).
+        for base, keys in keys_of.items():
+            if base.endswith("[x]") and name in keys:
+                return {name, "_" + name}
+        return set()
+
+    def _is_primitive(self, type_code: str) -> bool:
+        info = self.model.type(type_code)
+        return info is not None and info.kind == "primitive-type"
+
+    def _prop(self, plan: _Node, key: str) -> _Prop | None:
+        """The plan for property ``key`` of a node, or None for an element the type does not have."""
+        if key in plan.props:
+            return plan.props[key]
+        prop = None
+        found = self.model.child(plan.container, key) if plan.container is not None else None
+        if found is not None:
+            element, type_code = found
+            prop = _Prop()
+            prop.key = key
+            prop.element = element
+            prop.type_name = type_code
+            prop.is_array = element.is_array
+            prop.primitive = self._is_primitive(type_code)
+            prop.label = f"{element.name[:-3]}.ofType({type_code})" if element.is_choice else element.name
+            layers: list[Layer] = []
+            groups: list[_SliceGroup] = []
+            maximums = [_max_of(element.max)]
+            for profile, layer_element in plan.layers:
+                definitions = self._layer_children(layer_element, element.name, key)
+                unsliced = [d for d in definitions if d.slice_name is None]
+                slices = [d for d in definitions if d.slice_name is not None]
+                for definition in unsliced:
+                    layers.append((profile, definition))
+                    if definition.max is not None:
+                        maximums.append(definition.max)
+                    if definition.types and type_code not in {t.code for t in definition.types}:
+                        maximums.append(0)  # this type is not allowed here by the profile
+                if slices:
+                    if element.is_choice and not element.is_array:
+                        # a type slice of a choice (value[x]:valueQuantity) constrains that type only
+                        layers.extend((profile, s) for s in slices if s.slice_name == key)
+                        continue
+                    groups.append(self._slice_group(profile, unsliced, slices, element.name))
+            prop.layers = tuple(layers)
+            prop.maximums = tuple(m for m in maximums if m >= 0)
+            prop.groups = tuple(groups)
+        plan.props[key] = prop
+        return prop
+
+    @staticmethod
+    def _layer_children(element: ElementDef, name: str, key: str) -> list[ElementDef]:
+        found = list(element.children.get(name, ()))
+        if name != key and key in element.children:
+            found.extend(element.children[key])  # Observation.valueQuantity as an element of its own
+        return found
+
+    def _slice_group(
+        self, profile: Profile, unsliced: list[ElementDef], slices: list[ElementDef], name: str
+    ) -> _SliceGroup:
+        slicing = next((d.slicing for d in unsliced if d.slicing is not None), None)
+        if slicing is None:
+            for ancestor in reversed(self.pack.chain(profile.url)):
+                definition = ancestor.element(slices[0].id.rpartition(":")[0])
+                if definition is not None and definition.slicing is not None:
+                    slicing = definition.slicing
+                    break
+        if slicing is not None:
+            return _SliceGroup(profile, slicing.discriminators, slicing.rules, slicing.ordered, slices)
+        # the base definition slices every extension by url (R4 Element.extension)
+        default = (("value", "url"),) if name in _EXTENSION_KEYS else (("type", "$this"),)
+        return _SliceGroup(profile, default, "open", False, slices)
+
+    def _item_plan(
+        self, prop: _Prop, parent: _Node, slices: tuple[ElementDef | None, ...], url: str | None
+    ) -> _Node:
+        key = (slices, url)
+        plan = prop.items.get(key)
+        if plan is not None:
+            return plan
+        layers: list[Layer] = list(prop.layers)
+        layers.extend(
+            (group.profile, s) for group, s in zip(prop.groups, slices, strict=True) if s is not None
+        )
+        for _, definition in list(layers):
+            for ref in definition.types:
+                if ref.code == prop.type_name and len(ref.profiles) == 1:
+                    layers.extend((p, p.root) for p in self.pack.chain(ref.profiles[0]))
+        if url is not None and self.pack.knows(url):
+            for p in self.pack.chain(url):
+                if (p, p.root) not in layers:
+                    layers.append((p, p.root))
+        assert prop.element is not None
+        container = None if prop.primitive else self.model.children_of(prop.element, prop.type_name)
+        if prop.type_name in _RESOURCE_TYPES:
+            container = None
+        unique: list[Layer] = []
+        for layer in layers:
+            if layer not in unique:
+                unique.append(layer)
+        plan = self._node(prop.type_name, prop.element.path, container, tuple(unique))
+        prop.items[key] = plan
+        return plan
+
+    # --- walking ---------------------------------------------------------------------------------
+
+    def _object(
+        self, plan: _Node, node: Mapping[str, Any], location: str, ctx: _Context, uk_core: bool
+    ) -> None:
+        if not node:
+            ctx.add("error", "invariant", location, "an element must have a value or children", "ele-1")
+            return
+        choices: dict[str, int] = {}
+        for key, value in node.items():
+            if key == "resourceType" and plan.is_resource:
+                continue
+            if key.startswith("_"):
+                if key[1:] in node:
+                    continue  # walked with its value
+                prop = self._prop(plan, key[1:])
+                if prop is None or not prop.primitive:
+                    self._unknown(key, location, ctx)
+                    continue
+                self._property(plan, prop, None, value, node, location, ctx, uk_core)
+            else:
+                prop = self._prop(plan, key)
+                if prop is None:
+                    self._unknown(key, location, ctx)
+                    continue
+                extra = node.get("_" + key) if prop.primitive else None
+                self._property(plan, prop, value, extra, node, location, ctx, uk_core)
+            assert prop.element is not None
+            if prop.element.is_choice:
+                choices[prop.element.name] = choices.get(prop.element.name, 0) + 1
+        for name, count in choices.items():
+            if count > 1:
+                ctx.add(
+                    "error", "structure", location, f"only one type of {name} may be given",
+                    "nhsstd-cardinality",
+                )  # fmt: skip
+        for required in plan.required:
+            present = 0
+            for key in required.keys:
+                value = node.get(key)
+                if value is not None:
+                    present = max(present, len(value) if isinstance(value, list) else 1)
+            if present < required.minimum:
+                ctx.add(
+                    "error", "required", f"{location}.{required.label}",
+                    f"{required.label}: at least {required.minimum} required, {present} found",
+                    required.rule,
+                )  # fmt: skip
+        self._node_rules(plan, node, location, ctx)
+
+    def _unknown(self, key: str, location: str, ctx: _Context) -> None:
+        ctx.add(
+            "error",
+            "structure",
+            f"{location}.{key}",
+            "this element is not defined here",
+            "nhsstd-unknown-element",
+        )
+
+    def _property(
+        self, parent: _Node, prop: _Prop, value: Any, extra: Any, node: Mapping[str, Any], location: str,
+        ctx: _Context, uk_core: bool,
+    ) -> None:  # fmt: skip
+        here = f"{location}.{prop.label}"
+        if prop.is_array:
+            items = self._array(value, extra, here, ctx)
+            if items is None:
+                return
+            count = len(items)
+            for maximum in prop.maximums:
+                if count > maximum:
+                    ctx.add(
+                        "error", "structure", here,
+                        f"{prop.label}: at most {maximum} allowed, {count} found", "nhsstd-cardinality",
+                    )  # fmt: skip
+                    break
+            assignment = self._slices(prop, items, here, ctx) if prop.groups else None
+            for index, (item, item_extra) in enumerate(items):
+                slices = assignment[index] if assignment is not None else ()
+                self._item(parent, prop, item, item_extra, slices, f"{here}[{index}]", ctx, uk_core)
+            return
+        if isinstance(value, list) or isinstance(extra, list):
+            ctx.add(
+                "error", "structure", here, f"{prop.label} is a single value, not an array", "nhsstd-shape"
+            )
+            return
+        for maximum in prop.maximums:
+            if maximum == 0:
+                ctx.add("error", "structure", here, f"{prop.label} is not allowed here", "nhsstd-cardinality")
+                break
+        if value is None and extra is None:
+            ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
+            return
+        slices = self._slices(prop, [(value, extra)], here, ctx)[0] if prop.groups else ()
+        self._item(parent, prop, value, extra, slices, here, ctx, uk_core)
+
+    def _array(self, value: Any, extra: Any, here: str, ctx: _Context) -> list[tuple[Any, Any]] | None:
+        if value is not None and not isinstance(value, list):
+            ctx.add("error", "structure", here, "this element repeats: it must be an array", "nhsstd-shape")
+            return None
+        if extra is not None and not isinstance(extra, list):
+            ctx.add(
+                "error",
+                "structure",
+                here,
+                "this element repeats: its extras must be an array",
+                "nhsstd-shape",
+            )
+            return None
+        values = value if value is not None else [None] * len(extra or ())
+        extras = extra if extra is not None else [None] * len(values)
+        if not values or not extras:
+            ctx.add("error", "invariant", here, "an array must not be empty", "ele-1")
+            return None
+        if len(values) != len(extras):
+            ctx.add(
+                "error", "structure", here, "the value and extension arrays differ in length", "nhsstd-shape"
+            )  # fmt: skip
+            return None
+        return list(zip(values, extras, strict=True))
+
+    def _item(
+        self, parent: _Node, prop: _Prop, value: Any, extra: Any, slices: tuple[ElementDef | None, ...],
+        here: str, ctx: _Context, uk_core: bool,
+    ) -> None:  # fmt: skip
+        if value is None and extra is None:
+            ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
+            return
+        url = value.get("url") if prop.key in _EXTENSION_KEYS and isinstance(value, Mapping) else None
+        plan = self._item_plan(prop, parent, slices, url if isinstance(url, str) else None)
+        if prop.primitive:
+            if value is not None:
+                self._primitive(plan, value, here, ctx)
+            if extra is not None:
+                if not isinstance(extra, Mapping):
+                    ctx.add(
+                        "error",
+                        "structure",
+                        here,
+                        "the extras of a primitive must be an object",
+                        "nhsstd-shape",
+                    )
+                elif not extra:
+                    ctx.add("error", "invariant", here, "an element must have a value or children", "ele-1")
+                else:
+                    self._primitive_extras(plan, extra, here, ctx, uk_core)
+            return
+        if not isinstance(value, Mapping):
+            ctx.add("error", "structure", here, f"{prop.label} must be an object", "nhsstd-shape")
+            return
+        if prop.type_name in _RESOURCE_TYPES:
+            container = ctx.root if prop.key == "contained" else None
+            self._resource(value, here, ctx, (), uk_core, container)
+            return
+        if prop.key in _EXTENSION_KEYS:
+            self._extension(parent, prop, value, here, ctx)
+        self._object(plan, value, here, ctx, uk_core)
+
+    def _primitive_extras(
+        self, plan: _Node, extra: Mapping[str, Any], here: str, ctx: _Context, uk_core: bool
+    ) -> None:
+        holder = self._node(plan.type_name, plan.path, "Element", plan.layers, extras=True)
+        self._object(holder, extra, here, ctx, uk_core)
+
+    # --- rules -----------------------------------------------------------------------------------
+
+    def _primitive(self, plan: _Node, value: Any, here: str, ctx: _Context) -> None:
+        type_name = plan.type_name
+        expected = _JSON_TYPES.get(type_name, (str,))
+        wrong = not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected)
+        if wrong and not (type_name == "decimal" and _is_decimal(value)):
+            ctx.add("error", "structure", here, f"a {type_name} has the wrong JSON type", "nhsstd-type")
+            return
+        if isinstance(value, str):
+            if not value:
+                ctx.add("error", "invariant", here, "a value must not be empty", "ele-1")
+                return
+            if len(value) > _MAX_STRING:
+                ctx.add("error", "value", here, "the value is longer than FHIR allows", "nhsstd-format")
+                return
+            if plan.regex is not None and plan.regex.fullmatch(value) is None:
+                ctx.add("error", "value", here, f"not a valid {type_name}", "nhsstd-format")
+                return
+            if type_name in _DATE_TYPES and not _real_date(value):
+                ctx.add("error", "value", here, f"not a valid {type_name}: no such date", "nhsstd-format")
+                return
+            if plan.max_length is not None and len(value) > plan.max_length:
+                ctx.add(
+                    "error", "value", here, f"longer than {plan.max_length} characters", "nhsstd-max-length"
+                )
+        elif type_name in _INTEGER_RANGE:
+            low, high = _INTEGER_RANGE[type_name]
+            if not low <= value <= high:
+                ctx.add("error", "value", here, f"out of range for a {type_name}", "nhsstd-format")
+        for fixed in plan.fixed:
+            if not _same(value, fixed):
+                ctx.add("error", "value", here, "the value is not the one the profile fixes", "nhsstd-fixed")
+        for pattern in plan.patterns:
+            if not _same(value, pattern):
+                ctx.add(
+                    "error", "value", here, "the value does not match the profile's pattern", "nhsstd-pattern"
+                )
+        if plan.bindings and isinstance(value, str) and type_name in _CODED_TYPES:
+            for strength, valueset in plan.bindings:
+                self._binding(strength, valueset, [(None, value)], here, ctx)
+        for constraint in plan.constraints:
+            self._invariant(constraint, value, plan, here, ctx)
+
+    def _node_rules(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+        for fixed in plan.fixed:
+            if not _same(node, fixed):
+                ctx.add("error", "value", here, "the value is not the one the profile fixes", "nhsstd-fixed")
+        for pattern in plan.patterns:
+            if not _contains(node, pattern):
+                ctx.add(
+                    "error", "value", here, "the value does not match the profile's pattern", "nhsstd-pattern"
+                )
+        rule = _TYPE_RULES.get(plan.type_name)
+        if rule is not None:
+            rule(self, plan, node, here, ctx)
+        for constraint in plan.constraints:
+            self._invariant(constraint, node, plan, here, ctx)
+
+    def _invariant(self, constraint: Constraint, node: Any, plan: _Node, here: str, ctx: _Context) -> None:
+        type_name = (
+            plan.path if plan.container == plan.path and plan.path != plan.type_name else plan.type_name
+        )
+        result = self.invariants.check(
+            constraint.key, constraint.expression, node, resource=ctx.resource, root=ctx.root,
+            type_name=type_name, bundle=ctx.root if ctx.root.get("resourceType") == "Bundle" else None,
+        )  # fmt: skip
+        if result is False:
+            severity: Severity = "error" if constraint.severity == "error" else "warning"
+            ctx.add(severity, "invariant", here, f"invariant {constraint.key} failed", constraint.key)
+        elif result is None:
+            ctx.add(
+                "information", "informational", here, f"invariant {constraint.key} could not be evaluated",
+                constraint.key,
+            )  # fmt: skip
+
+    def _binding(
+        self, strength: str, valueset: str, codes: list[tuple[str | None, str]], here: str, ctx: _Context
+    ) -> None:
+        if strength not in ("required", "extensible"):
+            return
+        if not codes:
+            if strength == "required":
+                ctx.add(
+                    "error", "code-invalid", here, "no code given where one is required", "nhsstd-binding"
+                )
+            return
+        results = [self.terminology.check(valueset, system, code) for system, code in codes]
+        if Membership.MEMBER in results:
+            return
+        if Membership.UNKNOWN in results:
+            ctx.add(
+                "information", "informational", here,
+                "the code was not checked: its value set cannot be expanded here", "nhsstd-binding",
+            )  # fmt: skip
+            return
+        severity: Severity = "error" if strength == "required" else "warning"
+        ctx.add(
+            severity, "code-invalid", here, f"the code is not in the {strength} value set", "nhsstd-binding"
+        )
+
+    def _codes(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+        """Bindings of Coding, CodeableConcept and Quantity, and codes of known code systems."""
+        if plan.type_name == "CodeableConcept":
+            codings = node.get("coding")
+            pairs = [
+                (c.get("system"), c["code"])
+                for c in (codings if isinstance(codings, list) else ())
+                if isinstance(c, Mapping) and isinstance(c.get("code"), str)
+            ]
+        elif isinstance(node.get("code"), str):
+            pairs = [(node.get("system"), node["code"])]
+        else:
+            pairs = []
+        if plan.type_name == "Coding" and pairs:
+            system, code = pairs[0]
+            if isinstance(system, str) and self.terminology.code_in_system(system, code) is False:
+                ctx.add(
+                    "error", "code-invalid", here, "the code is not defined by its code system", "nhsstd-code"
+                )
+        valid = [(s if isinstance(s, str) else None, c) for s, c in pairs]
+        for strength, valueset in plan.bindings:
+            if (
+                plan.type_name == "CodeableConcept"
+                and not valid
+                and "text" in node
+                and strength == "extensible"
+            ):
+                continue
+            self._binding(strength, valueset, valid, here, ctx)
+
+    def _identifier(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+        """nhsstd's identifier rules: a value under a known NHS system passes that identifier's check."""
+        check = _IDENTIFIER_CHECKS.get(node.get("system"))  # type: ignore[arg-type]
+        value = node.get("value")
+        if check is None or not isinstance(value, str):
+            return
+        try:
+            check(value)
+        except ValidationError as error:
+            ctx.add("error", "value", f"{here}.value", str(error), "nhsstd-identifier")
+
+    def _reference(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+        reference = node.get("reference")
+        if not isinstance(reference, str) or not reference:
+            return
+        at = f"{here}.reference"
+        target: Mapping[str, Any] | None = None
+        implied: str | None = None
+        if reference.startswith("#"):
+            if reference != "#" and reference[1:] not in ctx.contained:
+                ctx.add("error", "not-found", at, "no contained resource has this id", "nhsstd-reference")
+                return
+            target = _contained(ctx.root, reference[1:])
+        else:
+            if ctx.bundle is not None:
+                target = _resolve_in_bundle(ctx.bundle, reference)
+            if reference.startswith(("urn:uuid:", "urn:oid:")):
+                if ctx.bundle is not None and target is None:
+                    ctx.add(
+                        "error",
+                        "not-found",
+                        at,
+                        "no entry of the Bundle has this fullUrl",
+                        "nhsstd-reference",
+                    )
+                    return
+            else:
+                match = _LITERAL_REFERENCE.search(reference)
+                if match is None:
+                    if "/" not in reference or not reference.split("://", 1)[0].isalpha():
+                        ctx.add("error", "value", at, "not a valid reference", "nhsstd-reference")
+                        return
+                else:
+                    implied = match.group("type")
+                    if self.model.type(implied) is None:
+                        ctx.add(
+                            "error",
+                            "value",
+                            at,
+                            "the reference names an unknown resource type",
+                            "nhsstd-reference",
+                        )
+                        return
+        allowed = plan.target_types
+        if allowed is None:
+            return
+        found = target.get("resourceType") if target is not None else implied
+        if isinstance(found, str) and found not in allowed:
+            ctx.add("error", "structure", at, f"a {found} is not a valid target here", "nhsstd-reference")
+
+    def _extension(
+        self, parent: _Node, prop: _Prop, node: Mapping[str, Any], here: str, ctx: _Context
+    ) -> None:
+        """The extension's URL is known, used in a context it allows, and it has a value or extensions."""
+        has_value = any(key.startswith("value") for key in node)
+        if has_value == ("extension" in node):
+            ctx.add(
+                "error", "invariant", here, "an extension must have either extensions or a value, not both",
+                "ext-1",
+            )  # fmt: skip
+        url = node.get("url")
+        if not isinstance(url, str):
+            return  # Extension.url is 1..1: the cardinality rule reports it
+        definition = self.pack.profile(url)
+        if definition is None:
+            if parent.type_name == "Extension" and "://" not in url:
+                return  # a part of a complex extension, defined by its parent
+            modifier = prop.key == "modifierExtension"
+            severity: Severity = "error" if modifier or url.startswith(_CORE_EXTENSIONS) else "warning"
+            ctx.add(severity, "extension", here, "the extension is not known", "nhsstd-extension")
+            return
+        if definition.contexts and not self._context_allows(definition, parent):
+            ctx.add(
+                "error", "extension", here, "the extension is not allowed on this element", "nhsstd-extension"
+            )
+
+    def _context_allows(self, definition: Profile, host: _Node) -> bool:
+        names = {host.path, host.type_name, "Element", "Base"}
+        info = self.model.type(host.type_name)
+        while info is not None and info.base is not None:
+            names.add(info.base)
+            info = self.model.type(info.base)
+        if host.path != host.type_name:
+            names.add(host.path)
+        for kind, expression in definition.contexts:
+            if kind == "fhirpath" or expression in names:
+                return True
+            if kind == "extension" and host.type_name == "Extension":
+                return True
+            if kind == "element" and expression.endswith(".extension") and expression[:-10] in names:
+                return True
+        return False
+
+    # --- slicing ---------------------------------------------------------------------------------
+
+    def _slices(
+        self, prop: _Prop, items: list[tuple[Any, Any]], here: str, ctx: _Context
+    ) -> list[tuple[ElementDef | None, ...]]:
+        """Which slice of each group every item belongs to; slice cardinality, closed and ordered rules."""
+        per_item: list[list[ElementDef | None]] = [[] for _ in items]
+        for group in prop.groups:
+            counts = [0] * len(group.slices)
+            last = -1
+            for index, (value, _) in enumerate(items):
+                position = next(
+                    (
+                        i
+                        for i, candidate in enumerate(group.slices)
+                        if self._matches(group, candidate, prop, value)
+                    ),
+                    -1,
+                )
+                matched = group.slices[position] if position >= 0 else None
+                per_item[index].append(matched)
+                location = f"{here}[{index}]" if prop.is_array else here
+                if matched is None:
+                    if group.rules == "closed":
+                        message = "the item matches none of the slices"
+                        ctx.add("error", "structure", location, message, "nhsstd-slice")
+                    elif group.rules == "openAtEnd":
+                        last = len(group.slices)
+                    continue
+                counts[position] += 1
+                if group.ordered or group.rules == "openAtEnd":
+                    if position < last:
+                        ctx.add("error", "structure", location, "the slices are out of order", "nhsstd-slice")
+                    last = max(last, position)
+            for slice_def, count in zip(group.slices, counts, strict=True):
+                minimum = slice_def.min or 0
+                if count < minimum:
+                    ctx.add(
+                        "error", "required", here,
+                        f"slice {slice_def.slice_name}: at least {minimum} required, {count} found",
+                        "nhsstd-slice",
+                    )  # fmt: skip
+                if slice_def.max is not None and slice_def.max >= 0 and count > slice_def.max:
+                    ctx.add(
+                        "error", "structure", here,
+                        f"slice {slice_def.slice_name}: at most {slice_def.max} allowed, {count} found",
+                        "nhsstd-slice",
+                    )  # fmt: skip
+        return [tuple(matched) for matched in per_item]
+
+    def _matches(self, group: _SliceGroup, slice_def: ElementDef, prop: _Prop, value: Any) -> bool:
+        for kind, path in group.discriminators:
+            steps = [] if path == "$this" else path.split(".")
+            if kind in ("value", "pattern"):
+                expected = self._discriminator_value(slice_def, steps)
+                if expected is None:
+                    return False
+                exact, wanted = expected
+                found = _project([value], steps)
+                for item in _project([wanted[0]], wanted[1]):
+                    test = _same if exact else _contains
+                    if not any(test(candidate, item) for candidate in found):
+                        return False
+            elif kind == "exists":
+                definition = self._element_at(slice_def, steps)
+                present = bool(_project([value], steps))
+                if definition is not None and definition.min and not present:
+                    return False
+                if definition is not None and definition.max == 0 and present:
+                    return False
+            elif kind == "type":
+                definition = self._element_at(slice_def, steps) if steps else slice_def
+                codes = {t.code for t in definition.types} if definition is not None else set()
+                if steps:
+                    base = steps[-1].removesuffix("[x]")
+                    holder = _project([value], steps[:-1])
+                    keys = {k for h in holder if isinstance(h, Mapping) for k in h if k.startswith(base)}
+                    actual = {k[len(base) :] for k in keys}
+                    if not any(a[:1].lower() + a[1:] in codes or a in codes for a in actual):
+                        return False
+                elif codes and prop.type_name not in codes:
+                    return False
+            elif kind == "profile":
+                definition = self._element_at(slice_def, steps) if steps else slice_def
+                urls = [u for t in (definition.types if definition else ()) for u in t.profiles]
+                declared = value.get("meta", {}).get("profile", []) if isinstance(value, Mapping) else []
+                if urls and not set(urls) & set(declared):
+                    profile = self.pack.profile(urls[0])
+                    if (
+                        profile is None
+                        or not isinstance(value, Mapping)
+                        or value.get("resourceType") != profile.type
+                    ):
+                        return False
+            else:
+                return False
+        return True
+
+    def _element_at(self, start: ElementDef, steps: list[str]) -> ElementDef | None:
+        element: ElementDef | None = start
+        for step in steps:
+            if element is None:
+                return None
+            found = element.children.get(step) or element.children.get(step + "[x]")
+            if not found:
+                nested = self._type_profile_root(element)
+                found = nested.children.get(step) if nested is not None else None
+            element = found[0] if found else None
+        return element
+
+    def _type_profile_root(self, element: ElementDef) -> ElementDef | None:
+        for ref in element.types:
+            for url in ref.profiles:
+                profile = self.pack.profile(url)
+                if profile is not None:
+                    return profile.root
+        return None
+
+    def _discriminator_value(
+        self, start: ElementDef, steps: list[str]
+    ) -> tuple[bool, tuple[Any, list[str]]] | None:
+        """(exact?, (value, remaining steps)): the fixed or pattern value a slice gives at a path."""
+        element: ElementDef | None = start
+        for index in range(len(steps) + 1):
+            if element is None:
+                return None
+            if element.fixed is not MISSING:
+                return True, (element.fixed, steps[index:])
+            if element.pattern is not MISSING:
+                return False, (element.pattern, steps[index:])
+            if index == len(steps):
+                break
+            step = steps[index]
+            found = element.children.get(step)
+            if not found:
+                nested = self._type_profile_root(element)
+                if nested is not None:
+                    for profile in self._chain_of(element):
+                        candidate = profile.root.children.get(step)
+                        if candidate:
+                            found = candidate
+                if not found:
+                    return None
+            element = next((f for f in found if f.slice_name is None), found[0])
+        return None
+
+    def _chain_of(self, element: ElementDef) -> tuple[Profile, ...]:
+        for ref in element.types:
+            for url in ref.profiles:
+                chain = self.pack.chain(url)
+                if chain:
+                    return chain
+        return ()
+
+
+def _codes_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    walker._codes(plan, node, here, ctx)
+
+
+def _identifier_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    walker._identifier(plan, node, here, ctx)
+
+
+def _reference_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    walker._reference(plan, node, here, ctx)
+
+
+#: Rules that belong to one data type, by type name.
+_TYPE_RULES: Final[dict[str, Callable[[Walker, _Node, Mapping[str, Any], str, _Context], None]]] = {
+    "Identifier": _identifier_rule,
+    "Reference": _reference_rule,
+    "Coding": _codes_rule,
+    "CodeableConcept": _codes_rule,
+    "Quantity": _codes_rule,
+}
+
+
+def _identifier_checks() -> dict[str, Callable[[str], object]]:
+    """Identifier system -> the check its value must pass (nhsstd's identifier rules)."""
+    from nhsstd.fhir import _urls as url
+    from nhsstd.identifiers import (
+        chi_number,
+        gdc_number,
+        gmc_number,
+        gmp_code,
+        gphc_number,
+        hc_number,
+        hcpc_number,
+        nhs_number,
+        nmc_pin,
+        ods_code,
+    )
+    from nhsstd.models._checks import SDS_ID
+
+    def sds_id(value: str) -> None:
+        from nhsstd.exceptions import InvalidFormat, Reason
+
+        if SDS_ID.fullmatch(value) is None:
+            raise InvalidFormat(Reason.FORMAT, detail="SDS identifier: expected ASCII digits")
+
+    checks: dict[str, Callable[[str], object]] = {
+        url.ID_NHS_NUMBER: nhs_number.validate,
+        url.ID_CHI_NUMBER: chi_number.validate,
+        url.ID_ODS_ORGANISATION: ods_code.validate,
+        url.ID_ODS_SITE: ods_code.validate,
+        url.ID_GMC: gmc_number.classify_fhir_value,
+        url.ID_GMP: gmp_code.validate,
+        url.ID_GDC: gdc_number.validate,
+        url.ID_NMC: nmc_pin.validate,
+        url.ID_HCPC: hcpc_number.validate,
+        url.ID_GPHC: gphc_number.validate,
+        url.ID_SDS_USER: sds_id,
+        url.ID_SDS_ROLE_PROFILE: sds_id,
+    }
+    checks.update(dict.fromkeys(hc_number.KNOWN_FHIR_SYSTEMS, hc_number.validate))
+    checks.update(dict.fromkeys(url.LEGACY_ODS_SYSTEMS, ods_code.validate))
+    return checks
+
+
+_IDENTIFIER_CHECKS: Final = _identifier_checks()
+
+_LITERAL_REFERENCE: Final = re.compile(
+    r"(?:^|/)(?P<type>[A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}(?:/_history/[A-Za-z0-9\-.]{1,64})?$"
+)
+
+
+def _bundle_index(bundle: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """fullUrl (and ``Type/id`` for RESTful fullUrls) -> entry resource."""
+    index: dict[str, Mapping[str, Any]] = {}
+    entries = bundle.get("entry")
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("resource"), Mapping):
+            continue
+        resource = entry["resource"]
+        full_url = entry.get("fullUrl")
+        if isinstance(full_url, str):
+            index[full_url] = resource
+        if isinstance(resource.get("resourceType"), str) and isinstance(resource.get("id"), str):
+            index.setdefault(f"{resource['resourceType']}/{resource['id']}", resource)
+    return index
+
+
+def _resolve_in_bundle(index: Mapping[str, Mapping[str, Any]], reference: str) -> Mapping[str, Any] | None:
+    found = index.get(reference)
+    if found is None:
+        match = _LITERAL_REFERENCE.search(reference)
+        if match is not None:
+            found = index.get(match.group(0).lstrip("/"))
+    return found
+
+
+def _contained_ids(resource: Mapping[str, Any]) -> frozenset[str]:
+    contained = resource.get("contained")
+    if not isinstance(contained, list):
+        return frozenset()
+    return frozenset(c["id"] for c in contained if isinstance(c, Mapping) and isinstance(c.get("id"), str))
+
+
+def _contained(root: Mapping[str, Any], ident: str) -> Mapping[str, Any] | None:
+    for item in root.get("contained", ()):
+        if isinstance(item, Mapping) and item.get("id") == ident:
+            return item
+    return None
+
+
+def _project(values: Iterable[Any], steps: Sequence[str]) -> list[Any]:
+    """The values at a dotted path below each of ``values`` (arrays flattened)."""
+    current = [v for v in values if v is not None]
+    for step in steps:
+        following: list[Any] = []
+        for value in current:
+            if isinstance(value, Mapping) and step in value:
+                child = value[step]
+                following.extend(child if isinstance(child, list) else [child])
+        current = following
+    return current
+
+
+def _is_decimal(value: Any) -> bool:
+    from decimal import Decimal
+
+    return isinstance(value, Decimal) and value.is_finite()
+
+
+def _same(value: Any, fixed: Any) -> bool:
+    """Exactly equal, as FHIR compares fixed values (numbers by value, booleans apart from numbers)."""
+    if isinstance(fixed, bool) or isinstance(value, bool):
+        return type(value) is type(fixed) and value == fixed
+    if isinstance(fixed, Mapping):
+        return (
+            isinstance(value, Mapping)
+            and value.keys() == fixed.keys()
+            and all(_same(value[k], fixed[k]) for k in fixed)
+        )
+    if isinstance(fixed, list):
+        return isinstance(value, list) and len(value) == len(fixed) and all(map(_same, value, fixed))
+    return bool(value == fixed)
+
+
+def _contains(value: Any, pattern: Any) -> bool:
+    """The value has at least what the pattern has (FHIR pattern[x] semantics)."""
+    if isinstance(pattern, Mapping):
+        return isinstance(value, Mapping) and all(
+            k in value and _contains(value[k], pattern[k]) for k in pattern
+        )
+    if isinstance(pattern, list):
+        if not isinstance(value, list):
+            return False
+        return all(any(_contains(item, wanted) for item in value) for wanted in pattern)
+    return _same(value, pattern)
+
+
+def _real_date(text: str) -> bool:
+    """A date that exists in the calendar (the R4 regex allows 31 February)."""
+    if len(text) < 10:
+        return True  # year or year-month: the regex is exact
+    try:
+        datetime.date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError:
+        return False
+    return True
