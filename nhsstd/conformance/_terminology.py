@@ -70,6 +70,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from nhsstd.identifiers import sctid as _sctid
+from nhsstd.registers._errors import InvalidParameter
 
 if TYPE_CHECKING:
     from nhsstd.registers.terminology import TerminologyClient
@@ -200,8 +201,9 @@ class Terminology:
     Built from the dict :func:`compile_terminology` returns (the rule pack's
     terminology section).  Immutable once built, so one instance is safely
     shared by threads.  With a *client*, checks that cannot be answered
-    locally are sent to the terminology server's ``ValueSet/$validate-code``
-    (errors from the server are raised, not hidden).
+    locally are sent to the terminology server's ``ValueSet/$validate-code``;
+    errors from the server are raised, not hidden, but a code or system the
+    client refuses to send (not a URI, too long...) stays UNKNOWN.
     """
 
     __slots__ = ("_client", "_complete", "_systems", "_valuesets")
@@ -267,7 +269,10 @@ class Terminology:
         if local is Membership.UNKNOWN and system is not None and self.code_in_system(system, code) is False:
             return Membership.NOT_MEMBER  # not a code of its system (an invalid SCTID...): in no ValueSet
         if local is Membership.UNKNOWN and self._client is not None and system is not None:
-            answer = self._client.validate_code(code, system=_canonical(system), value_set=valueset_url)
+            try:
+                answer = self._client.validate_code(code, system=_canonical(system), value_set=valueset_url)
+            except InvalidParameter:
+                return Membership.UNKNOWN  # not a code or system the server can be asked about
             return Membership.MEMBER if answer.result else Membership.NOT_MEMBER
         return local
 
