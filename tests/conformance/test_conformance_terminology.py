@@ -276,6 +276,8 @@ def test_server_answers_what_is_unknown_locally(terminology: Terminology, compil
         # Local answers are not sent: an invalid SCTID, or a code of a ValueSet expanded here.
         assert online.check(value_set, SNOMED, "22298007") is NOT_MEMBER
         assert online.check(GENDER_VS, GENDER, "male") is MEMBER
+        # A system the client cannot send (not an absolute URI): still not known.
+        assert online.check(value_set, "local-codes", "22298006") is UNKNOWN
 
 
 def test_compiled_form_is_facts_only(compiled: dict[str, Any]) -> None:
