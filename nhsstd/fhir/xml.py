@@ -647,6 +647,7 @@ def loads(
     :param max_size: the largest document accepted (characters or bytes).
     :raises FHIRXMLError: with every problem found; hostile input stops reading at once.
 
+    >>> from nhsstd.fhir.xml import loads
     >>> loads(b'<Observation xmlns="http://hl7.org/fhir"><status value="final"/>'
     ...       b'<code><text value="weight"/></code>'
     ...       b'<valueQuantity><value value="72.50"/><unit value="kg"/></valueQuantity>'
@@ -888,6 +889,8 @@ def dumps(resource: Mapping[str, Any], *, max_depth: int = MAX_DEPTH) -> str:
 
     :raises FHIRXMLError: listing every element that is unknown or of the wrong JSON type.
 
+    >>> from decimal import Decimal
+    >>> from nhsstd.fhir.xml import dumps
     >>> dumps({"resourceType": "Observation", "status": "final", "code": {"text": "weight"},
     ...        "valueQuantity": {"unit": "kg", "value": Decimal("72.50")}})
     '<Observation xmlns="http://hl7.org/fhir"><status value="final"/><code><text value="weight"/></code>\
