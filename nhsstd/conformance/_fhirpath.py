@@ -265,43 +265,23 @@ def _reference_text(item: Any) -> str | None:
     return data if isinstance(data, str) else None
 
 
-def _find_contained(container: Any, local_id: str) -> Any:
-    if not isinstance(container, Mapping):
-        return None
-    if local_id == "":
-        return container
-    for contained in container.get("contained", ()):
-        if isinstance(contained, Mapping) and contained.get("id") == local_id:
-            return contained
-    return None
-
-
-def _find_in_bundle(bundle: Any, reference: str) -> Any:
-    if not isinstance(bundle, Mapping):
-        return None
-    for entry in bundle.get("entry", ()):
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("resource"), Mapping):
-            continue
-        resource = entry["resource"]
-        full_url = entry.get("fullUrl")
-        relative = f"{resource.get('resourceType')}/{resource.get('id')}"
-        if reference in (full_url, relative) or (
-            isinstance(full_url, str) and full_url.endswith("/" + reference) and reference.count("/") == 1
-        ):
-            return resource
-    return None
-
-
 def _resolve(ctx: dict[str, Any], inputs: list[Any]) -> list[ResourceNode]:
+    # The validator's own reference lookups (imported here: the validator imports this module).
+    from nhsstd.conformance._validator import _bundle_index, _contained, _resolve_in_bundle
+
+    root, bundle = ctx["vars"]["rootResource"], ctx["bundle"]
+    index = _bundle_index(bundle) if isinstance(bundle, Mapping) else {}
     found = []
     for item in inputs:
         reference = _reference_text(item)
         if reference is None:
             continue
-        if reference.startswith("#"):
-            target = _find_contained(ctx["vars"]["rootResource"], reference[1:])
+        if reference == "#":
+            target = root  # the container itself
+        elif reference.startswith("#"):
+            target = _contained(root, reference[1:]) if isinstance(root, Mapping) else None
         else:
-            target = _find_in_bundle(ctx["bundle"], reference)
+            target = _resolve_in_bundle(index, reference)
         if target is not None:
             found.append(_node(target, None))
     return found
