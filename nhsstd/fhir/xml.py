@@ -371,20 +371,24 @@ class _Reader:
     def _primitive(self, frame: _Frame, type_code: str, text: str) -> Any:
         if type_code == "boolean":
             value = _BOOLEANS.get(text)
-            if value is None:
-                self._problem(frame, "a boolean must be true or false")
-                return _INVALID
-            return value
+            if value is not None:
+                return value
+            return self._misfit(frame, text, "a boolean must be true or false")
         form = _INTEGER_FORMS.get(type_code)
         if form is not None:
-            if form.fullmatch(text) is None:
-                self._problem(frame, f"not a valid {type_code}")
-                return _INVALID
-            return int(text)
-        if _DECIMAL_FORM.fullmatch(text) is None:
-            self._problem(frame, "not a valid decimal")
-            return _INVALID
-        return Decimal(text)
+            if form.fullmatch(text) is not None:
+                return int(text)
+            return self._misfit(frame, text, f"not a valid {type_code}")
+        if _DECIMAL_FORM.fullmatch(text) is not None:
+            return Decimal(text)
+        return self._misfit(frame, text, "not a valid decimal")
+
+    def _misfit(self, frame: _Frame, text: str, message: str) -> Any:
+        """A value that its type's JSON form cannot hold: kept as written, or reported."""
+        if self.keep_unknown:
+            return text
+        self._problem(frame, message)
+        return _INVALID
 
     def _unknown(self, parent: _Frame, name: str, attributes: dict[str, str]) -> None:
         if self.keep_unknown:
@@ -638,8 +642,9 @@ def loads(
     :param unknown: what to do with an element or attribute the R4 definitions do not have:
         ``"error"`` (the default, as FHIR requires unknown content to be rejected) reports it;
         ``"keep"`` keeps it in the JSON under its own name (a ``value`` attribute alone as a
-        string, anything else as an object, repeats as an array) so that a validator can
-        report it where it is.
+        string, anything else as an object, repeats as an array), and keeps a value its
+        type's JSON form cannot hold (``value="yes"`` on a boolean) as the string written,
+        so that a validator can report each where it is.
     :param require_namespace: ``False`` reads elements in no namespace as FHIR elements
         (seven UK Core 2.0.2 examples omit ``xmlns="http://hl7.org/fhir"``, which FHIR XML
         requires: "FHIR elements are always in the namespace http://hl7.org/fhir").

@@ -311,6 +311,12 @@ def test_unknown_elements_can_be_kept_for_a_validator_to_report() -> None:
         "active": True,
         "_active": {"q": "1"},
     }
+    misfits = patient('<active value="yes"/><multipleBirthInteger value="01"/>')
+    assert loads(misfits, unknown="keep") == {
+        "resourceType": "Patient",
+        "active": "yes",
+        "multipleBirthInteger": "01",
+    }
     with pytest.raises(ValueError, match="unknown must be"):
         loads(text, unknown="ignore")  # type: ignore[arg-type]
 
