@@ -25,6 +25,13 @@ functions"):
 ``conformsTo()`` is not provided: an invariant using it answers "cannot
 evaluate" (None), like any expression fhirpathpy cannot parse or evaluate.
 
+A known limit of fhirpathpy: a primitive with both a value and ``_name``
+extensions is two items, so ``count()`` and ``=``/``!=`` on it can be
+wrong (``status != 'not-done'`` is true for a ``not-done`` status that has
+an extension); ``hasValue()`` above counts it once, and a primitive with
+only extensions in a comparison (per-1's ``start <= end``) cannot be
+evaluated (None).
+
 ``trace()`` is silenced: fhirpathpy prints traced values to standard
 output, and R4 constraints (que-1, ref-1, sdf-16...) trace resource content.
 

@@ -7,6 +7,7 @@ text (quoted in the test).
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import xml.etree.ElementTree as ET
@@ -304,3 +305,17 @@ def test_shared_across_threads(r4: dict[tuple[str, str], str]) -> None:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_data_is_not_changed(engine: InvariantEngine, r4: dict[tuple[str, str], str]) -> None:
+    # fhirpathpy's evaluate() documents that it may add type information to the resource.
+    patient = {
+        "resourceType": "Patient",
+        "contained": [{"resourceType": "Organization", "id": "gp"}],
+        "generalPractitioner": [{"reference": "#gp"}],
+        "_birthDate": {"extension": [{"url": "http://example.org/x", "valueString": "y"}]},
+    }
+    before = copy.deepcopy(patient)
+    for key in ("dom-2", "dom-3", "dom-4", "dom-5", "dom-6"):
+        assert check(engine, r4["Patient", key], patient, "Patient") is not None
+    assert patient == before
