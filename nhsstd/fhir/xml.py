@@ -60,7 +60,7 @@ __all__ = ["FHIR_NAMESPACE", "MAX_DEPTH", "MAX_SIZE", "XHTML_NAMESPACE", "FHIRXM
 
 FHIR_NAMESPACE: Final = "http://hl7.org/fhir"
 XHTML_NAMESPACE: Final = "http://www.w3.org/1999/xhtml"
-#: The deepest element nesting read (the R4 examples stay below 30, narrative included).
+#: The deepest element nesting read (the UK Core and HL7 test-case XML in tests/fixtures: 10).
 MAX_DEPTH: Final = 128
 #: The largest document read, in characters of text or bytes.
 MAX_SIZE: Final = 64 * 1024 * 1024
@@ -707,7 +707,7 @@ class _Writer:
     def element(
         self,
         name: str,
-        json: Mapping[str, Any] | None,
+        json: Mapping[Any, Any] | None,  # keys are checked: a caller's dict may have any
         value: str | None,
         container: str,
         path: str,
@@ -726,10 +726,17 @@ class _Writer:
         for key, item in (json or {}).items():
             if key == "resourceType" and container == name:
                 continue
+            if not isinstance(key, str):
+                self.problems.append(Problem(path, "object keys must be strings"))
+                continue
             primitive_extras = key.startswith("_")
             json_name = key[1:] if primitive_extras else key
             found = children.get(json_name)
-            if found is None or (primitive_extras and not self.model.is_primitive(found[1])):
+            if (
+                found is None
+                or (primitive_extras and not self.model.is_primitive(found[1]))
+                or (json_name == "value" and found[0].xml_attribute)  # a primitive's value is not in "_name"
+            ):
                 self.problems.append(Problem(path, f"unknown element {key}"))
                 continue
             element, type_code = found

@@ -455,6 +455,8 @@ def test_text_is_escaped_for_xml_attributes() -> None:
         ({"resourceType": "Patient", "deceasedBoolean": True, "deceasedDateTime": "2020"}, "$"),
         ({"resourceType": "HumanName"}, "$"),
         ({"resourceType": "Patient", "extension": [{"url": 5}]}, "$.extension[0].url"),
+        ({"resourceType": "Patient", "active": True, "_active": {"value": "false"}}, "$.active"),
+        ({"resourceType": "Patient", 1: "x"}, "$"),
     ],
 )
 def test_what_fhir_json_does_not_allow_is_not_written(resource: dict[str, Any], path: str) -> None:
