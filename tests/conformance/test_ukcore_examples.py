@@ -57,13 +57,19 @@ TRULY_INVALID: dict[str, tuple[tuple[str, str], ...]] = {
     # FHIR resource, and SHALL be resolveable"; a relative reference "is relative to the service
     # base URL", where resources live at [base]/[type]/[id] (http.html, read).  The value here is a
     # bare id with no resource type, so it addresses no resource.
-    "UKCore-Immunization-InfluenzaVaccine-Example": (("Immunization.location.reference", "nhsstd-reference"),),
+    "UKCore-Immunization-InfluenzaVaccine-Example": (
+        ("Immunization.location.reference", "nhsstd-reference"),
+    ),
     # nhsstd's identifier rule: an SDS user ID (system https://fhir.nhs.uk/Id/sds-user-id,
     # OID 1.2.826.0.1285.0.2.0.65) is numeric (NHS England's identifier NamingSystem; the same check
     # as nhsstd.fhir's Practitioner reader).  These examples use letter-prefixed placeholders.
-    "UKCore-Practitioner-ConsultantSandraGose-Example": (("Practitioner.identifier[0].value", "nhsstd-identifier"),),
-    "UKCore-Practitioner-PharmacistJimmyChuck-Example": (("Practitioner.identifier[0].value", "nhsstd-identifier"),),
-}  # fmt: skip
+    "UKCore-Practitioner-ConsultantSandraGose-Example": (
+        ("Practitioner.identifier[0].value", "nhsstd-identifier"),
+    ),
+    "UKCore-Practitioner-PharmacistJimmyChuck-Example": (
+        ("Practitioner.identifier[0].value", "nhsstd-identifier"),
+    ),
+}
 
 
 def _examples() -> list[Path]:
