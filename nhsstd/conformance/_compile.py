@@ -257,18 +257,23 @@ def compile_profiles(structure_definitions: Iterable[Mapping[str, Any]]) -> dict
             structures[sd["url"]] = compile_structure_definition(sd, constraints)
             continue
         for element in sd.get("snapshot", {}).get("element", ()):
-            facts = {
-                key: value
-                for key, value in _compile_element(element, constraints).items()
-                if key in _BASE_FACTS
-            }
+            compiled = _compile_element(element, constraints)
+            facts = {key: value for key, value in compiled.items() if key in _BASE_FACTS}
+            targets = sorted({t for ref in compiled.get("types", ()) for t in ref.get("targetProfile", ())})
+            if targets:
+                facts["targets"] = targets  # the structure model has type codes, not reference targets
             if facts:
                 base[element["path"]] = facts
             if sd["kind"] == "primitive-type" and element["path"] == sd["type"] + ".value":
                 regex = _compile_type(element["type"][0]).get("regex")
                 if regex is not None:
                     primitives[sd["type"]] = regex
-    table = sorted(constraints, key=constraints.__getitem__)
+    # Number the constraints in sorted order, so that the pack does not depend on the reading order.
+    table = sorted(constraints)
+    renumber = {constraints[c]: index for index, c in enumerate(table)}
+    for element in _all_elements(structures, base):
+        if "constraints" in element:
+            element["constraints"] = sorted(renumber[i] for i in element["constraints"])
     return {
         "format": PACK_FORMAT,
         "base": base,
@@ -276,6 +281,12 @@ def compile_profiles(structure_definitions: Iterable[Mapping[str, Any]]) -> dict
         "primitives": primitives,
         "structures": structures,
     }
+
+
+def _all_elements(structures: Mapping[str, Any], base: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    for sd in structures.values():
+        yield from sd["elements"]
+    yield from base.values()
 
 
 #: What the pack keeps of a base definition's elements (the rest is the structure model's).

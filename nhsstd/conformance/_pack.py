@@ -159,10 +159,12 @@ class Profile:
 class BaseFacts:
     """What the base definition says about an element beyond its structure."""
 
-    __slots__ = ("binding", "constraints", "fixed", "max_length", "pattern")
+    __slots__ = ("binding", "constraints", "fixed", "max_length", "pattern", "targets")
 
     def __init__(self, facts: Mapping[str, Any], constraints: list[Constraint]) -> None:
         element = ElementDef(facts, constraints)
+        #: the target profiles of a Reference element
+        self.targets: tuple[str, ...] = tuple(facts.get("targets", ()))
         self.binding = element.binding
         self.constraints = element.constraints
         self.fixed = element.fixed

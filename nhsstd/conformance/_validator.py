@@ -121,10 +121,14 @@ class _Required:
         self.rule = rule
 
 
+#: One discriminator test of a slice: (discriminator type, path steps, what to compare with).
+_Test = tuple[str, tuple[str, ...], Any]
+
+
 class _SliceGroup:
     """One profile's slicing of an element: the slices and how to tell them apart."""
 
-    __slots__ = ("discriminators", "ordered", "profile", "rules", "slices")
+    __slots__ = ("discriminators", "ordered", "profile", "rules", "slices", "tests")
 
     def __init__(
         self, profile: Profile, discriminators: tuple[tuple[str, str], ...], rules: str, ordered: bool,
@@ -135,12 +139,15 @@ class _SliceGroup:
         self.rules = rules
         self.ordered = ordered
         self.slices = slices
+        #: per slice, the discriminator tests an item must pass to belong to it.
+        self.tests: list[tuple[_Test, ...]] = []
 
 
 class _Prop:
     """The plan for one JSON property of a node (``identifier``, ``valueQuantity``)."""
 
     __slots__ = (
+        "denied",
         "element",
         "groups",
         "is_array",
@@ -163,6 +170,8 @@ class _Prop:
         self.layers: tuple[Layer, ...] = ()
         self.maximums: tuple[int, ...] = ()
         self.groups: tuple[_SliceGroup, ...] = ()
+        #: a profile does not allow this type here (a choice narrowed to other types)
+        self.denied = False
         #: item plans by (matched slice of each group, extension URL).
         self.items: dict[tuple[Any, ...], _Node] = {}
 
@@ -320,17 +329,20 @@ class Walker:
         plan.patterns = tuple(patterns)
         plan.max_length = min(lengths) if lengths else None
         if type_name == "Reference":
-            plan.target_types = self._target_types(layers)
+            plan.target_types = self._target_types(facts[0].targets if facts else (), layers)
         if plan.container is not None:
             plan.required = self._required(plan)
         self._nodes[key] = plan
         return plan
 
-    def _target_types(self, layers: tuple[Layer, ...]) -> frozenset[str] | None:
-        """The resource types a Reference may point to, from the most constraining definition."""
+    def _target_types(self, base: tuple[str, ...], layers: tuple[Layer, ...]) -> frozenset[str] | None:
+        """The resource types a Reference may point to: those every definition allows."""
         allowed: frozenset[str] | None = None
-        for _, element in layers:
-            urls = [url for ref in element.types if ref.code == "Reference" for url in ref.target_profiles]
+        targets = [base] + [
+            tuple(url for ref in element.types if ref.code == "Reference" for url in ref.target_profiles)
+            for _, element in layers
+        ]
+        for urls in targets:
             if not urls:
                 continue
             types = set()
@@ -408,7 +420,7 @@ class Walker:
                     if definition.max is not None:
                         maximums.append(definition.max)
                     if definition.types and type_code not in {t.code for t in definition.types}:
-                        maximums.append(0)  # this type is not allowed here by the profile
+                        prop.denied = True  # the profile narrows the element's types
                 if slices:
                     if element.is_choice and not element.is_array:
                         # a type slice of a choice (value[x]:valueQuantity) constrains that type only
@@ -439,10 +451,13 @@ class Walker:
                     slicing = definition.slicing
                     break
         if slicing is not None:
-            return _SliceGroup(profile, slicing.discriminators, slicing.rules, slicing.ordered, slices)
-        # the base definition slices every extension by url (R4 Element.extension)
-        default = (("value", "url"),) if name in _EXTENSION_KEYS else (("type", "$this"),)
-        return _SliceGroup(profile, default, "open", False, slices)
+            group = _SliceGroup(profile, slicing.discriminators, slicing.rules, slicing.ordered, slices)
+        else:
+            # the base definition slices every extension by url (R4 Element.extension)
+            default = (("value", "url"),) if name in _EXTENSION_KEYS else (("type", "$this"),)
+            group = _SliceGroup(profile, default, "open", False, slices)
+        group.tests = [self._tests(s, group.discriminators) for s in slices]
+        return group
 
     def _item_plan(
         self, prop: _Prop, parent: _Node, slices: tuple[ElementDef | None, ...], url: str | None
@@ -513,9 +528,8 @@ class Walker:
                 )  # fmt: skip
         for required in plan.required:
             present = 0
-            for key in required.keys:
-                value = node.get(key)
-                if value is not None:
+            for key, value in node.items():
+                if key in required.keys and value is not None:
                     present = max(present, len(value) if isinstance(value, list) else 1)
             if present < required.minimum:
                 ctx.add(
@@ -539,6 +553,9 @@ class Walker:
         ctx: _Context, uk_core: bool,
     ) -> None:  # fmt: skip
         here = f"{location}.{prop.label}"
+        if prop.denied:
+            message = f"the type {prop.type_name} is not allowed here"
+            ctx.add("error", "structure", here, message, "nhsstd-type")
         if prop.is_array:
             items = self._array(value, extra, here, ctx)
             if items is None:
@@ -603,13 +620,13 @@ class Walker:
         if value is None and extra is None:
             ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
             return
-        url = value.get("url") if prop.key in _EXTENSION_KEYS and isinstance(value, Mapping) else None
+        url = value.get("url") if prop.key in _EXTENSION_KEYS and isinstance(value, dict) else None
         plan = self._item_plan(prop, parent, slices, url if isinstance(url, str) else None)
         if prop.primitive:
             if value is not None:
                 self._primitive(plan, value, here, ctx)
             if extra is not None:
-                if not isinstance(extra, Mapping):
+                if not isinstance(extra, dict):
                     ctx.add(
                         "error",
                         "structure",
@@ -622,7 +639,7 @@ class Walker:
                 else:
                     self._primitive_extras(plan, extra, here, ctx, uk_core)
             return
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             ctx.add("error", "structure", here, f"{prop.label} must be an object", "nhsstd-shape")
             return
         if prop.type_name in _RESOURCE_TYPES:
@@ -885,12 +902,7 @@ class Walker:
             last = -1
             for index, (value, _) in enumerate(items):
                 position = next(
-                    (
-                        i
-                        for i, candidate in enumerate(group.slices)
-                        if self._matches(group, candidate, prop, value)
-                    ),
-                    -1,
+                    (i for i, tests in enumerate(group.tests) if _matches(tests, prop.type_name, value)), -1
                 )
                 matched = group.slices[position] if position >= 0 else None
                 per_item[index].append(matched)
@@ -923,53 +935,32 @@ class Walker:
                     )  # fmt: skip
         return [tuple(matched) for matched in per_item]
 
-    def _matches(self, group: _SliceGroup, slice_def: ElementDef, prop: _Prop, value: Any) -> bool:
-        for kind, path in group.discriminators:
-            steps = [] if path == "$this" else path.split(".")
+    def _tests(self, slice_def: ElementDef, discriminators: tuple[tuple[str, str], ...]) -> tuple[_Test, ...]:
+        """What an item must show to belong to a slice, worked out once per slice."""
+        tests: list[_Test] = []
+        for kind, path in discriminators:
+            steps = () if path == "$this" else tuple(path.split("."))
+            definition = self._element_at(slice_def, list(steps)) if steps else slice_def
+            data: Any
             if kind in ("value", "pattern"):
-                expected = self._discriminator_value(slice_def, steps)
-                if expected is None:
-                    return False
-                exact, wanted = expected
-                found = _project([value], steps)
-                for item in _project([wanted[0]], wanted[1]):
-                    test = _same if exact else _contains
-                    if not any(test(candidate, item) for candidate in found):
-                        return False
+                found = self._discriminator_value(slice_def, list(steps))
+                if found is None:
+                    data = None  # nothing fixed at the path: no item can be told to be in the slice
+                else:
+                    exact, (value, rest) = found
+                    data = (exact, tuple(_project([value], rest)))
             elif kind == "exists":
-                definition = self._element_at(slice_def, steps)
-                present = bool(_project([value], steps))
-                if definition is not None and definition.min and not present:
-                    return False
-                if definition is not None and definition.max == 0 and present:
-                    return False
+                data = (bool(definition and definition.min), bool(definition and definition.max == 0))
             elif kind == "type":
-                definition = self._element_at(slice_def, steps) if steps else slice_def
-                codes = {t.code for t in definition.types} if definition is not None else set()
-                if steps:
-                    base = steps[-1].removesuffix("[x]")
-                    holder = _project([value], steps[:-1])
-                    keys = {k for h in holder if isinstance(h, Mapping) for k in h if k.startswith(base)}
-                    actual = {k[len(base) :] for k in keys}
-                    if not any(a[:1].lower() + a[1:] in codes or a in codes for a in actual):
-                        return False
-                elif codes and prop.type_name not in codes:
-                    return False
+                data = frozenset(t.code for t in definition.types) if definition is not None else frozenset()
             elif kind == "profile":
-                definition = self._element_at(slice_def, steps) if steps else slice_def
-                urls = [u for t in (definition.types if definition else ()) for u in t.profiles]
-                declared = value.get("meta", {}).get("profile", []) if isinstance(value, Mapping) else []
-                if urls and not set(urls) & set(declared):
-                    profile = self.pack.profile(urls[0])
-                    if (
-                        profile is None
-                        or not isinstance(value, Mapping)
-                        or value.get("resourceType") != profile.type
-                    ):
-                        return False
+                urls = frozenset(u for t in (definition.types if definition else ()) for u in t.profiles)
+                profile = self.pack.profile(next(iter(sorted(urls)))) if urls else None
+                data = (urls, profile.type if profile is not None else None)
             else:
-                return False
-        return True
+                data = None
+            tests.append((kind, steps, data))
+        return tuple(tests)
 
     def _element_at(self, start: ElementDef, steps: list[str]) -> ElementDef | None:
         element: ElementDef | None = start
@@ -1138,13 +1129,49 @@ def _contained(root: Mapping[str, Any], ident: str) -> Mapping[str, Any] | None:
     return None
 
 
+def _matches(tests: tuple[_Test, ...], type_name: str, value: Any) -> bool:
+    """Whether an item passes every discriminator test of a slice."""
+    for kind, steps, data in tests:
+        if data is None:
+            return False
+        if kind in ("value", "pattern"):
+            exact, expected = data
+            found = _project([value], steps)
+            test = _same if exact else _contains
+            if not all(any(test(candidate, item) for candidate in found) for item in expected):
+                return False
+        elif kind == "exists":
+            must, must_not = data
+            present = bool(_project([value], steps))
+            if (must and not present) or (must_not and present):
+                return False
+        elif kind == "type":
+            if steps:
+                base = steps[-1].removesuffix("[x]")
+                holders = _project([value], steps[:-1])
+                actual = {
+                    k[len(base) :] for h in holders if isinstance(h, Mapping) for k in h if k.startswith(base)
+                }
+                if not any(a[:1].lower() + a[1:] in data or a in data for a in actual):
+                    return False
+            elif data and type_name not in data:
+                return False
+        elif kind == "profile":
+            urls, profile_type = data
+            declared = value.get("meta", {}).get("profile", []) if isinstance(value, dict) else []
+            same_type = isinstance(value, dict) and value.get("resourceType") == profile_type
+            if urls and not urls & set(declared) and (profile_type is None or not same_type):
+                return False
+    return True
+
+
 def _project(values: Iterable[Any], steps: Sequence[str]) -> list[Any]:
     """The values at a dotted path below each of ``values`` (arrays flattened)."""
     current = [v for v in values if v is not None]
     for step in steps:
         following: list[Any] = []
         for value in current:
-            if isinstance(value, Mapping) and step in value:
+            if isinstance(value, dict) and step in value:
                 child = value[step]
                 following.extend(child if isinstance(child, list) else [child])
         current = following
@@ -1163,7 +1190,7 @@ def _same(value: Any, fixed: Any) -> bool:
         return type(value) is type(fixed) and value == fixed
     if isinstance(fixed, Mapping):
         return (
-            isinstance(value, Mapping)
+            isinstance(value, dict)
             and value.keys() == fixed.keys()
             and all(_same(value[k], fixed[k]) for k in fixed)
         )
@@ -1175,7 +1202,7 @@ def _same(value: Any, fixed: Any) -> bool:
 def _contains(value: Any, pattern: Any) -> bool:
     """The value has at least what the pattern has (FHIR pattern[x] semantics)."""
     if isinstance(pattern, Mapping):
-        return isinstance(value, Mapping) and all(
+        return isinstance(value, dict) and all(
             k in value and _contains(value[k], pattern[k]) for k in pattern
         )
     if isinstance(pattern, list):
