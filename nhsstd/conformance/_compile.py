@@ -23,7 +23,7 @@ validator applies on top of the base along the ``baseDefinition`` chain.
 >>> [element["id"] for element in compiled["elements"]]
 ['Patient', 'Patient.gender']
 >>> compiled["elements"][1]
-{'id': 'Patient.gender', 'min': 1, 'path': 'Patient.gender'}
+{'id': 'Patient.gender', 'path': 'Patient.gender', 'min': 1}
 """
 
 from __future__ import annotations
