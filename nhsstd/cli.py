@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from nhsstd import _cli_check, _cli_ods, _cli_sandbox, _cli_validate
+from nhsstd import _cli_check, _cli_conform, _cli_ods, _cli_sandbox, _cli_validate
 from nhsstd._version import __version__
 
 EXIT_VALID = 0
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_check.register(subparsers)
     _cli_ods.register(subparsers)
     _cli_sandbox.register(subparsers)
+    _cli_conform.register(subparsers)
     return parser
 
 
