@@ -16,6 +16,9 @@ functions"):
   ``fullUrl`` or by ``Type/id``; anything else resolves to nothing, as the
   spec says for references that cannot be resolved;
 * ``memberOf(url)`` -- through :class:`~nhsstd.conformance._terminology.Terminology`;
+* ``<``, ``<=``, ``>``, ``>=`` compare date and dateTime elements as
+  dates, with FHIRPath's precision rule (fhirpathpy compares them as
+  strings);
 * ``as(type)`` on a collection keeps the items of that type (fhirpathpy
   accepts only one item; R4's dom-3 applies it to ``descendants()``, and the
   HL7 validator filters);
@@ -63,6 +66,7 @@ from antlr4 import CommonTokenStream, InputStream  # type: ignore[import-untyped
 from antlr4.error.ErrorListener import ErrorListener  # type: ignore[import-untyped]
 from defusedxml import ElementTree as SafeElementTree  # type: ignore[import-untyped]
 from fhirpathpy.engine import do_eval as _fhirpathpy_eval
+from fhirpathpy.engine.invocations import equality as _fhirpathpy_equality
 from fhirpathpy.engine.invocations.constants import constants
 from fhirpathpy.engine.invocations.types import as_fn as _fhirpathpy_as_fn
 from fhirpathpy.engine.nodes import FP_Type, ResourceNode
@@ -79,7 +83,14 @@ _parse_expression: Callable[[str], Any] = _fhirpathpy_parse
 _evaluate: Callable[[dict[str, Any], list[Any], Any], list[Any]] = _fhirpathpy_eval
 _node: Callable[[Any, str | None], ResourceNode] = ResourceNode.create_node
 _reset_constants: Callable[[], None] = constants.reset
+_typed_value: Callable[[ResourceNode], Any] = ResourceNode.convert_data
 _fhirpathpy_as: Callable[[dict[str, Any], list[Any], Any], list[Any]] = _fhirpathpy_as_fn
+_FHIRPATHPY_COMPARISONS: Final[Mapping[str, Callable[[dict[str, Any], list[Any], list[Any]], Any]]] = {
+    "<": _fhirpathpy_equality.lt,
+    "<=": _fhirpathpy_equality.lte,
+    ">": _fhirpathpy_equality.gt,
+    ">=": _fhirpathpy_equality.gte,
+}
 
 _XHTML: Final = "{http://www.w3.org/1999/xhtml}"
 
@@ -142,7 +153,8 @@ _NARRATIVE_ELEMENTS: Final = frozenset(
     ]
 )
 #: The attributes those elements may carry (HTML 4.0 %attrs without the event handlers, plus the
-#: element-specific ones of the chapters above; ``style`` is allowed as "internally contained").
+#: element-specific ones of the chapters above; ``style`` is allowed as "internally contained"),
+#: and XML's own xml:lang and xml:space.
 _NARRATIVE_ATTRIBUTES: Final = frozenset(
     [
         "abbr",
@@ -187,6 +199,7 @@ _NARRATIVE_ATTRIBUTES: Final = frozenset(
         "value",
         "width",
         "{http://www.w3.org/XML/1998/namespace}lang",
+        "{http://www.w3.org/XML/1998/namespace}space",
     ]
 )
 
@@ -324,9 +337,45 @@ def _as_type(ctx: dict[str, Any], inputs: list[Any], type_info: Any) -> list[Any
     return [item for item in inputs if _fhirpathpy_as(ctx, [item], type_info)]
 
 
+def _as_temporal(items: list[Any]) -> list[Any]:
+    # fhirpathpy compares date and dateTime values from the data as plain strings; its own date
+    # types compare by precision ("2023-06-21" against "2023-06-21T06:20:00Z" is empty, FHIRPath
+    # section 6.2).  convert_data() gives those types by the element's FHIR type.
+    return [
+        _typed_value(item) if isinstance(item, ResourceNode) and not isinstance(item.data, Mapping) else item
+        for item in items
+    ]
+
+
+def _temporal_comparison(compare: Callable[[dict[str, Any], list[Any], list[Any]], Any]) -> Mapping[str, Any]:
+    def invoke(ctx: dict[str, Any], left: list[Any], right: list[Any]) -> Any:
+        return compare(ctx, _as_temporal(left), _as_temporal(right))
+
+    return {"fn": invoke, "arity": {2: ["Any", "Any"]}, "nullable": True}
+
+
 def _ignore_trace(label: str, value: Any) -> None:
     """fhirpathpy's trace() prints resource content; a validator never does."""
 
+
+#: Published R4 expressions that do not say what their constraint's text says, and the expression
+#: evaluated instead.  Both fail on elements the rule is not about, because an empty result is
+#: not met:
+#: * ref-1, "SHALL have a contained resource if a local reference is provided": a Reference with
+#:   no ``reference`` has no local reference, and ``#`` alone is the container (R4 references.html,
+#:   "contained resources"), which is not in ``contained``;
+#: * the ``-0`` name rules of canonical resources, "Name should be usable as an identifier...":
+#:   with no name there is nothing to check, and a name is usable only as a whole.
+_CORRECTED_EXPRESSIONS: Final[Mapping[str, str]] = {
+    "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
+    "%rootResource.contained.id.trace('ids'))": (
+        "reference.exists() implies (reference = '#' or reference.startsWith('#').not() or "
+        "(reference.substring(1) in %rootResource.contained.id))"
+    ),
+    "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')": (
+        "name.exists() implies name.matches('^[A-Z]([A-Za-z0-9_]){0,254}$')"
+    ),
+}
 
 #: The functions added to fhirpathpy, in its invocation-table form.
 _FUNCTIONS: Final[Mapping[str, Mapping[str, Any]]] = {
@@ -335,6 +384,7 @@ _FUNCTIONS: Final[Mapping[str, Mapping[str, Any]]] = {
     "resolve": {"fn": _resolve},
     "memberOf": {"fn": _member_of, "arity": {1: ["String"]}},
     "as": {"fn": _as_type, "arity": {1: ["TypeSpecifier"]}},
+    **{operator: _temporal_comparison(compare) for operator, compare in _FHIRPATHPY_COMPARISONS.items()},
 }
 
 _CODE_SYSTEMS: Final = {
@@ -351,21 +401,17 @@ def _r4_model() -> dict[str, Any]:
 
 
 def _is_met(result: list[Any]) -> bool:
-    """Whether a constraint's result means it is met.
+    """Whether a constraint's result means it is met, as the HL7 validator reads it.
 
-    A single boolean is itself.  An empty result means the expression found
-    nothing to test, and is not a violation: R4's ref-1 gives empty on a
-    Reference with only a ``display`` (``reference.startsWith('#')`` is
-    empty), and the HL7 validator accepts those (fhir-test-cases
-    ``jv-patient-good``, whose ``generalPractitioner`` has only a display).
-    Any other non-empty result is true, as in FHIRPath's singleton evaluation
-    of collections (section 4.5).
+    A single boolean is itself; an empty result is not met (per-1 comparing
+    a date with a dateTime on the same day is empty, and fails: fhir-test-cases
+    ``encounter-period``); any other non-empty result is met.
     """
     if len(result) == 1:
         value = _data(result[0])
         if isinstance(value, bool):
             return value
-    return True
+    return len(result) > 0
 
 
 class InvariantEngine:
@@ -421,7 +467,7 @@ class InvariantEngine:
         ``resolve()`` looks for entries.  *key* names the constraint in
         errors only.
         """
-        parsed = self._parse(expression)
+        parsed = self._parse(_CORRECTED_EXPRESSIONS.get(expression, expression))
         if parsed is _UNPARSABLE:
             return None
         focus = _node(node, type_name)

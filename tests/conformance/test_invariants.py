@@ -78,6 +78,9 @@ def test_per_1_start_before_end(engine: InvariantEngine, r4: dict[tuple[str, str
         is False
     )
     assert check(engine, per_1, {"end": "2023-12-31"}, "Period") is True
+    # A date against a dateTime of the same day cannot be ordered: empty, which is not met
+    # (the HL7 validator fails it: fhir-test-cases encounter-period).
+    assert check(engine, per_1, {"start": "2023-06-21", "end": "2023-06-21T06:20:00Z"}, "Period") is False
 
 
 def test_has_value_ignores_extension_only_primitives(engine: InvariantEngine) -> None:
@@ -105,6 +108,7 @@ def test_has_value_ignores_extension_only_primitives(engine: InvariantEngine) ->
         (f'<div xmlns="{XHTML}"><table><tr><td>1</td></tr></table></div>', True),
         (f'<div xmlns="{XHTML}"><img src="#photo" alt=""/></div>', True),
         (f'<div xmlns="{XHTML}"><a href="http://example.org" style="color: red">link</a></div>', True),
+        (f'<div xmlns="{XHTML}"><pre xml:space="preserve">  a  b</pre></div>', True),
         # txt-2: "The narrative SHALL have some non-whitespace content".
         (f'<div xmlns="{XHTML}">  <p> </p> </div>', False),
         # txt-1: only basic formatting elements and attributes; no scripts, forms, event handlers.
@@ -132,9 +136,23 @@ def test_ref_1_contained_reference(engine: InvariantEngine, r4: dict[tuple[str, 
     assert check(engine, ref_1, {"reference": "#gp"}, "Reference", resource=patient) is True
     assert check(engine, ref_1, {"reference": "#other"}, "Reference", resource=patient) is False
     assert check(engine, ref_1, {"reference": "Organization/gp"}, "Reference", resource=patient) is True
-    # With only a display the expression is empty: nothing to test, not a violation (the HL7
-    # validator accepts it: fhir-test-cases jv-patient-good).
+    # A Reference with only a display has no local reference (the HL7 validator accepts it:
+    # fhir-test-cases jv-patient-good); "#" alone is the container (R4 references.html).
     assert check(engine, ref_1, {"display": "Dr A"}, "Reference", resource=patient) is True
+    gp = patient["contained"][0]
+    assert engine.check("ref-1", ref_1, {"reference": "#"}, resource=gp, root=patient, type_name="Reference")
+
+
+def test_canonical_names_usable_as_identifiers(
+    engine: InvariantEngine, r4: dict[tuple[str, str], str]
+) -> None:
+    # vsd-0 (and the other -0 rules): "Name should be usable as an identifier for the module by
+    # machine processing applications such as code generation".
+    vsd_0 = r4["ValueSet", "vsd-0"]
+    assert check(engine, vsd_0, {"resourceType": "ValueSet", "name": "BodySites"}, "ValueSet") is True
+    assert check(engine, vsd_0, {"resourceType": "ValueSet", "name": "bodySites"}, "ValueSet") is False
+    assert check(engine, vsd_0, {"resourceType": "ValueSet", "name": "Body sites"}, "ValueSet") is False
+    assert check(engine, vsd_0, {"resourceType": "ValueSet", "status": "draft"}, "ValueSet") is True
 
 
 def test_dom_3_contained_resources_are_referenced(
