@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from supplier_ig import PROFILE_URL, write_package
 
 from nhsstd.cli import main
 
@@ -174,29 +175,9 @@ def test_package_adds_a_profile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("NHSSTD_CACHE_DIR", str(tmp_path / "cache"))
-    package = tmp_path / "package"
-    package.mkdir()
-    _write(
-        package / "package.json", {"name": "example.supplier", "version": "0.1.0", "fhirVersions": ["4.0.1"]}
-    )
-    url = "https://example.org/fhir/StructureDefinition/SupplierPatient"
-    profile = {
-        "resourceType": "StructureDefinition",
-        "id": "SupplierPatient",
-        "url": url,
-        "name": "SupplierPatient",
-        "status": "draft",
-        "fhirVersion": "4.0.1",
-        "kind": "resource",
-        "abstract": False,
-        "type": "Patient",
-        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
-        "derivation": "constraint",
-        "differential": {"element": [{"id": "Patient.gender", "path": "Patient.gender", "min": 1}]},
-    }
-    _write(package / "StructureDefinition-SupplierPatient.json", profile)
+    package = write_package(tmp_path / "package")
     path = _write(tmp_path / "patient.json", {"resourceType": "Patient"})
-    argv = ["conform", "--format", "json", "--package", str(package), "--profile", url, str(path)]
+    argv = ["conform", "--format", "json", "--package", str(package), "--profile", PROFILE_URL, str(path)]
     assert main(argv) == 1
     (record,) = _records(capsys.readouterr().out)
     assert [(i["location"], i["rule"]) for i in record["issues"] if i["severity"] == "error"] == [
