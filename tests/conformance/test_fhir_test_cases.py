@@ -31,7 +31,7 @@ from hl7_suite import (
 TARGET_OUTSIDE_TX = 0.90
 
 #: Agreeing cases last measured (out of 145 outside ``tx``, 26 in it); never lower these.
-MEASURED_OUTSIDE_TX = 101
+MEASURED_OUTSIDE_TX = 104
 MEASURED_TX = 11
 
 
