@@ -12,8 +12,10 @@ Policy, in one place:
   inside a field they must be written as ``\\Xhh\\``.
 * Fields keep their escapes until a value is asked for (:meth:`Segment.value`),
   so reading and writing a segment you have not changed gives it back as it
-  was.  Escape syntax is checked when the message is read, so a
-  :class:`Message` is always decodable.
+  was.  Escapes (syntax, and hex bytes in the message character set) are
+  checked when the message is read, so a :class:`Message` is always
+  decodable.  MSH-1 and MSH-2 are the delimiters themselves and are never
+  decoded.
 * Escapes: ``\\F\\ \\S\\ \\T\\ \\R\\ \\E\\`` (and ``\\P\\`` where MSH-2 declares
   a truncation character), ``\\Xhh..\\`` in the message character set
   (MSH-18; UTF-8 when MSH-18 is empty), ``\\.br\\`` as a line feed, and the
@@ -292,26 +294,11 @@ def _decode_hex(data: bytearray, charset: str | None, location: str) -> str:
         ) from None
 
 
-def _check_escapes(raw: str, delimiters: Delimiters, location: str) -> None:
-    """Check escape syntax without decoding (hex bytes are checked at decode time)."""
-    e = delimiters.escape
-    if e not in raw:
-        return
-    parts = raw.split(e)
-    if len(parts) % 2 == 0:
-        raise EscapeError(Reason.FORMAT, location, "unterminated escape sequence")
-    table = delimiters._unescapes
-    for part in parts[1::2]:
-        if part in table:
-            continue
-        if part[:1] == "X":
-            digits = part[1:]
-            if digits and not len(digits) % 2 and _HEX.fullmatch(digits) is not None:
-                continue
-            raise EscapeError(Reason.FORMAT, location, "a hex escape needs an even number of hex digits")
-        if not part:
-            raise EscapeError(Reason.FORMAT, location, "empty escape sequence")
-        raise EscapeError(Reason.FORMAT, location, "unsupported escape sequence")
+def _check_escapes(raw: str, delimiters: Delimiters, location: str, charset: str | None = "utf-8") -> None:
+    """Decode *raw* once and throw the text away: a message that is read can always be decoded
+    later (escape syntax and hex bytes in the message character set alike)."""
+    if delimiters.escape in raw:
+        unescape(raw, delimiters, charset=charset, location=location)
 
 
 def join_components(values: Sequence[str], separator: str) -> str:
@@ -364,6 +351,10 @@ class Segment:
         Without *subcomponent* the whole component is returned (subcomponent
         delimiters included).
         """
+        if self.name == "MSH" and number <= 2:
+            # MSH-1 and MSH-2 are the delimiters themselves: one atomic value, never escaped.
+            whole = repetition == component == 1 and subcomponent in (None, 1)
+            return self.field(number) if whole else ""
         reps = self.repetitions(number)
         if not 1 <= repetition <= len(reps):
             return ""
@@ -374,6 +365,8 @@ class Segment:
     ) -> str | Null:
         """The decoded value at that position: text, ``""`` if absent, or :data:`NULL`."""
         raw = self.get(number, repetition=repetition, component=component, subcomponent=subcomponent)
+        if self.name == "MSH" and number <= 2:
+            return raw
         if raw == _RAW_NULL:
             return NULL
         location = f"{self.name}-{number}[{repetition}].{component}"
@@ -504,7 +497,7 @@ def _split_segments(
                 raise FieldTooLongError(
                     Reason.LENGTH, location, f"the field is longer than {max_field_length} characters"
                 )
-            _check_escapes(raw, delimiters, location)
+            _check_escapes(raw, delimiters, location, charset)
         segments.append(Segment(name, fields, delimiters, charset))
     return tuple(segments)
 

@@ -167,6 +167,9 @@ def _trim(values: list[Any]) -> list[Any]:
 
 
 def _decode(segment: Segment, number: int) -> Tree:
+    """Field *number* as a tree; trailing empty repetitions (``F~^``, ``F~``) carry nothing and
+    are dropped, as trailing empty components are (HL7 v2.5.1 chapter 2, section 2.5.3: an
+    empty value is "not present"), so that the tree renders back to text that reads as it."""
     raw = segment.field(number)
     if not raw:
         return []
@@ -184,7 +187,7 @@ def _decode(segment: Segment, number: int) -> Tree:
                     subs.append(unescape(sub, d, charset=segment.charset, location=location))
             comps.append(_trim(subs))
         tree.append(_trim(comps))
-    return tree
+    return _trim(tree)
 
 
 def _render(tree: Sequence[Any], d: Delimiters) -> str:

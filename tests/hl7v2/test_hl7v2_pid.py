@@ -539,3 +539,24 @@ def decoded(segment: Any, number: int) -> list[Any]:
     while out and not out[-1]:
         out.pop()
     return out
+
+
+# --- issue 11 regressions --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sex", ["F~^", "F~", "F~^~", "F~&"])
+def test_trailing_empty_repetitions_do_not_change_sex_on_a_second_round_trip(sex: str) -> None:
+    """HL7 v2.5.1 chapter 2, 2.5.3: an empty value is "not present", so trailing empty repetitions
+    of PID-8 (administrative sex, table 0001) carry nothing: ``F~^`` is ``F`` on every read."""
+    first = patient_from_hl7(f"PID|||||SMITH||19700911|{sex}")
+    second = patient_from_hl7(patient_to_hl7(first))
+    assert first.stated_gender == second.stated_gender == PersonStatedGenderCode.FEMALE
+    assert patient_to_hl7(second) == patient_to_hl7(first)
+
+
+def test_a_leading_empty_repetition_keeps_sex_unread_on_every_round_trip() -> None:
+    """``~F`` is two repetitions of a non-repeating field: not read as a sex, and kept as it is."""
+    first = patient_from_hl7("PID|||||SMITH||19700911|~F")
+    second = patient_from_hl7(patient_to_hl7(first))
+    assert first.stated_gender is None and second.stated_gender is None
+    assert patient_to_hl7(second).endswith("|~F")
