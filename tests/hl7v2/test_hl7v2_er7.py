@@ -280,7 +280,8 @@ def test_msh_1_and_msh_2_are_the_delimiters_not_escaped_text() -> None:
     assert (msh.value(1), msh.value(2), msh.get(2)) == ("|", "^~\\&", "^~\\&")
     assert msh.value(2, component=2) == ""
     seven = parse_message("MSH|^~\\&#|PAS").segment("MSH")
-    assert seven is not None and seven.value(2) == "^~\\&#"
+    assert seven is not None
+    assert seven.value(2) == "^~\\&#"
 
 
 @given(st.text(alphabet=st.sampled_from('|^~\\&XF0123456789ABCDEFT.br"'), max_size=30))
