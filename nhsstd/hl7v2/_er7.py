@@ -57,6 +57,10 @@ __all__ = [
 #: demographics, small enough that a hostile 1 MB field is refused early.
 DEFAULT_MAX_FIELD_LENGTH: Final = 65_536
 
+#: Segments whose fields 1 and 2 are the delimiters (HL7 v2.5.1 chapter 2, 2.14.9 MSH, 2.15.2 BHS,
+#: 2.15.6 FHS): written literally, never escaped or split.
+_HEADER_SEGMENTS: Final = frozenset({"MSH", "BHS", "FHS"})
+
 _BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SEGMENT_SPLIT = re.compile("\r\n|\r|\n")
 _SEGMENT_NAME = re.compile("[A-Z][A-Z0-9]{2}")
@@ -175,16 +179,21 @@ class Delimiters:
         """
         if not isinstance(segment, str):
             raise DelimiterError(Reason.NOT_A_STRING, "MSH", f"expected str, got {type(segment).__name__}")
-        if segment[:3] != "MSH":
+        name = segment[:3]
+        if name not in _HEADER_SEGMENTS:
             raise SegmentError(Reason.FORMAT, "segment 1", "a message must start with an MSH segment")
         if len(segment) < 4:
-            raise DelimiterError(Reason.LENGTH, "MSH-1", "the header is truncated before the field delimiter")
+            raise DelimiterError(
+                Reason.LENGTH, f"{name}-1", "the header is truncated before the field delimiter"
+            )
         field = segment[3]
         end = segment.find(field, 4)
         encoding = segment[4:] if end < 0 else segment[4:end]
         if len(encoding) not in (4, 5):
             raise DelimiterError(
-                Reason.LENGTH, "MSH-2", f"expected 4 or 5 encoding characters, got {min(len(encoding), 99)}"
+                Reason.LENGTH,
+                f"{name}-2",
+                f"expected 4 or 5 encoding characters, got {min(len(encoding), 99)}",
             )
         return cls(
             field=field,
@@ -351,7 +360,7 @@ class Segment:
         Without *subcomponent* the whole component is returned (subcomponent
         delimiters included).
         """
-        if self.name == "MSH" and number <= 2:
+        if number <= 2 and self.name in _HEADER_SEGMENTS:
             # MSH-1 and MSH-2 are the delimiters themselves: one atomic value, never escaped.
             whole = repetition == component == 1 and subcomponent in (None, 1)
             return self.field(number) if whole else ""
@@ -365,7 +374,7 @@ class Segment:
     ) -> str | Null:
         """The decoded value at that position: text, ``""`` if absent, or :data:`NULL`."""
         raw = self.get(number, repetition=repetition, component=component, subcomponent=subcomponent)
-        if self.name == "MSH" and number <= 2:
+        if number <= 2 and self.name in _HEADER_SEGMENTS:
             return raw
         if raw == _RAW_NULL:
             return NULL
@@ -377,14 +386,18 @@ class Segment:
     def to_er7(self) -> str:
         """The segment as ER7 text (no terminator)."""
         d = self.delimiters
-        if self.name == "MSH":
+        if self.name in _HEADER_SEGMENTS:
             rest = self.fields[2:]
-            head = f"MSH{d.field}{d.encoding_characters}"
+            head = f"{self.name}{d.field}{d.encoding_characters}"
             return head + "".join(d.field + f for f in rest)
         return self.name + "".join(d.field + f for f in _trim(self.fields))
 
     def __str__(self) -> str:
         return self.to_er7()
+
+    def __repr__(self) -> str:
+        # Field texts may hold an NHS Number, a name or an address: a repr shows the shape only.
+        return f"<Segment {self.name}, {len(self.fields)} fields>"
 
 
 def _trim(fields: Sequence[str]) -> Sequence[str]:
@@ -432,6 +445,14 @@ class Message:
     def __str__(self) -> str:
         return self.to_er7()
 
+    def __repr__(self) -> str:
+        """The segment names only: the field texts may hold personal data.
+
+        >>> parse_message("MSH|^~\\\\&|PAS|RR8\\rPID|||9434765919^^^NHS^NH||SMITH")
+        <Message MSH PID>
+        """
+        return f"<Message {' '.join(segment.name for segment in self.segments)}>"
+
 
 def _strip_framing(text: str) -> str:
     # MLLP: <VT> message <FS><CR>.  Surrounding blank lines are also tolerated.
@@ -474,16 +495,18 @@ def _split_segments(
             raise SegmentError(
                 Reason.FORMAT, f"segment {number}", "the segment name must be followed by the field delimiter"
             )
-        if name == "MSH":
+        if name in _HEADER_SEGMENTS:
             here = Delimiters.from_msh(line)
             if here != delimiters:
                 raise DelimiterError(
-                    Reason.FORMAT, f"segment {number}", "an MSH segment declares different delimiters"
+                    Reason.FORMAT, f"segment {number}", f"an {name} segment declares different delimiters"
                 )
             rest = line[4 + len(here.encoding_characters) :]
             if rest and rest[0] != f:
                 raise DelimiterError(
-                    Reason.FORMAT, "MSH-2", "the encoding characters must be followed by the field delimiter"
+                    Reason.FORMAT,
+                    f"{name}-2",
+                    "the encoding characters must be followed by the field delimiter",
                 )
             fields = (f, here.encoding_characters, *(rest[1:].split(f) if rest else ()))
             first = 3
@@ -517,6 +540,8 @@ def parse_message(text: str, *, max_field_length: int | None = DEFAULT_MAX_FIELD
     if not text:
         raise SegmentError(Reason.EMPTY, "message", "the message is empty")
     first_line = _SEGMENT_SPLIT.split(text, maxsplit=1)[0]
+    if first_line[:3] != "MSH":
+        raise SegmentError(Reason.FORMAT, "segment 1", "a message must start with an MSH segment")
     delimiters = Delimiters.from_msh(first_line)
     charset = _charset(first_line, delimiters)
     return Message(_split_segments(text, delimiters, charset, max_field_length), delimiters, charset)
@@ -554,7 +579,7 @@ def _charset(msh: str, delimiters: Delimiters) -> str | None:
 def build_segment(name: str, fields: Iterable[str], delimiters: Delimiters = DEFAULT_DELIMITERS) -> Segment:
     """A segment from already-escaped field texts (checked like a parsed one)."""
     built = tuple(fields)
-    if _SEGMENT_NAME.fullmatch(name) is None or name == "MSH":
+    if _SEGMENT_NAME.fullmatch(name) is None or name in _HEADER_SEGMENTS:
         raise SegmentError(Reason.FORMAT, name[:3] or "segment", "not a segment name nhsstd can build")
     for index, raw in enumerate(built, start=1):
         location = f"{name}-{index}"
