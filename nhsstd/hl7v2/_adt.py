@@ -473,7 +473,9 @@ def adt_from_hl7(
 ) -> ADTMessage:
     """Read an ADT message (A01, A03, A04, A08, A28, A31, A40) into an :class:`ADTMessage`.
 
-    *identifiers*, *keep_unknown* and *on_warning* work as in :func:`patient_from_hl7`.
+    *identifiers*, *keep_unknown* and *on_warning* work as in :func:`patient_from_hl7`;
+    with ``keep_unknown=False`` the message keeps no :attr:`~ADTMessage.source` either, so
+    unmodelled fields and segments are not written back.
 
     >>> message = adt_from_hl7(
     ...     "MSH|^~\\\\&|PAS|RR8|TIE|RR8|20240101120000||ADT^A28^ADT_A05|MSG0001|P|2.4\\r"
@@ -537,7 +539,8 @@ event=EventType(recorded=datetime.datetime(2024, 1, 1, 12, 0), occurred=None))
         patient=patient,
         visit=PatientVisit(**visit) if visit is not None else None,
         merge=MergePatient(**merge) if merge is not None else None,
-        source=message,
+        # keep_unknown=False: nothing the model does not hold is kept, other segments included.
+        source=message if keep_unknown else None,
     )
 
 

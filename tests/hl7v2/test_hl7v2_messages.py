@@ -429,3 +429,9 @@ def test_batch_errors_come_when_they_are_reached() -> None:
         list(iter_batch("PID|1\r" + good))
     with pytest.raises(HL7v2Error, match="MSH"):
         parse_message("BHS|^~\\&\r" + good)
+
+
+def test_keep_unknown_false_keeps_no_source() -> None:
+    message = adt_from_hl7(adt("A28", PID, "NK1|1|X", "PV1||N"), keep_unknown=False)
+    assert message.source is None
+    assert [line[:3] for line in adt_to_hl7(message).split("\r")] == ["MSH", "EVN", "PID", "PV1"]
