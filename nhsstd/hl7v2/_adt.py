@@ -197,7 +197,11 @@ class MessageHeader:
 
 @attrs.frozen(kw_only=True)
 class EventType:
-    """EVN: when the event was recorded (EVN-2) and when it happened (EVN-6)."""
+    """EVN: when the event was recorded (EVN-2) and when it happened (EVN-6).
+
+    >>> EventType(recorded=datetime.datetime(2024, 1, 1, 12, 0)).occurred is None
+    True
+    """
 
     recorded: datetime.datetime
     occurred: datetime.datetime | None = None
@@ -273,6 +277,20 @@ class ADTMessage:
     The repr shows the header only: the patient and the merged identifiers are personal data.
     :attr:`source` is the message it was read from (not compared, not shown): the writer keeps
     its segments and field texts wherever the model still holds what was read.
+
+    >>> from nhsstd.models import HumanName
+    >>> when = datetime.datetime(2024, 1, 1, 12, 0)
+    >>> message = ADTMessage(
+    ...     header=MessageHeader(timestamp=when, message_code="ADT", trigger_event="A28",
+    ...                          message_structure="ADT_A05", control_id="1"),
+    ...     event=EventType(recorded=when),
+    ...     patient=Patient(names=[HumanName(family="SMITH")]),
+    ...     visit=PatientVisit(patient_class="N"))
+    >>> print(message.to_er7(terminator="\\n"))
+    MSH|^~\\&|||||20240101120000||ADT^A28^ADT_A05|1|P|2.4
+    EVN|A28|20240101120000
+    PID|||||SMITH
+    PV1||N
     """
 
     header: MessageHeader

@@ -541,7 +541,8 @@ def parse_message(text: str, *, max_field_length: int | None = DEFAULT_MAX_FIELD
         raise SegmentError(Reason.EMPTY, "message", "the message is empty")
     first_line = _SEGMENT_SPLIT.split(text, maxsplit=1)[0]
     if first_line[:3] != "MSH":
-        raise SegmentError(Reason.FORMAT, "segment 1", "a message must start with an MSH segment")
+        batch = " (a batch file is read with iter_batch)" if first_line[:3] in _HEADER_SEGMENTS else ""
+        raise SegmentError(Reason.FORMAT, "segment 1", f"a message must start with an MSH segment{batch}")
     delimiters = Delimiters.from_msh(first_line)
     charset = _charset(first_line, delimiters)
     return Message(_split_segments(text, delimiters, charset, max_field_length), delimiters, charset)
