@@ -110,7 +110,7 @@ def acknowledge(
     becomes an ERR segment (location and table 0357 code, never the value) and the first one
     the MSA-3 text.  *received* may be text that :func:`parse_message` refuses: its MSH is
     then read on its own and the parse error is what is acknowledged.  *control_id* is the
-    ACK's own MSH-10; *timestamp* its MSH-7 (now, in UTC, by default).
+    ACK's own MSH-10; *timestamp* its MSH-7 (now, in UTC, to the second, by default).
 
     >>> ack = acknowledge("MSH|^~\\\\&|PAS|RR8|TIE|RR8|20240101120000||ADT^A28|MSG0001|P|2.4",
     ...                   control_id="ACK0001",
@@ -141,7 +141,8 @@ def acknowledge(
         raise ValueError("control_id must be a non-empty str (the ACK's MSH-10)")
     msh = message.segments[0]
     d = message.delimiters
-    moment = timestamp if timestamp is not None else datetime.datetime.now(datetime.timezone.utc)
+    if timestamp is None:
+        timestamp = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     trigger = msh.get(9, component=2)
     header = [
         d.field,
@@ -150,7 +151,7 @@ def acknowledge(
         msh.field(6),
         msh.field(3),
         msh.field(4),
-        format_timestamp(moment),
+        format_timestamp(timestamp),
         "",
         join_components(["ACK", trigger, "ACK"], d.component),
         escape(control_id, d),

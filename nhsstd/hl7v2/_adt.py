@@ -32,7 +32,7 @@ from typing import Any, Final
 import attrs
 
 from nhsstd._serialisation import SerialisationError
-from nhsstd.exceptions import Reason
+from nhsstd.exceptions import Reason, ValidationError
 from nhsstd.fhir._context import IdentifierMode, WarningHandler, check_handler, deliver
 from nhsstd.hl7v2._er7 import (
     DEFAULT_DELIMITERS,
@@ -147,13 +147,28 @@ def parse_timestamp(text: str) -> datetime.datetime:
 def format_timestamp(moment: datetime.datetime) -> str:
     """Write a DTM to the second (with the fraction and offset when *moment* has them).
 
+    Nothing is rounded: a time finer than 1/10 000 s, or an offset with seconds, is refused.
+
     >>> format_timestamp(datetime.datetime(2024, 1, 1, 12, 0, tzinfo=datetime.timezone.utc))
     '20240101120000+0000'
+    >>> format_timestamp(datetime.datetime(2024, 1, 1, 12, 0, 0, 123456))
+    Traceback (most recent call last):
+        ...
+    nhsstd.hl7v2.HL7v2Error: HL7 v2 timestamp: a DTM carries 1/10 000 s and whole-minute offsets
     """
+    if not isinstance(moment, datetime.datetime):
+        raise TypeError(f"expected a datetime.datetime, got {type(moment).__name__}")
+    offset = moment.utcoffset()
+    if moment.microsecond % 100 or (offset is not None and offset.seconds % 60):
+        raise HL7v2Error(
+            Reason.OUT_OF_RANGE,
+            "timestamp",
+            "a DTM carries 1/10 000 s and whole-minute offsets",
+        )
     text = moment.strftime("%Y%m%d%H%M%S")
     if moment.microsecond:
-        text += f".{moment.microsecond:06d}"[:5]
-    if moment.utcoffset() is not None:
+        text += f".{moment.microsecond // 100:04d}"
+    if offset is not None:
         text += moment.strftime("%z")
     return text
 
@@ -355,7 +370,10 @@ def _components(number: int, attributes: Mapping[int, str]) -> _Field:
     """A field whose components (``{component: attribute}``) are plain text."""
 
     def read(segment: Segment, r: _Reader) -> dict[str, Any]:
-        return {name: _text(segment.value(number, component=c)) for c, name in attributes.items()}
+        # The first subcomponent: HD.1, CX.1, XCN.1... (the rest is kept through the source).
+        return {
+            name: _text(segment.value(number, component=c, subcomponent=1)) for c, name in attributes.items()
+        }
 
     def write(values: Mapping[str, Any], d: Delimiters) -> str:
         texts = [""] * max(attributes)
@@ -408,7 +426,9 @@ def _read_prior_identifiers(segment: Segment, r: _Reader) -> dict[str, Any]:
         path = f"MRG-1[{index}]"
         result = _classify_cx(r, rep, path) if rep else None
         if result is None:
-            r.problem(path, "not an identifier nhsstd reads (NHS, CHI, HSNI or an MR number)")
+            r.problem(
+                path, "not a prior identifier nhsstd reads (a valid NHS, CHI or HSNI number, or an MR number)"
+            )
         elif result is not _ERROR:
             found.append(result[1])
     if not found and not r.problems:
@@ -520,6 +540,8 @@ event=EventType(recorded=datetime.datetime(2024, 1, 1, 12, 0), occurred=None))
             Reason.NOT_A_STRING, "message", f"expected ER7 text or a Message, got {type(source).__name__}"
         )
     r = _Reader(identifiers, keep_unknown)
+    if not message.segments or message.segments[0].name != "MSH":
+        raise HL7v2Error(Reason.FORMAT, "segment 1", "a message must start with an MSH segment")
     msh = message.segments[0]
     header = _read_fields(msh, _MSH, r)
     spec = _EVENTS.get(header["trigger_event"] or "")
@@ -549,17 +571,23 @@ event=EventType(recorded=datetime.datetime(2024, 1, 1, 12, 0), occurred=None))
     merge = _read_fields(found["MRG"], _MRG, r) if "MRG" in found else None
     patient = _read(r, found["PID"], found.get("PD1")) if "PID" in found else None
     deliver(r.notes, on_warning, 2)
+    built: dict[str, Any] = {}
+    for key, name, cls, values in (
+        ("header", "MSH", MessageHeader, header),
+        ("event", "EVN", EventType, event),
+        ("visit", "PV1", PatientVisit, visit),
+        ("merge", "MRG", MergePatient, merge),
+    ):
+        if r.problems or values is None:
+            continue
+        try:
+            built[key] = cls(**values)
+        except ValidationError as error:  # text a model refuses (blank, control characters)
+            r.error(name, error)
     if r.problems or patient is None:
         raise SerialisationError("HL7 v2 ADT", r.problems)
-    return ADTMessage(
-        header=MessageHeader(**header),
-        event=EventType(**event),
-        patient=patient,
-        visit=PatientVisit(**visit) if visit is not None else None,
-        merge=MergePatient(**merge) if merge is not None else None,
-        # keep_unknown=False: nothing the model does not hold is kept, other segments included.
-        source=message if keep_unknown else None,
-    )
+    # keep_unknown=False: nothing the model does not hold is kept, other segments included.
+    return ADTMessage(**built, patient=patient, source=message if keep_unknown else None)
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -435,3 +435,87 @@ def test_keep_unknown_false_keeps_no_source() -> None:
     message = adt_from_hl7(adt("A28", PID, "NK1|1|X", "PV1||N"), keep_unknown=False)
     assert message.source is None
     assert [line[:3] for line in adt_to_hl7(message).split("\r")] == ["MSH", "EVN", "PID", "PV1"]
+
+
+# --- properties -------------------------------------------------------------------------------------
+
+damage_text = st.text(alphabet=st.sampled_from('|^~\\&" \tANHSMRIO0123456789+-.\r'), max_size=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(["A01", "A28", "A40"]),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(1, 46), damage_text), max_size=4),
+)
+def test_damaged_messages_give_a_message_or_a_typed_error_and_read_back_exactly(
+    event: str, damage: list[tuple[int, int, str]]
+) -> None:
+    segments = [msh(event), f"EVN|{event}|20240101115900", PID, PD1, PV1]
+    if event == "A40":
+        segments.insert(4, f"MRG|{PRIOR_NHS_NUMBER}^^^NHS^NH||||V1")
+    lines = [segment.split("|") for segment in segments]
+    for index, number, value in damage:
+        fields = lines[index % len(lines)]
+        if index % len(lines) == 0 and number < 3:
+            continue  # MSH-1 and MSH-2 are the delimiters
+        fields.extend([""] * (number + 1 - len(fields)))
+        fields[number] = value
+    text = "\r".join("|".join(fields) for fields in lines)
+    try:
+        message = adt_from_hl7(text)
+    except (HL7v2Error, SerialisationError) as error:
+        assert error.kind in ("hl7v2", "serialisation")
+        return
+    written = adt_to_hl7(message)
+    assert written == parse_message(text).to_er7()
+    assert adt_from_hl7(written) == message
+
+
+times = st.datetimes(min_value=datetime.datetime(1900, 1, 1), max_value=datetime.datetime(2100, 1, 1)).map(
+    lambda moment: moment.replace(microsecond=moment.microsecond // 100 * 100)
+)
+offsets = st.none() | st.integers(-14 * 60, 14 * 60).map(
+    lambda minutes: datetime.timezone(datetime.timedelta(minutes=minutes))
+)
+codes = st.text(
+    alphabet=st.characters(exclude_categories=("Cs", "Cc")) | st.sampled_from("|^~&\\"), min_size=1
+)
+codes = codes.filter(lambda value: value.strip() != "")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.tuples(times, offsets).map(lambda t: t[0].replace(tzinfo=t[1])),
+    st.none() | times,
+    st.builds(
+        PatientVisit,
+        patient_class=codes,
+        ward=st.none() | codes,
+        bed=st.none() | codes,
+        visit_number=st.none() | codes,
+        admitted=st.none() | times,
+    ),
+    st.sampled_from(["A01", "A03", "A04", "A08", "A28", "A31"]),
+    codes,
+)
+def test_messages_built_in_code_read_back_equal(
+    when: datetime.datetime,
+    occurred: datetime.datetime | None,
+    visit: PatientVisit,
+    event: str,
+    control_id: str,
+) -> None:
+    message = ADTMessage(
+        header=MessageHeader(
+            sending_facility="RR8",
+            timestamp=when,
+            message_code="ADT",
+            trigger_event=event,
+            message_structure=ADT_EVENTS[event],
+            control_id=control_id,
+        ),
+        event=EventType(recorded=when, occurred=occurred),
+        patient=Patient(nhs_number=NHSNumber(NHS_NUMBER)),
+        visit=visit,
+    )
+    assert adt_from_hl7(adt_to_hl7(message)) == message
