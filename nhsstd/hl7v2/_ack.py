@@ -72,7 +72,7 @@ def _problems(error: HL7v2Error | SerialisationError | None) -> tuple[Problem, .
     if isinstance(error, SerialisationError):
         return error.problems
     if isinstance(error, HL7v2Error):
-        detail = str(error).split(": ", 1)[-1]
+        detail = str(error).removeprefix(f"HL7 v2 {error.location}: ")
         return (Problem(error.location, detail, error.reason),)
     raise TypeError(f"expected an HL7v2Error or a SerialisationError, got {type(error).__name__}")
 
