@@ -7,6 +7,11 @@
 >>> hl7v2.patient_to_hl7(patient)
 'PID|||9434765919^^^NHS^NH||SMITH^Ann||19700911|F'
 
+Whole ADT messages (A01, A03, A04, A08, A28, A31, A40) are read and written with
+:func:`adt_from_hl7` and :func:`adt_to_hl7`, acknowledged with :func:`acknowledge`, framed for a
+socket with :func:`mllp_encode` and :class:`MLLPDecoder`, and read from batch files with
+:func:`iter_batch`.
+
 The ER7 layer (:func:`parse_message`, :func:`escape`, :func:`unescape`...) needs no other
 package; a python-hl7 ``Message`` is accepted too where that package is installed.
 See ``docs/hl7v2.rst``.
