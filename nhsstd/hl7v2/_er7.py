@@ -12,8 +12,10 @@ Policy, in one place:
   inside a field they must be written as ``\\Xhh\\``.
 * Fields keep their escapes until a value is asked for (:meth:`Segment.value`),
   so reading and writing a segment you have not changed gives it back as it
-  was.  Escape syntax is checked when the message is read, so a
-  :class:`Message` is always decodable.
+  was.  Escapes (syntax, and hex bytes in the message character set) are
+  checked when the message is read, so a :class:`Message` is always
+  decodable.  MSH-1 and MSH-2 are the delimiters themselves and are never
+  decoded.
 * Escapes: ``\\F\\ \\S\\ \\T\\ \\R\\ \\E\\`` (and ``\\P\\`` where MSH-2 declares
   a truncation character), ``\\Xhh..\\`` in the message character set
   (MSH-18; UTF-8 when MSH-18 is empty), ``\\.br\\`` as a line feed, and the
@@ -54,6 +56,10 @@ __all__ = [
 #: The longest field (in characters) read by default: generous for
 #: demographics, small enough that a hostile 1 MB field is refused early.
 DEFAULT_MAX_FIELD_LENGTH: Final = 65_536
+
+#: Segments whose fields 1 and 2 are the delimiters (HL7 v2.5.1 chapter 2, 2.14.9 MSH, 2.15.2 BHS,
+#: 2.15.6 FHS): written literally, never escaped or split.
+_HEADER_SEGMENTS: Final = frozenset({"MSH", "BHS", "FHS"})
 
 _BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SEGMENT_SPLIT = re.compile("\r\n|\r|\n")
@@ -173,16 +179,21 @@ class Delimiters:
         """
         if not isinstance(segment, str):
             raise DelimiterError(Reason.NOT_A_STRING, "MSH", f"expected str, got {type(segment).__name__}")
-        if segment[:3] != "MSH":
+        name = segment[:3]
+        if name not in _HEADER_SEGMENTS:
             raise SegmentError(Reason.FORMAT, "segment 1", "a message must start with an MSH segment")
         if len(segment) < 4:
-            raise DelimiterError(Reason.LENGTH, "MSH-1", "the header is truncated before the field delimiter")
+            raise DelimiterError(
+                Reason.LENGTH, f"{name}-1", "the header is truncated before the field delimiter"
+            )
         field = segment[3]
         end = segment.find(field, 4)
         encoding = segment[4:] if end < 0 else segment[4:end]
         if len(encoding) not in (4, 5):
             raise DelimiterError(
-                Reason.LENGTH, "MSH-2", f"expected 4 or 5 encoding characters, got {min(len(encoding), 99)}"
+                Reason.LENGTH,
+                f"{name}-2",
+                f"expected 4 or 5 encoding characters, got {min(len(encoding), 99)}",
             )
         return cls(
             field=field,
@@ -292,26 +303,11 @@ def _decode_hex(data: bytearray, charset: str | None, location: str) -> str:
         ) from None
 
 
-def _check_escapes(raw: str, delimiters: Delimiters, location: str) -> None:
-    """Check escape syntax without decoding (hex bytes are checked at decode time)."""
-    e = delimiters.escape
-    if e not in raw:
-        return
-    parts = raw.split(e)
-    if len(parts) % 2 == 0:
-        raise EscapeError(Reason.FORMAT, location, "unterminated escape sequence")
-    table = delimiters._unescapes
-    for part in parts[1::2]:
-        if part in table:
-            continue
-        if part[:1] == "X":
-            digits = part[1:]
-            if digits and not len(digits) % 2 and _HEX.fullmatch(digits) is not None:
-                continue
-            raise EscapeError(Reason.FORMAT, location, "a hex escape needs an even number of hex digits")
-        if not part:
-            raise EscapeError(Reason.FORMAT, location, "empty escape sequence")
-        raise EscapeError(Reason.FORMAT, location, "unsupported escape sequence")
+def _check_escapes(raw: str, delimiters: Delimiters, location: str, charset: str | None = "utf-8") -> None:
+    """Decode *raw* once and throw the text away: a message that is read can always be decoded
+    later (escape syntax and hex bytes in the message character set alike)."""
+    if delimiters.escape in raw:
+        unescape(raw, delimiters, charset=charset, location=location)
 
 
 def join_components(values: Sequence[str], separator: str) -> str:
@@ -364,6 +360,10 @@ class Segment:
         Without *subcomponent* the whole component is returned (subcomponent
         delimiters included).
         """
+        if number <= 2 and self.name in _HEADER_SEGMENTS:
+            # MSH-1 and MSH-2 are the delimiters themselves: one atomic value, never escaped.
+            whole = repetition == component == 1 and subcomponent in (None, 1)
+            return self.field(number) if whole else ""
         reps = self.repetitions(number)
         if not 1 <= repetition <= len(reps):
             return ""
@@ -374,6 +374,8 @@ class Segment:
     ) -> str | Null:
         """The decoded value at that position: text, ``""`` if absent, or :data:`NULL`."""
         raw = self.get(number, repetition=repetition, component=component, subcomponent=subcomponent)
+        if number <= 2 and self.name in _HEADER_SEGMENTS:
+            return raw
         if raw == _RAW_NULL:
             return NULL
         location = f"{self.name}-{number}[{repetition}].{component}"
@@ -384,14 +386,18 @@ class Segment:
     def to_er7(self) -> str:
         """The segment as ER7 text (no terminator)."""
         d = self.delimiters
-        if self.name == "MSH":
+        if self.name in _HEADER_SEGMENTS:
             rest = self.fields[2:]
-            head = f"MSH{d.field}{d.encoding_characters}"
+            head = f"{self.name}{d.field}{d.encoding_characters}"
             return head + "".join(d.field + f for f in rest)
         return self.name + "".join(d.field + f for f in _trim(self.fields))
 
     def __str__(self) -> str:
         return self.to_er7()
+
+    def __repr__(self) -> str:
+        # Field texts may hold an NHS Number, a name or an address: a repr shows the shape only.
+        return f"<Segment {self.name}, {len(self.fields)} fields>"
 
 
 def _trim(fields: Sequence[str]) -> Sequence[str]:
@@ -439,6 +445,14 @@ class Message:
     def __str__(self) -> str:
         return self.to_er7()
 
+    def __repr__(self) -> str:
+        """The segment names only: the field texts may hold personal data.
+
+        >>> parse_message("MSH|^~\\\\&|PAS|RR8\\rPID|||9434765919^^^NHS^NH||SMITH")
+        <Message MSH PID>
+        """
+        return f"<Message {' '.join(segment.name for segment in self.segments)}>"
+
 
 def _strip_framing(text: str) -> str:
     # MLLP: <VT> message <FS><CR>.  Surrounding blank lines are also tolerated.
@@ -481,16 +495,18 @@ def _split_segments(
             raise SegmentError(
                 Reason.FORMAT, f"segment {number}", "the segment name must be followed by the field delimiter"
             )
-        if name == "MSH":
+        if name in _HEADER_SEGMENTS:
             here = Delimiters.from_msh(line)
             if here != delimiters:
                 raise DelimiterError(
-                    Reason.FORMAT, f"segment {number}", "an MSH segment declares different delimiters"
+                    Reason.FORMAT, f"segment {number}", f"an {name} segment declares different delimiters"
                 )
             rest = line[4 + len(here.encoding_characters) :]
             if rest and rest[0] != f:
                 raise DelimiterError(
-                    Reason.FORMAT, "MSH-2", "the encoding characters must be followed by the field delimiter"
+                    Reason.FORMAT,
+                    f"{name}-2",
+                    "the encoding characters must be followed by the field delimiter",
                 )
             fields = (f, here.encoding_characters, *(rest[1:].split(f) if rest else ()))
             first = 3
@@ -504,7 +520,7 @@ def _split_segments(
                 raise FieldTooLongError(
                     Reason.LENGTH, location, f"the field is longer than {max_field_length} characters"
                 )
-            _check_escapes(raw, delimiters, location)
+            _check_escapes(raw, delimiters, location, charset)
         segments.append(Segment(name, fields, delimiters, charset))
     return tuple(segments)
 
@@ -524,6 +540,9 @@ def parse_message(text: str, *, max_field_length: int | None = DEFAULT_MAX_FIELD
     if not text:
         raise SegmentError(Reason.EMPTY, "message", "the message is empty")
     first_line = _SEGMENT_SPLIT.split(text, maxsplit=1)[0]
+    if first_line[:3] != "MSH":
+        batch = " (a batch file is read with iter_batch)" if first_line[:3] in _HEADER_SEGMENTS else ""
+        raise SegmentError(Reason.FORMAT, "segment 1", f"a message must start with an MSH segment{batch}")
     delimiters = Delimiters.from_msh(first_line)
     charset = _charset(first_line, delimiters)
     return Message(_split_segments(text, delimiters, charset, max_field_length), delimiters, charset)
@@ -561,7 +580,7 @@ def _charset(msh: str, delimiters: Delimiters) -> str | None:
 def build_segment(name: str, fields: Iterable[str], delimiters: Delimiters = DEFAULT_DELIMITERS) -> Segment:
     """A segment from already-escaped field texts (checked like a parsed one)."""
     built = tuple(fields)
-    if _SEGMENT_NAME.fullmatch(name) is None or name == "MSH":
+    if _SEGMENT_NAME.fullmatch(name) is None or name in _HEADER_SEGMENTS:
         raise SegmentError(Reason.FORMAT, name[:3] or "segment", "not a segment name nhsstd can build")
     for index, raw in enumerate(built, start=1):
         location = f"{name}-{index}"

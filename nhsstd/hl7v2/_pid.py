@@ -14,8 +14,14 @@ PID-5     XPN family^given^middle^suffix^     ``names`` (use from XPN.7, period 
           prefix, XPN.7, XPN.12/13            XPN.12/XPN.13)
 PID-7     ``YYYY[MM[DD]]``                    ``birth_date`` (partial dates kept)
 PID-8     ``M`` ``F`` ``O`` ``U``             ``stated_gender`` (via administrative gender)
+PID-10    race (HL7 table 0005)               not modelled: kept as it is in extras
 PID-11    XAD line1^line2^city^county^        ``addresses``
           postcode^country^type, XAD.13/14
+PID-13    XTN number^use^equipment^e-mail,    ``telecom`` (personal: every use but work)
+          XTN.13/14 dates, XTN.18 order
+PID-14    XTN, as PID-13                      ``telecom`` (work, XTN.2 ``WPN``)
+PID-16    CE, ITK table 0002 (the NHS list)   ``marital_status``
+PID-22    CE, ITK table 0189 (the NHS list)   ``ethnic_category``
 PID-29    ``YYYY[MM[DD]]``                    ``death_date``
 PID-30    ``Y`` / ``N``                       ``deceased`` (``Y`` whenever PID-29 is set)
 PID-32    ``NSTS01`` ... ``NSTS08``           ``nhs_number_status``
@@ -40,7 +46,13 @@ from typing import Any, Final
 from nhsstd._serialisation import Problem, SerialisationError
 from nhsstd.codes import (
     AdministrativeGender,
+    CodedEnum,
+    EthnicCategoryEngland,
+    EthnicCategoryScotland,
+    EthnicCategoryWales,
     NHSNumberStatusIndicatorCode,
+    PersonMaritalStatus,
+    PersonMaritalStatusScotland,
     administrative_gender_to_stated_gender,
     stated_gender_to_administrative_gender,
 )
@@ -76,6 +88,9 @@ from nhsstd.identifiers.postcode import parse_address_postcode
 from nhsstd.models import (
     Address,
     AddressUse,
+    ContactPoint,
+    ContactPointSystem,
+    ContactPointUse,
     GPRegistration,
     HumanName,
     LocalIdentifier,
@@ -143,6 +158,47 @@ _SEX_WRITTEN: Final = {
     AdministrativeGender.UNKNOWN: "U",
 }
 
+# HL7 table 0201 (telecommunication use code), XTN.2 -> FHIR contact-point-use, by the meanings of
+# the codes (ORN "other residence" is a home too); NET (e-mail), ASN, EMR and BPN have no FHIR use.
+_TELECOM_USES: Final = {
+    "PRN": ContactPointUse.HOME,
+    "ORN": ContactPointUse.HOME,
+    "WPN": ContactPointUse.WORK,
+    "VHN": ContactPointUse.TEMP,
+}
+# A mobile is written PRN with equipment type CP (FHIR's "mobile" use is HL7's equipment type).
+_TELECOM_USE_WRITTEN: Final = {
+    ContactPointUse.HOME: "PRN",
+    ContactPointUse.WORK: "WPN",
+    ContactPointUse.TEMP: "VHN",
+    ContactPointUse.MOBILE: "PRN",
+}
+# HL7 table 0202 (telecommunication equipment type), XTN.3 -> FHIR contact-point-system.
+_EQUIPMENT: Final = {
+    "PH": ContactPointSystem.PHONE,
+    "CP": ContactPointSystem.PHONE,
+    "FX": ContactPointSystem.FAX,
+    "BP": ContactPointSystem.PAGER,
+    "Internet": ContactPointSystem.EMAIL,
+    "X.400": ContactPointSystem.EMAIL,
+}
+_EQUIPMENT_WRITTEN: Final = {
+    ContactPointSystem.PHONE: "PH",
+    ContactPointSystem.FAX: "FX",
+    ContactPointSystem.PAGER: "BP",
+    ContactPointSystem.EMAIL: "Internet",
+}
+_MOBILE_EQUIPMENT: Final = "CP"
+_EMAIL_USE: Final = "NET"
+
+# PID-16 and PID-22 (CE): the NHS ITK HL7 v2 ADT specification (v1.1) redefines table 0002
+# (marital status) as PERSON MARITAL STATUS and table 0189 (ethnic group) as ETHNIC CATEGORY, the
+# England lists.  The Welsh and Scottish lists name their UK Core code system in CE.3, since
+# their letters mean other things.
+_DEFAULT_CODING_SYSTEMS: Final = frozenset({"", "HL70002", "HL70189"})
+_MARITAL: Final = (PersonMaritalStatus, PersonMaritalStatusScotland)
+_ETHNIC: Final = (EthnicCategoryEngland, EthnicCategoryWales, EthnicCategoryScotland)
+
 # HL7 table 0136 (yes/no indicator), PID-30 Patient Death Indicator.
 _DECEASED: Final = {"Y": True, "N": False}
 
@@ -153,7 +209,9 @@ _NUMBER_PRESENT: Final = frozenset(
     {NHSNumberStatusIndicatorCode.VERIFIED, NHSNumberStatusIndicatorCode.NOT_TRACED}
 )
 
-_PID_MAPPED: Final = frozenset({3, 5, 7, 8, 11, 29, 30, 32})
+_PID_MAPPED: Final = frozenset({3, 5, 7, 8, 11, 13, 14, 16, 22, 29, 30, 32})
+#: PID-13 holds personal telecom, PID-14 business telecom (XTN.2 WPN).
+_HOME_PHONE, _BUSINESS_PHONE = 13, 14
 _PD1_MAPPED: Final = frozenset({3, 4})
 
 
@@ -167,6 +225,9 @@ def _trim(values: list[Any]) -> list[Any]:
 
 
 def _decode(segment: Segment, number: int) -> Tree:
+    """Field *number* as a tree; trailing empty repetitions (``F~^``, ``F~``) carry nothing and
+    are dropped, as trailing empty components are (HL7 v2.5.1 chapter 2, section 2.5.3: an
+    empty value is "not present"), so that the tree renders back to text that reads as it."""
     raw = segment.field(number)
     if not raw:
         return []
@@ -184,7 +245,7 @@ def _decode(segment: Segment, number: int) -> Tree:
                     subs.append(unescape(sub, d, charset=segment.charset, location=location))
             comps.append(_trim(subs))
         tree.append(_trim(comps))
-    return tree
+    return _trim(tree)
 
 
 def _render(tree: Sequence[Any], d: Delimiters) -> str:
@@ -477,6 +538,101 @@ def _write_xad(address: Address) -> list[list[str | None]]:
     return _rep(*comps)
 
 
+def _telecom_field(contact: ContactPoint) -> int:
+    return _BUSINESS_PHONE if contact.use is ContactPointUse.WORK else _HOME_PHONE
+
+
+def _classify_xtn(number: int) -> Any:
+    """XTN (HL7 v2.5.1 chapter 2A.89): XTN.2 use (table 0201), XTN.3 equipment (table 0202),
+    the number in XTN.1 (or XTN.12, unformatted), an e-mail address in XTN.4; v2.6+ dates in
+    XTN.13/14 and v2.7 preference order in XTN.18.  A repetition is read only where the writer
+    would put it back: business (WPN) numbers in PID-14, all others in PID-13."""
+    default_use = ContactPointUse.WORK if number == _BUSINESS_PHONE else None
+
+    def classify(r: _Reader, rep: list[list[str | None]], path: str) -> Any:
+        equipment = _value(rep, 3)
+        system = _EQUIPMENT.get(equipment) if equipment else ContactPointSystem.PHONE
+        if system is None:
+            return None
+        if system is ContactPointSystem.EMAIL:
+            value = _value(rep, 4) or _value(rep, 1)
+        else:
+            value = _value(rep, 1) or _value(rep, 12)
+        if not value:
+            return None
+        use_code = _value(rep, 2)
+        use = _TELECOM_USES.get(use_code, default_use) if use_code != _EMAIL_USE else None
+        if equipment == _MOBILE_EQUIPMENT:
+            use = ContactPointUse.MOBILE
+        rank_text = _value(rep, 18)
+        if rank_text and not (rank_text.isascii() and rank_text.isdigit()):
+            return None
+        start, end = _full_date(_value(rep, 13)), _full_date(_value(rep, 14))
+        period = None
+        if start is not None or end is not None:
+            with contextlib.suppress(ValidationError):
+                period = Period(start=start, end=end)
+        try:
+            contact = ContactPoint(
+                system=system, value=value, use=use, rank=int(rank_text) if rank_text else None, period=period
+            )
+        except ValidationError as error:
+            r.error(path, error)
+            return _ERROR
+        return ("telecom", contact) if _telecom_field(contact) == number else None
+
+    return classify
+
+
+def _write_xtn(contact: ContactPoint) -> list[list[str | None]]:
+    email = contact.system is ContactPointSystem.EMAIL
+    mobile = contact.use is ContactPointUse.MOBILE and contact.system is ContactPointSystem.PHONE
+    # lossy=True: a use with no code (old, or mobile for other than a phone) is left out.
+    use = _TELECOM_USE_WRITTEN.get(contact.use) if contact.use is not None else None
+    if contact.use is ContactPointUse.MOBILE and not mobile:
+        use = None
+    equipment = _MOBILE_EQUIPMENT if mobile else _EQUIPMENT_WRITTEN[contact.system]
+    comps: list[str | None] = [
+        None if email else contact.value,
+        use if use is not None else (_EMAIL_USE if email else None),
+        equipment,
+        contact.value if email else None,
+    ]
+    period, rank = contact.period, contact.rank
+    if period is not None or rank is not None:
+        comps.extend([None] * 8)
+        comps.append(period.start.strftime("%Y%m%d") if period is not None and period.start else None)
+        comps.append(period.end.strftime("%Y%m%d") if period is not None and period.end else None)
+        comps.extend([None] * 3)
+        comps.append(str(rank) if rank is not None else None)
+    return _rep(*comps)
+
+
+def _classify_coded(tables: tuple[type[CodedEnum], ...], tag: str) -> Any:
+    """A CE whose CE.1 is a code of the first (England) list when CE.3 is empty or names the HL7
+    table, or of another list when CE.3 is that list's UK Core code system."""
+    by_system = {cls.code_system.fhir_system: cls for cls in tables[1:]}
+
+    def classify(r: _Reader, rep: list[list[str | None]], path: str) -> Any:
+        code, coding_system = _value(rep, 1), _value(rep, 3)
+        table = tables[0] if coding_system in _DEFAULT_CODING_SYSTEMS else by_system.get(coding_system)
+        if table is None or not code:
+            return None
+        try:
+            return tag, table.from_code(code)
+        except ValidationError as error:
+            r.error(path + ".1", error)
+            return _ERROR
+
+    return classify
+
+
+def _write_coded(member: CodedEnum) -> list[list[str | None]]:
+    if type(member) in (PersonMaritalStatus, EthnicCategoryEngland):
+        return _rep(member.code)
+    return _rep(member.code, None, member.code_system.fhir_system)
+
+
 def _classify_status(r: _Reader, rep: list[list[str | None]], path: str) -> Any:
     match = _STATUS.fullmatch(_value(rep, 1))
     if match is None:
@@ -538,6 +694,26 @@ def _read(r: _Reader, pid: Segment, pd1: Segment | None) -> Patient | None:
     fields["names"] = names.get("name", ())
     addresses = _repeating(r, "PID", 11, _decode(pid, 11), _classify_xad, {"address": _write_xad})
     fields["addresses"] = addresses.get("address", ())
+    telecom = [
+        contact
+        for number in (_HOME_PHONE, _BUSINESS_PHONE)
+        for contact in _repeating(
+            r, "PID", number, _decode(pid, number), _classify_xtn(number), {"telecom": _write_xtn}
+        ).get("telecom", ())
+    ]
+    fields["telecom"] = telecom
+    for number, name, tables in ((16, "marital_status", _MARITAL), (22, "ethnic_category", _ETHNIC)):
+        coded = _repeating(
+            r,
+            "PID",
+            number,
+            _decode(pid, number),
+            _classify_coded(tables, name),
+            {name: _write_coded},
+            {name: 1},
+        )
+        if name in coded:
+            fields[name] = coded[name][0]
     tree32 = _decode(pid, 32)
     status = _repeating(r, "PID", 32, tree32, _classify_status, {"status": _write_status}, {"status": 1})
     if "status" in status:
@@ -673,12 +849,14 @@ def _unrepresentable(patient: Patient) -> list[Problem]:
     def add(path: str, what: str) -> None:
         found.append(Problem(path, f"{what} has no place in PID/PD1"))
 
-    if patient.telecom:
-        add("telecom", "telecom")
-    if patient.ethnic_category is not None:
-        add("ethnic_category", "the ethnic category")
-    if patient.marital_status is not None:
-        add("marital_status", "the marital status")
+    for index, contact in enumerate(patient.telecom):
+        here = f"telecom[{index}]"
+        if contact.system not in _EQUIPMENT_WRITTEN:
+            add(here + ".system", f"a {contact.system.value} contact (no XTN equipment type)")
+        if contact.use is not None and contact.use not in _TELECOM_USE_WRITTEN:
+            add(here + ".use", f"the {contact.use.value} use (no XTN use code)")
+        if contact.use is ContactPointUse.MOBILE and contact.system is not ContactPointSystem.PHONE:
+            add(here + ".use", "the mobile use of a contact that is not a phone")
     if patient.registered_gp is not None and patient.registered_gp.period is not None:
         add("registered_gp.period", "the registration period")
     for index, name in enumerate(patient.names):
@@ -754,6 +932,20 @@ def patient_to_segments(
         if address.lines or address.city or address.district or address.country or address.postcode
     ]
     fields[11] = _weave(stored.get("11"), [("address", _write_xad(address)) for address in addresses])
+    for number in (_HOME_PHONE, _BUSINESS_PHONE):
+        contacts = [
+            contact
+            for contact in patient.telecom
+            if contact.system in _EQUIPMENT_WRITTEN and _telecom_field(contact) == number
+        ]
+        fields[number] = _weave(stored.get(str(number)), [("telecom", _write_xtn(c)) for c in contacts])
+    for number, name, member in (
+        (16, "marital_status", patient.marital_status),
+        (22, "ethnic_category", patient.ethnic_category),
+    ):
+        fields[number] = _weave(
+            stored.get(str(number)), [(name, _write_coded(member))] if member is not None else []
+        )
     death = patient.death_date
     fields[29] = _single(stored, 29, [[[_dtm(death)]]] if death is not None else [])
     fields[30] = _single(stored, 30, _write_deceased(patient.deceased))

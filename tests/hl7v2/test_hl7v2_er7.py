@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nhsstd.exceptions import InvalidFormat, InvalidLength
@@ -140,12 +140,13 @@ def test_hex_escape_in_the_message_character_set() -> None:
     header = "MSH|^~\\&" + "|" * 16
     latin = parse_message(header + "8859/1\rPID|||\\XA3\\5")
     assert latin.segment("PID").value(3) == "£5"  # type: ignore[union-attr]
+    # Undecodable hex is refused when the message is read, never later when a value is asked for.
     with pytest.raises(EscapeError):
-        parse_message("MSH|^~\\&|A\rPID|||\\XA3\\5").segment("PID").value(3)  # type: ignore[union-attr]
-    unknown = parse_message(header + "ISO IR87\rPID|||\\X41\\|\\F\\")
+        parse_message("MSH|^~\\&|A\rPID|||\\XA3\\5")
     with pytest.raises(EscapeError):
-        unknown.segment("PID").value(3)  # type: ignore[union-attr]
-    assert unknown.segment("PID").value(4) == "|"  # type: ignore[union-attr]
+        parse_message(header + "ISO IR87\rPID|||\\X41\\|\\F\\")
+    unknown = parse_message(header + "ISO IR87\rPID|||\\F\\")
+    assert unknown.segment("PID").value(3) == "|"  # type: ignore[union-attr]
 
 
 def test_escape_character_is_escaped_first() -> None:
@@ -266,3 +267,35 @@ def test_build_segment_checks_its_fields() -> None:
         build_segment("ZNS", ["a|b"])
     with pytest.raises(EscapeError):
         build_segment("ZNS", ["a\\b"])
+
+
+# --- issue 11: what parse_message accepts stays readable --------------------------------------
+
+
+def test_msh_1_and_msh_2_are_the_delimiters_not_escaped_text() -> None:
+    """HL7 v2.5.1 chapter 2, 2.14.9.1-2: MSH-1 is the field separator and MSH-2 the encoding
+    characters, taken literally; MSH-2 holds the escape character itself, so it is never decoded."""
+    msh = parse_message("MSH|^~\\&|PAS|RR8\rPID|1").segment("MSH")
+    assert msh is not None
+    assert (msh.value(1), msh.value(2), msh.get(2)) == ("|", "^~\\&", "^~\\&")
+    assert msh.value(2, component=2) == ""
+    seven = parse_message("MSH|^~\\&#|PAS").segment("MSH")
+    assert seven is not None
+    assert seven.value(2) == "^~\\&#"
+
+
+@given(st.text(alphabet=st.sampled_from('|^~\\&XF0123456789ABCDEFT.br"'), max_size=30))
+@settings(max_examples=200)
+def test_every_value_of_an_accepted_message_decodes(field: str) -> None:
+    """HL7 v2.5.1 chapter 2, 2.7 (escape sequences): once parse_message accepts a message, asking
+    for any value (MSH fields included) never raises."""
+    header = "MSH|^~\\&|" + field
+    try:
+        message = parse_message(f"{header}\rPID|||{field}")
+    except HL7v2Error:
+        return
+    for segment in message.segments:
+        for number in range(1, len(segment.fields) + 1):
+            for r_index, rep in enumerate(segment.repetitions(number) or [""], start=1):
+                for c_index in range(1, rep.count("^") + 2):
+                    assert segment.value(number, repetition=r_index, component=c_index) is not None

@@ -13,7 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nhsstd.codes import NHSNumberStatusIndicatorCode, PersonStatedGenderCode
+from nhsstd.codes import (
+    EthnicCategoryEngland,
+    EthnicCategoryScotland,
+    EthnicCategoryWales,
+    NHSNumberStatusIndicatorCode,
+    PersonMaritalStatus,
+    PersonMaritalStatusScotland,
+    PersonStatedGenderCode,
+)
 from nhsstd.fhir import InvalidIdentifierWarning, SerialisationError
 from nhsstd.hl7v2 import HL7v2Error, parse_message, patient_from_hl7, patient_to_hl7
 from nhsstd.identifiers import gmp_code, hc_number, nhs_number
@@ -23,11 +31,13 @@ from nhsstd.identifiers.hc_number import HCNumber
 from nhsstd.identifiers.nhs_number import NHSNumber
 from nhsstd.identifiers.ods_code import ODSCode
 from nhsstd.identifiers.postcode import parse_address_postcode
+from nhsstd.identifiers.uprn import UPRN
 from nhsstd.models import (
     Address,
     AddressUse,
     ContactPoint,
     ContactPointSystem,
+    ContactPointUse,
     GPRegistration,
     HumanName,
     LocalIdentifier,
@@ -321,7 +331,7 @@ def test_own_message_and_segment_objects() -> None:
 def test_what_pid_cannot_carry_is_listed() -> None:
     patient = Patient(
         names=[HumanName(text="Ann Smith"), HumanName(family="Smith", given=["A", "B", "C"])],
-        telecom=[ContactPoint(system=ContactPointSystem.PHONE, value="01132 000000")],
+        telecom=[ContactPoint(system=ContactPointSystem.URL, value="https://example.org")],
         addresses=[Address(lines=["1", "2", "3"], text="x")],
         registered_gp=GPRegistration(
             practice=ODSCode("B82005"), period=Period(start=datetime.date(2020, 1, 1))
@@ -330,7 +340,7 @@ def test_what_pid_cannot_carry_is_listed() -> None:
     with pytest.raises(SerialisationError) as raised:
         patient_to_hl7(patient)
     assert [p.path for p in raised.value.problems] == [
-        "telecom",
+        "telecom[0].system",
         "registered_gp.period",
         "names[0].text",
         "names[0]",
@@ -339,6 +349,100 @@ def test_what_pid_cannot_carry_is_listed() -> None:
         "addresses[0].lines",
     ]
     assert segments_of(patient, lossy=True) == [seg("PID", {5: "Smith^A^B C", 11: "1^2"}), "PD1|||^^B82005"]
+
+
+_UPRN = UPRN("100023336956")
+
+
+# One patient per "cannot carry" check, holding only what that check refuses (and nothing a
+# neighbouring check would catch), so that removing any one check makes its case fail.
+@pytest.mark.parametrize(
+    ("patient", "paths"),
+    [
+        pytest.param(
+            Patient(telecom=[ContactPoint(system=ContactPointSystem.SMS, value="07700 900000")]),
+            ["telecom[0].system"],
+            id="telecom-system-without-table-0202-code",
+        ),
+        pytest.param(
+            Patient(
+                telecom=[
+                    ContactPoint(
+                        system=ContactPointSystem.PHONE, value="0113 000 0000", use=ContactPointUse.OLD
+                    )
+                ]
+            ),
+            ["telecom[0].use"],
+            id="telecom-use-without-table-0201-code",
+        ),
+        pytest.param(
+            Patient(
+                telecom=[
+                    ContactPoint(
+                        system=ContactPointSystem.EMAIL, value="a@nhs.net", use=ContactPointUse.MOBILE
+                    )
+                ]
+            ),
+            ["telecom[0].use"],
+            id="mobile-use-of-an-e-mail",
+        ),
+        pytest.param(
+            Patient(
+                registered_gp=GPRegistration(
+                    practice=ODSCode("B82005"), period=Period(start=datetime.date(2020, 1, 1))
+                )
+            ),
+            ["registered_gp.period"],
+            id="registration-period",
+        ),
+        pytest.param(
+            Patient(names=[HumanName(family="Smith", text="Ann Smith")]), ["names[0].text"], id="name-text"
+        ),
+        pytest.param(
+            Patient(names=[HumanName(family="Smith", given=["A", "B", "C"])]),
+            ["names[0].given"],
+            id="three-given-names",
+        ),
+        pytest.param(
+            Patient(names=[HumanName(family="Smith", prefix=["Dr", "Prof"])]),
+            ["names[0].prefix"],
+            id="two-prefixes",
+        ),
+        pytest.param(
+            Patient(names=[HumanName(family="Smith", suffix=["OBE", "MP"])]),
+            ["names[0].suffix"],
+            id="two-suffixes",
+        ),
+        pytest.param(
+            Patient(names=[HumanName(text="Ann Smith", prefix=["Dr"])]),
+            ["names[0].text", "names[0]"],
+            id="name-without-family-or-given",
+        ),
+        pytest.param(
+            Patient(addresses=[Address(city="Leeds", text="1 Road, Leeds")]),
+            ["addresses[0].text"],
+            id="address-text",
+        ),
+        pytest.param(
+            Patient(addresses=[Address(lines=["1", "2", "3"])]), ["addresses[0].lines"], id="three-lines"
+        ),
+        pytest.param(
+            Patient(addresses=[Address(city="Leeds", uprn=_UPRN)]), ["addresses[0].uprn"], id="uprn"
+        ),
+        pytest.param(
+            Patient(addresses=[Address(use=AddressUse.HOME, uprn=_UPRN)]),
+            ["addresses[0].uprn", "addresses[0]"],
+            id="address-with-no-line-city-district-postcode-or-country",
+        ),
+    ],
+)
+def test_each_cannot_carry_check_refuses_on_its_own(patient: Patient, paths: list[str]) -> None:
+    with pytest.raises(SerialisationError) as raised:
+        patient_to_hl7(patient)
+    assert [p.path for p in raised.value.problems] == paths
+    assert all("has no place in PID/PD1" in str(p) for p in raised.value.problems)
+    # lossy=True writes what can be written instead of raising.
+    assert patient_to_hl7(patient, lossy=True).startswith("PID")
 
 
 def test_model_to_pid() -> None:
@@ -438,6 +542,26 @@ local_identifiers = (
 )
 
 
+telecom_systems = st.sampled_from(
+    [ContactPointSystem.PHONE, ContactPointSystem.FAX, ContactPointSystem.PAGER, ContactPointSystem.EMAIL]
+)
+contacts = st.builds(
+    ContactPoint,
+    system=telecom_systems,
+    value=text,
+    use=st.none() | st.sampled_from([u for u in ContactPointUse if u is not ContactPointUse.OLD]),
+    rank=st.none() | st.integers(1, 2_147_483_647),
+    period=st.none() | periods,
+).filter(lambda c: c.use is not ContactPointUse.MOBILE or c.system is ContactPointSystem.PHONE)
+marital_statuses = st.sampled_from([*PersonMaritalStatus, *PersonMaritalStatusScotland])
+ethnic_categories = st.sampled_from([*EthnicCategoryEngland, *EthnicCategoryWales, *EthnicCategoryScotland])
+
+
+def personal_then_business(telecom: list[ContactPoint]) -> list[ContactPoint]:
+    """PID-13 (personal) is read before PID-14 (business): the order the model gets back."""
+    return sorted(telecom, key=lambda c: c.use is ContactPointUse.WORK)
+
+
 @st.composite
 def hl7_patients(draw: st.DrawFn) -> Patient:
     rng = draw(st.randoms(use_true_random=False))
@@ -465,6 +589,9 @@ def hl7_patients(draw: st.DrawFn) -> Patient:
         deceased=deceased,
         stated_gender=draw(st.none() | st.sampled_from(list(PersonStatedGenderCode))),
         addresses=draw(st.lists(addresses, max_size=3)),
+        telecom=personal_then_business(draw(st.lists(contacts, max_size=3))),
+        marital_status=draw(st.none() | marital_statuses),
+        ethnic_category=draw(st.none() | ethnic_categories),
         registered_gp=draw(st.none() | registrations),
     )
 
@@ -539,3 +666,147 @@ def decoded(segment: Any, number: int) -> list[Any]:
     while out and not out[-1]:
         out.pop()
     return out
+
+
+# --- issue 11 regressions --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sex", ["F~^", "F~", "F~^~", "F~&"])
+def test_trailing_empty_repetitions_do_not_change_sex_on_a_second_round_trip(sex: str) -> None:
+    """HL7 v2.5.1 chapter 2, 2.5.3: an empty value is "not present", so trailing empty repetitions
+    of PID-8 (administrative sex, table 0001) carry nothing: ``F~^`` is ``F`` on every read."""
+    first = patient_from_hl7(f"PID|||||SMITH||19700911|{sex}")
+    second = patient_from_hl7(patient_to_hl7(first))
+    assert first.stated_gender == second.stated_gender == PersonStatedGenderCode.FEMALE
+    assert patient_to_hl7(second) == patient_to_hl7(first)
+
+
+def test_a_leading_empty_repetition_keeps_sex_unread_on_every_round_trip() -> None:
+    """``~F`` is two repetitions of a non-repeating field: not read as a sex, and kept as it is."""
+    first = patient_from_hl7("PID|||||SMITH||19700911|~F")
+    second = patient_from_hl7(patient_to_hl7(first))
+    assert first.stated_gender is None
+    assert second.stated_gender is None
+    assert patient_to_hl7(second).endswith("|~F")
+
+
+def test_pid_13_and_14_telecom_are_read_and_written_back() -> None:
+    """XTN (HL7 v2.5.1 chapter 2A.89; v2.4 as in the ITK ADT specification): use code XTN.2
+    (table 0201), equipment type XTN.3 (table 0202), number XTN.1, e-mail address XTN.4.  PID-13
+    holds personal numbers, PID-14 business ones."""
+    fields = {
+        5: "SMITH",
+        13: "01632 960587^PRN^PH~^NET^Internet^jane@example.org~07700 900123^PRN^CP~01632 960999^^FX",
+        14: "0113 496 0000^WPN^PH",
+    }
+    text = seg("PID", fields)
+    patient = patient_from_hl7(text)
+    assert patient.telecom == (
+        ContactPoint(system=ContactPointSystem.PHONE, value="01632 960587", use=ContactPointUse.HOME),
+        ContactPoint(system=ContactPointSystem.EMAIL, value="jane@example.org"),
+        ContactPoint(system=ContactPointSystem.PHONE, value="07700 900123", use=ContactPointUse.MOBILE),
+        ContactPoint(system=ContactPointSystem.FAX, value="01632 960999"),
+        ContactPoint(system=ContactPointSystem.PHONE, value="0113 496 0000", use=ContactPointUse.WORK),
+    )
+    assert patient_to_hl7(patient) == text
+    assert patient_to_hl7(Patient(names=patient.names, telecom=patient.telecom)) == text
+
+
+def test_pid_14_without_a_use_code_is_a_business_number_and_kept_as_written() -> None:
+    """PID-14 is "Phone Number - Business" (HL7 v2.5.1 chapter 3, 3.4.2.14): a number there is
+    a work number even without XTN.2 WPN; the text comes back as it was sent."""
+    text = seg("PID", {5: "SMITH", 14: "0113 496 0000"})
+    patient = patient_from_hl7(text)
+    assert patient.telecom == (
+        ContactPoint(system=ContactPointSystem.PHONE, value="0113 496 0000", use=ContactPointUse.WORK),
+    )
+    assert patient_to_hl7(patient) == text
+    assert patient_to_hl7(Patient(names=patient.names, telecom=patient.telecom)) == seg(
+        "PID", {5: "SMITH", 14: "0113 496 0000^WPN^PH"}
+    )
+
+
+def test_a_business_number_in_pid_13_is_kept_where_it_was() -> None:
+    """The writer puts work numbers in PID-14; a WPN repetition in PID-13 is therefore kept as
+    it is (in extras) rather than moved, so PID -> model -> PID gives PID-13 back unchanged."""
+    text = seg("PID", {5: "SMITH", 13: "0113 496 0000^WPN^PH~01632 960587^PRN^PH"})
+    patient = patient_from_hl7(text)
+    assert [c.value for c in patient.telecom] == ["01632 960587"]
+    assert patient_to_hl7(patient) == text
+
+
+@pytest.mark.parametrize(
+    ("ce", "status"),
+    [
+        ("M", PersonMaritalStatus.MARRIED_OR_CIVIL_PARTNER),
+        # ITK table 0002 is the NHS list: N is "Not disclosed" and P "Separated" (HL7's own
+        # table 0002 has N "Annulled" and P "Domestic partner").
+        ("N", PersonMaritalStatus.NOT_DISCLOSED),
+        ("P^Separated", PersonMaritalStatus.SEPARATED),
+        ("S^Single^HL70002", PersonMaritalStatus.SINGLE),
+        (
+            "B^^https://fhir.hl7.org.uk/CodeSystem/UKCore-PersonMaritalStatusScotland",
+            PersonMaritalStatusScotland.MARRIED,
+        ),
+    ],
+)
+def test_pid_16_marital_status(ce: str, status: object) -> None:
+    """PID-16 (CE): the NHS ITK HL7 v2 ADT specification's table 0002 is PERSON MARITAL STATUS."""
+    text = seg("PID", {5: "SMITH", 16: ce})
+    patient = patient_from_hl7(text)
+    assert patient.marital_status is status
+    assert patient_to_hl7(patient) == text
+
+
+@pytest.mark.parametrize(
+    ("ce", "category"),
+    [
+        ("A", EthnicCategoryEngland.WHITE_BRITISH),
+        ("N^African", EthnicCategoryEngland.BLACK_AFRICAN),
+        ("99", EthnicCategoryEngland.NOT_KNOWN),
+        ("Z^^HL70189", EthnicCategoryEngland.NOT_STATED),
+        ("B^^https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryWales", EthnicCategoryWales("B")),
+    ],
+)
+def test_pid_22_ethnic_group(ce: str, category: object) -> None:
+    """PID-22 (CE, repeating): the NHS ITK HL7 v2 ADT specification's table 0189 is ETHNIC
+    CATEGORY (England); the model holds one, other repetitions are kept."""
+    text = seg("PID", {5: "SMITH", 22: ce})
+    patient = patient_from_hl7(text)
+    assert patient.ethnic_category is category
+    assert patient_to_hl7(patient) == text
+
+
+def test_unknown_codes_in_pid_16_and_22_are_errors_with_their_location() -> None:
+    with pytest.raises(SerialisationError) as raised:
+        patient_from_hl7(seg("PID", {5: "SMITH", 16: "X", 22: "Q^Other"}))
+    assert [p.path for p in raised.value.problems] == ["PID-16[1].1", "PID-22[1].1"]
+
+
+def test_codes_from_another_coding_system_are_kept_not_read() -> None:
+    text = seg("PID", {5: "SMITH", 16: "M^Married^L", 22: "2186-5^Not Hispanic^CDCREC"})
+    patient = patient_from_hl7(text)
+    assert patient.marital_status is None
+    assert patient.ethnic_category is None
+    assert patient_to_hl7(patient) == text
+
+
+def test_pid_10_race_is_kept_as_it_is() -> None:
+    """PID-10 (race, HL7 table 0005) has no place in the model (ethnic category is PID-22 in
+    the ITK specification): it is kept and written back, never read as an ethnic category."""
+    text = seg("PID", {5: "SMITH", 10: "A^White British", 22: "B"})
+    patient = patient_from_hl7(text)
+    assert patient.ethnic_category is EthnicCategoryEngland.WHITE_IRISH
+    assert patient_to_hl7(patient) == text
+    assert patient_from_hl7(seg("PID", {5: "SMITH", 10: "A"})).ethnic_category is None
+
+
+def test_writer_carries_telecom_marital_status_and_ethnic_category() -> None:
+    patient = Patient(
+        names=[HumanName(family="Jones")],
+        telecom=[ContactPoint(system=ContactPointSystem.PHONE, value="0113 000 0000")],
+        marital_status=PersonMaritalStatus.SINGLE,
+        ethnic_category=EthnicCategoryEngland.CHINESE,
+    )
+    assert patient_to_hl7(patient) == seg("PID", {5: "Jones", 13: "0113 000 0000^^PH", 16: "S", 22: "R"})
+    assert patient_from_hl7(patient_to_hl7(patient)) == patient
