@@ -16,9 +16,10 @@ functions"):
   ``fullUrl`` or by ``Type/id``; anything else resolves to nothing, as the
   spec says for references that cannot be resolved;
 * ``memberOf(url)`` -- through :class:`~nhsstd.conformance._terminology.Terminology`;
-* ``<``, ``<=``, ``>``, ``>=`` compare date and dateTime elements as
-  dates, with FHIRPath's precision rule (fhirpathpy compares them as
-  strings);
+* comparisons, equality, ``in``/``contains``, ``count()`` and
+  ``distinct()`` see a primitive with extensions once (fhirpathpy yields it
+  as two items) and date and dateTime elements as dates, with FHIRPath's
+  precision rule (fhirpathpy compares them as strings);
 * ``as(type)`` on a collection keeps the items of that type (fhirpathpy
   accepts only one item; R4's dom-3 applies it to ``descendants()``, and the
   HL7 validator filters);
@@ -28,12 +29,8 @@ functions"):
 ``conformsTo()`` is not provided: an invariant using it answers "cannot
 evaluate" (None), like any expression fhirpathpy cannot parse or evaluate.
 
-A known limit of fhirpathpy: a primitive with both a value and ``_name``
-extensions is two items, so ``count()`` and ``=``/``!=`` on it can be
-wrong (``status != 'not-done'`` is true for a ``not-done`` status that has
-an extension); ``hasValue()`` above counts it once, and a primitive with
-only extensions in a comparison (per-1's ``start <= end``) cannot be
-evaluated (None).
+A known limit left: other functions (``first()``, ``select()``...) still
+see a primitive with extensions as two items.
 
 ``trace()`` is silenced: fhirpathpy prints traced values to standard
 output, and R4 constraints (que-1, ref-1, sdf-16...) trace resource content.
@@ -59,14 +56,14 @@ import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import fhirpathpy
 from antlr4 import CommonTokenStream, InputStream  # type: ignore[import-untyped]
 from antlr4.error.ErrorListener import ErrorListener  # type: ignore[import-untyped]
 from defusedxml import ElementTree as SafeElementTree  # type: ignore[import-untyped]
 from fhirpathpy.engine import do_eval as _fhirpathpy_eval
-from fhirpathpy.engine.invocations import equality as _fhirpathpy_equality
+from fhirpathpy.engine.invocations import invocation_registry as _fhirpathpy_registry
 from fhirpathpy.engine.invocations.constants import constants
 from fhirpathpy.engine.invocations.types import as_fn as _fhirpathpy_as_fn
 from fhirpathpy.engine.nodes import FP_Type, ResourceNode
@@ -84,13 +81,26 @@ _evaluate: Callable[[dict[str, Any], list[Any], Any], list[Any]] = _fhirpathpy_e
 _node: Callable[[Any, str | None], ResourceNode] = ResourceNode.create_node
 _reset_constants: Callable[[], None] = constants.reset
 _typed_value: Callable[[ResourceNode], Any] = ResourceNode.convert_data
+_fhirpathpy_functions = cast(Mapping[str, Mapping[str, Any]], _fhirpathpy_registry)
 _fhirpathpy_as: Callable[[dict[str, Any], list[Any], Any], list[Any]] = _fhirpathpy_as_fn
-_FHIRPATHPY_COMPARISONS: Final[Mapping[str, Callable[[dict[str, Any], list[Any], list[Any]], Any]]] = {
-    "<": _fhirpathpy_equality.lt,
-    "<=": _fhirpathpy_equality.lte,
-    ">": _fhirpathpy_equality.gt,
-    ">=": _fhirpathpy_equality.gte,
-}
+#: fhirpathpy's functions and operators that must see each primitive once and dates as dates; the
+#: counting ones also count primitives that have only extensions.
+_COUNTING_FUNCTIONS: Final = frozenset({"count", "distinct", "isDistinct"})
+_VALUE_FUNCTIONS: Final = (
+    "=",
+    "!=",
+    "~",
+    "!~",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "inOp",
+    "containsOp",
+    "count",
+    "distinct",
+    "isDistinct",
+)
 
 _XHTML: Final = "{http://www.w3.org/1999/xhtml}"
 
@@ -337,21 +347,57 @@ def _as_type(ctx: dict[str, Any], inputs: list[Any], type_info: Any) -> list[Any
     return [item for item in inputs if _fhirpathpy_as(ctx, [item], type_info)]
 
 
-def _as_temporal(items: list[Any]) -> list[Any]:
-    # fhirpathpy compares date and dateTime values from the data as plain strings; its own date
-    # types compare by precision ("2023-06-21" against "2023-06-21T06:20:00Z" is empty, FHIRPath
-    # section 6.2).  convert_data() gives those types by the element's FHIR type.
-    return [
-        _typed_value(item) if isinstance(item, ResourceNode) and not isinstance(item.data, Mapping) else item
-        for item in items
-    ]
+def _is_extensions_of_primitive(item: ResourceNode) -> bool:
+    # fhirpathpy types it by the primitive's type name: "date", "string"...
+    path = item.path or ""
+    return isinstance(item.data, Mapping) and path[:1].islower() and "." not in path
 
 
-def _temporal_comparison(compare: Callable[[dict[str, Any], list[Any], list[Any]], Any]) -> Mapping[str, Any]:
-    def invoke(ctx: dict[str, Any], left: list[Any], right: list[Any]) -> Any:
-        return compare(ctx, _as_temporal(left), _as_temporal(right))
+def _values(items: list[Any], *, counting: bool) -> list[Any]:
+    """Each primitive once, dates as dates.
 
-    return {"fn": invoke, "arity": {2: ["Any", "Any"]}, "nullable": True}
+    fhirpathpy yields a primitive with ``_name`` extensions as two items (the
+    value, then ``{"extension": ...}`` under the same path), and ``null``
+    placeholders of ``_name`` arrays as items too: ``count()`` and ``=`` would
+    see both.  A primitive with only extensions has no value to compare, but
+    still counts.  fhirpathpy also compares date and dateTime values from the
+    data as plain strings, where its own date types follow FHIRPath's
+    precision rule ("2023-06-21" against "2023-06-21T06:20:00Z" is empty,
+    section 6.2); convert_data() gives those types by the element's FHIR type.
+    """
+    valued = {
+        item.propName for item in items if isinstance(item, ResourceNode) and _is_primitive_value(item.data)
+    }
+    kept = []
+    for item in items:
+        if isinstance(item, ResourceNode):
+            if item.data is None:
+                continue
+            if _is_extensions_of_primitive(item):
+                if item.propName in valued or not counting:
+                    continue
+            elif not isinstance(item.data, Mapping):
+                item = _typed_value(item)
+        kept.append(item)
+    return kept
+
+
+def _on_values(name: str) -> Mapping[str, Any]:
+    entry = _fhirpathpy_functions[name]
+    function: Callable[..., Any] = entry["fn"]
+    nullable = "nullable" in entry
+    counting = name in _COUNTING_FUNCTIONS
+
+    def invoke(ctx: dict[str, Any], *arguments: Any) -> Any:
+        values = [
+            _values(argument, counting=counting) if isinstance(argument, list) else argument
+            for argument in arguments
+        ]
+        if nullable and any(isinstance(value, list) and not value for value in values):
+            return []
+        return function(ctx, *values)
+
+    return {**entry, "fn": invoke}
 
 
 def _ignore_trace(label: str, value: Any) -> None:
@@ -384,7 +430,7 @@ _FUNCTIONS: Final[Mapping[str, Mapping[str, Any]]] = {
     "resolve": {"fn": _resolve},
     "memberOf": {"fn": _member_of, "arity": {1: ["String"]}},
     "as": {"fn": _as_type, "arity": {1: ["TypeSpecifier"]}},
-    **{operator: _temporal_comparison(compare) for operator, compare in _FHIRPATHPY_COMPARISONS.items()},
+    **{name: _on_values(name) for name in _VALUE_FUNCTIONS},
 }
 
 _CODE_SYSTEMS: Final = {

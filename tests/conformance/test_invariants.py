@@ -101,6 +101,32 @@ def test_has_value_ignores_extension_only_primitives(engine: InvariantEngine) ->
     )
 
 
+def test_primitives_with_extensions_are_one_value(
+    engine: InvariantEngine, r4: dict[tuple[str, str], str]
+) -> None:
+    # A primitive's value and its "_name" extensions are one element (FHIR R4 json.html, "Representing
+    # primitive elements"); fhirpathpy yields them as two items.
+    absent = {
+        "extension": [
+            {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
+        ]
+    }
+    per_1 = r4["Period", "per-1"]
+    assert (
+        check(engine, per_1, {"start": "2024-01-01", "_start": absent, "end": "2023-12-31"}, "Period")
+        is False
+    )
+    assert (
+        check(engine, per_1, {"start": "2022-01-01", "_start": absent, "end": "2023-12-31"}, "Period") is True
+    )
+    assert check(engine, per_1, {"_start": absent, "end": "2023-12-31"}, "Period") is True  # no start value
+    not_done = {"resourceType": "Immunization", "status": "not-done", "_status": absent}
+    assert check(engine, "status != 'not-done' or statusReason.exists()", not_done, "Immunization") is False
+    assert check(engine, "status.count() = 1", not_done, "Immunization") is True
+    names = {"resourceType": "Patient", "name": [{"given": ["A", "B"], "_given": [None, absent]}]}
+    assert check(engine, "name.given.count() = 2", names, "Patient") is True
+
+
 @pytest.mark.parametrize(
     ("div", "expected"),
     [
