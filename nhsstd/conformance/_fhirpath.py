@@ -27,13 +27,25 @@ functions"):
   ``%ucum``, ``%sct`` and ``%loinc``.
 
 ``conformsTo()`` is not provided: an invariant using it answers "cannot
-evaluate" (None), like any expression fhirpathpy cannot parse or evaluate.
+evaluate" (None), like any expression fhirpathpy cannot evaluate and any
+expression that is not valid FHIRPath (checked against the whole grammar:
+fhirpathpy's parser silently recovers from syntax errors).
+
+A constraint is met when its expression gives ``true``, or a non-empty
+collection that is not a single ``false``; an empty result is not met, as
+the HL7 validator reads it.  Two published R4 expressions do not say what
+their text says and are evaluated as the text says (``_CORRECTED_EXPRESSIONS``:
+ref-1 and the ``-0`` name rules).
 
 A known limit left: other functions (``first()``, ``select()``...) still
 see a primitive with extensions as two items.
 
 ``trace()`` is silenced: fhirpathpy prints traced values to standard
 output, and R4 constraints (que-1, ref-1, sdf-16...) trace resource content.
+
+fhirpathpy keeps some state in globals (the type model set by ``is``/``as``,
+the clock of ``now()``); with the one R4 model used here, sharing an engine
+between threads is safe.
 
 For speed, expressions are parsed once per engine, and each check calls
 fhirpathpy's evaluator directly with a small context dict, skipping
