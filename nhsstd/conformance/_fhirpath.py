@@ -33,9 +33,10 @@ fhirpathpy's parser silently recovers from syntax errors).
 
 A constraint is met when its expression gives ``true``, or a non-empty
 collection that is not a single ``false``; an empty result is not met, as
-the HL7 validator reads it.  Two published R4 expressions do not say what
+the HL7 validator reads it.  A few published R4 expressions do not say what
 their text says and are evaluated as the text says (``_CORRECTED_EXPRESSIONS``:
-ref-1 and the ``-0`` name rules).
+ref-1, dom-3, que-12 and the ``-0`` name rules); ``htmlLinks()``, the links
+of XHTML narrative, serves the corrected dom-3.
 
 A known limit left: other functions (``first()``, ``select()``...) still
 see a primitive with extensions as two items.
@@ -296,6 +297,24 @@ def _narrative_is_valid(div: Any) -> bool:
     return has_content
 
 
+def _html_links(ctx: dict[str, Any], inputs: list[Any]) -> list[str]:
+    """The ``href`` and ``src`` values in the XHTML items of the input (narrative links)."""
+    links: list[str] = []
+    for item in inputs:
+        if isinstance(item, ResourceNode) and item.path == "xhtml" and isinstance(item.data, str):
+            try:
+                root = SafeElementTree.fromstring(item.data)
+            except Exception:  # defusedxml raises several types; txt-1 reports bad XHTML
+                continue
+            links.extend(
+                value
+                for element in root.iter()
+                for name, value in element.attrib.items()
+                if name in ("href", "src")
+            )
+    return links
+
+
 def _html_checks(ctx: dict[str, Any], inputs: list[Any]) -> bool:
     return len(inputs) == 1 and _narrative_is_valid(_data(inputs[0]))
 
@@ -417,13 +436,24 @@ def _ignore_trace(label: str, value: Any) -> None:
 
 
 #: Published R4 expressions that do not say what their constraint's text says, and the expression
-#: evaluated instead.  Both fail on elements the rule is not about, because an empty result is
-#: not met:
+#: evaluated instead:
 #: * ref-1, "SHALL have a contained resource if a local reference is provided": a Reference with
 #:   no ``reference`` has no local reference, and ``#`` alone is the container (R4 references.html,
 #:   "contained resources"), which is not in ``contained``;
 #: * the ``-0`` name rules of canonical resources, "Name should be usable as an identifier...":
-#:   with no name there is nothing to check, and a name is usable only as a whole.
+#:   with no name there is nothing to check, and a name is usable only as a whole;
+#: * que-12, "If there are more than one enableWhen, enableBehavior must be specified": more
+#:   than one is ``> 1``, not ``> 2``;
+#: * dom-3, "If the resource is contained in another resource, it SHALL be referred to from
+#:   elsewhere in the resource...": the narrative is part of the resource, so a link to
+#:   ``#id`` from it (``<img src="#id">``) counts too.
+_R4_DOM_3: Final = (
+    "contained.where((('#'+id in (%resource.descendants().reference | "
+    "%resource.descendants().as(canonical) | %resource.descendants().as(uri) | "
+    "%resource.descendants().as(url))) or descendants().where(reference = '#').exists() or "
+    "descendants().where(as(canonical) = '#').exists() or "
+    "descendants().where(as(canonical) = '#').exists()).not()).trace('unmatched', id).empty()"
+)
 _CORRECTED_EXPRESSIONS: Final[Mapping[str, str]] = {
     "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
     "%rootResource.contained.id.trace('ids'))": (
@@ -433,12 +463,21 @@ _CORRECTED_EXPRESSIONS: Final[Mapping[str, str]] = {
     "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')": (
         "name.exists() implies name.matches('^[A-Z]([A-Za-z0-9_]){0,254}$')"
     ),
+    "enableWhen.count() > 2 implies enableBehavior.exists()": (
+        "enableWhen.count() > 1 implies enableBehavior.exists()"
+    ),
+    _R4_DOM_3: _R4_DOM_3.replace(
+        "descendants().where(as(canonical) = '#').exists()).not())",
+        "descendants().where(as(canonical) = '#').exists() or "
+        "('#'+id in %resource.descendants().htmlLinks())).not())",
+    ),
 }
 
 #: The functions added to fhirpathpy, in its invocation-table form.
 _FUNCTIONS: Final[Mapping[str, Mapping[str, Any]]] = {
     "hasValue": {"fn": _has_value},
     "htmlChecks": {"fn": _html_checks},
+    "htmlLinks": {"fn": _html_links},
     "resolve": {"fn": _resolve},
     "memberOf": {"fn": _member_of, "arity": {1: ["String"]}},
     "as": {"fn": _as_type, "arity": {1: ["TypeSpecifier"]}},

@@ -200,6 +200,32 @@ def test_dom_3_contained_resources_are_referenced(
     assert check(engine, dom_3, unreferenced, "Patient") is False
 
 
+def test_dom_3_counts_links_from_the_narrative(
+    engine: InvariantEngine, r4: dict[tuple[str, str], str]
+) -> None:
+    # dom-3's "referred to from elsewhere in the resource" includes the narrative: an image
+    # shown from a contained Binary (fhir-test-cases binary-ref-internal, valid for the HL7 validator).
+    image = {"resourceType": "Binary", "id": "photo", "contentType": "image/png", "data": "iVBORw0KGgo="}
+    div = f'<div xmlns="{XHTML}"><img src="#photo" alt="a photo"/></div>'
+    patient = {"resourceType": "Patient", "contained": [image], "text": {"status": "generated", "div": div}}
+    assert check(engine, r4["Patient", "dom-3"], patient, "Patient") is True
+    patient["text"]["div"] = f'<div xmlns="{XHTML}"><p>No image</p></div>'
+    assert check(engine, r4["Patient", "dom-3"], patient, "Patient") is False
+
+
+def test_que_12_more_than_one_enable_when(engine: InvariantEngine, r4: dict[tuple[str, str], str]) -> None:
+    # que-12: "If there are more than one enableWhen, enableBehavior must be specified" (the
+    # published expression says "> 2").
+    que_12 = r4["Questionnaire.item", "que-12"]
+    condition = {"question": "q1", "operator": "exists", "answerBoolean": True}
+    item = {"linkId": "q2", "type": "boolean", "enableWhen": [condition, condition]}
+    assert check(engine, que_12, item, "Questionnaire.item", resource={}) is False
+    assert check(engine, que_12, item | {"enableBehavior": "all"}, "Questionnaire.item", resource={}) is True
+    assert (
+        check(engine, que_12, item | {"enableWhen": [condition]}, "Questionnaire.item", resource={}) is True
+    )
+
+
 def test_trace_prints_nothing(
     engine: InvariantEngine, r4: dict[tuple[str, str], str], capsys: pytest.CaptureFixture[str]
 ) -> None:
