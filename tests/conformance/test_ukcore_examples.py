@@ -69,6 +69,26 @@ TRULY_INVALID: dict[str, tuple[tuple[str, str], ...]] = {
     "UKCore-Practitioner-PharmacistJimmyChuck-Example": (
         ("Practitioner.identifier[0].value", "nhsstd-identifier"),
     ),
+    # Extensions whose URL no StructureDefinition of UK Core 2.0.2 (nor R4) defines.  FHIR R4
+    # extensibility.html, 2.5.0.1: the url "is a mandatory attribute ... that refers to an
+    # extension definition"; an extension whose definition cannot be found cannot be checked, and
+    # the HL7 validator rejects it too ("could not be found so is not allowed here").
+    # Canonical URLs are case-sensitive: UK Core defines Extension-UKCore-OutcomeOfAttendance.
+    "UKCore-Encounter-Extension-OutcomeofAttendance-Example": (
+        ("Encounter.extension[0]", "nhsstd-extension"),
+    ),
+    "UKCore-Extension-MedicationChangeSummary-Example": (
+        ("MedicationStatement.extension[0]", "nhsstd-extension"),
+    ),
+    "UKCore-Patient-Extension-OverseasVisitorChargingCategory-Example": (
+        ("Patient.extension[0]", "nhsstd-extension"),
+    ),
+    "UKCore-Patient-Extension-PreferredDispenserOrganization-Example": (
+        ("Patient.extension[0]", "nhsstd-extension"),
+    ),
+    "UKCore-RelatedPerson-Extension-EffectivePeriod-Example": (
+        ("RelatedPerson.extension[0]", "nhsstd-extension"),
+    ),
 }
 
 
