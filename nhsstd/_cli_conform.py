@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from nhsstd._cli_check import _count as _whole_number
+
 if TYPE_CHECKING:  # pragma: no cover
     from nhsstd.conformance import Outcome, Validator
 
@@ -99,10 +101,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError("expected one or more")
     return value
@@ -180,7 +179,7 @@ def _items(files: Iterable[str], data_of: Callable[[str], bytes]) -> Iterator[It
             yield path, None, data
 
 
-def _count(files: Sequence[str], data_of: Callable[[str], bytes]) -> int:
+def _resource_count(files: Sequence[str], data_of: Callable[[str], bytes]) -> int:
     return sum(1 for _ in _items(files, data_of))
 
 
@@ -385,10 +384,13 @@ def run(args: argparse.Namespace) -> int:
     def data_of(path: str) -> bytes:
         return stdin if path == "-" else _read(path)
 
-    show_progress = args.progress
-    if show_progress is None:
-        show_progress = sys.stderr.isatty() and _count(files, data_of) >= _PROGRESS_MIN_RESOURCES
-    total = _count(files, data_of) if show_progress else 0
+    # Counting reads every input once more, so it is done only when progress may be shown.
+    total = (
+        _resource_count(files, data_of)
+        if args.progress or (args.progress is None and sys.stderr.isatty())
+        else 0
+    )
+    show_progress = args.progress if args.progress is not None else total >= _PROGRESS_MIN_RESOURCES
     report = _Report(sys.stdout, args.format)
     try:
         with _progress(show_progress, total) as step:
