@@ -215,6 +215,10 @@ class _Reader:
         except expat.ExpatError as error:
             message = expat.ErrorString(error.code) if error.code is not None else "not well-formed"
             self.problems.append(Problem(self._path(), f"line {error.lineno}: {message}"))
+        except LookupError:
+            # expat asks Python's codecs for an encoding it does not know itself
+            line = self.parser.CurrentLineNumber
+            self.problems.append(Problem("$", f"line {line}: the XML declaration names an unknown encoding"))
         if self.problems:
             raise FHIRXMLError(_SUBJECT, self.problems)
         assert self.result is not None  # expat refuses a document without a root element
@@ -400,7 +404,7 @@ class _Reader:
         self._skip()
 
     def _keep(self, parent: _Frame, name: str, attributes: dict[str, str]) -> None:
-        frame = _Frame(_UNKNOWN, parent, _local(name), -1, None, None)
+        frame = _Frame(_UNKNOWN, parent, _kept_name(name), -1, None, None)
         for attribute, text in attributes.items():
             frame.json[_local(attribute)] = text
         self.stack.append(frame)
@@ -626,6 +630,17 @@ def _safe_parser(encoding: str | None, refuse: Any) -> Any:
 
 def _local(name: str) -> str:
     return name.rpartition(" ")[2]
+
+
+def _kept_name(name: str) -> str:
+    """The JSON key of an unknown element kept for validation.
+
+    An element in the FHIR namespace keeps its local name; any other (another namespace, or
+    none) is keyed ``{namespace}local``, which no FHIR element name can match, so that a
+    validator reports it as unknown instead of reading ``<x:family>`` as ``family``.
+    """
+    namespace, _, local = name.rpartition(" ")
+    return local if namespace == FHIR_NAMESPACE else f"{{{namespace}}}{local}"
 
 
 def loads(

@@ -329,6 +329,25 @@ def test_unknown_elements_can_be_kept_for_a_validator_to_report() -> None:
         loads(text, unknown="ignore")  # type: ignore[arg-type]
 
 
+def test_a_kept_element_outside_the_fhir_namespace_is_never_read_as_a_fhir_element() -> None:
+    # FHIR XML: "FHIR elements are always in the namespace http://hl7.org/fhir"; <x:family> is
+    # not Patient.name.family, so it is kept under a key no FHIR element can have.
+    foreign = patient(
+        '<name xmlns:x="urn:x"><x:family value="a"/></name><name><family xmlns="" value="b"/></name>'
+    )
+    assert loads(foreign, unknown="keep") == {
+        "resourceType": "Patient",
+        "name": [{"{urn:x}family": "a"}, {"{}family": "b"}],
+    }
+
+
+def test_an_unknown_encoding_is_a_typed_error() -> None:
+    text = b'<?xml version="1.0" encoding="bogus"?><Patient xmlns="http://hl7.org/fhir"/>'
+    with pytest.raises(FHIRXMLError) as error:
+        loads(text)
+    assert problems(error) == [("$", "the XML declaration names an unknown encoding")]
+
+
 def test_elements_without_the_fhir_namespace_need_require_namespace_false() -> None:
     text = '<Patient><active value="true"/></Patient>'
     with pytest.raises(FHIRXMLError):
