@@ -549,6 +549,8 @@ class _Batches:
                 delimiter=source.delimiter,
                 quote_char=source.quote,
                 newlines_in_values=True,
+                # In a one-column file an empty line is an empty cell: a missing value, not nothing.
+                ignore_empty_lines=len(names) > 1,
                 invalid_row_handler=self._handler,
             ),
             convert_options=pa_csv.ConvertOptions(

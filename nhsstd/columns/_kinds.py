@@ -7,7 +7,8 @@ kernels of :mod:`nhsstd.columns`), a report checks:
   its :attr:`~nhsstd.codes.CodeSystem.key` (``person_stated_gender_code``,
   ``ethnic_category_england``...): exact codes parsed by the list's own
   ``parse``; a retired code is invalid (``retired_code``), since it is not
-  valid for new submissions; "not known" codes are the list's default codes;
+  valid for new submissions, except in a list that is retired as a whole;
+  "not known" codes are the list's default codes;
 * dates written ``CCYY-MM-DD`` (the Data Dictionary's date format): ``date``
   any real calendar date, ``birth_date`` and ``death_date`` also not before
   1880 and not in the future (``out_of_range``);
@@ -76,6 +77,8 @@ class ColumnKind(NamedTuple):
     personal: bool
     #: The default or placeholder values among the valid compact values, if the kind has any.
     defaults: Defaults | None = None
+    #: Characters left visible when a value is masked (none of a date: a birth date is identifying).
+    visible: int = 4
 
 
 def _one_of(values: frozenset[str]) -> Defaults:
@@ -92,12 +95,16 @@ def _one_of(values: frozenset[str]) -> Defaults:
 
 
 def _code_list_kernel(code_list: type[codes.CodedEnum]) -> Kernel:
+    # A retired code is not valid for new data -- unless the whole list is retired (PERSON GENDER
+    # CODE), when checking a column against it means reading old records.
+    refuse_retired = any(not member.is_retired for member in code_list)
+
     def check(value: Any) -> tuple[str | None, int]:
         try:
             member = code_list.parse(value)
         except codes.CodeError as error:
             return None, CODE[error.reason]
-        if member.is_retired:
+        if member.is_retired and refuse_retired:
             return None, CODE[Reason.RETIRED_CODE]
         return member.code, VALID
 
@@ -207,9 +214,15 @@ def _registry() -> dict[str, ColumnKind]:
         )
     )
     kinds += [
-        ColumnKind("date", "Date (CCYY-MM-DD)", _date_kernel(None, not_future=False), personal=True),
-        ColumnKind("birth_date", "Birth date", _date_kernel(EARLIEST_DATE, not_future=True), personal=True),
-        ColumnKind("death_date", "Death date", _date_kernel(EARLIEST_DATE, not_future=True), personal=True),
+        ColumnKind(
+            "date", "Date (CCYY-MM-DD)", _date_kernel(None, not_future=False), personal=True, visible=0
+        ),
+        ColumnKind(
+            "birth_date", "Birth date", _date_kernel(EARLIEST_DATE, not_future=True), personal=True, visible=0
+        ),
+        ColumnKind(
+            "death_date", "Death date", _date_kernel(EARLIEST_DATE, not_future=True), personal=True, visible=0
+        ),
     ]
     kinds += [_code_list_kind(code_list) for code_list in codes.CODE_LISTS]
     return {kind.name: kind for kind in kinds}

@@ -149,8 +149,9 @@ class ColumnReport:
         if not isinstance(raw, str):
             return "***"
         value: str = raw
-        if not self.unmask and _kinds.KINDS[self.kind].personal:
-            value = identifiers.mask(value)
+        kind = _kinds.KINDS[self.kind]
+        if not self.unmask and kind.personal:
+            value = identifiers.mask(value, visible=kind.visible)
         if len(value) > MAX_SHOWN:  # a stray paragraph (or megabyte) in an identifier column
             return f"{value[: MAX_SHOWN - 20]}... ({len(value)} characters)"
         return value
