@@ -298,7 +298,16 @@ class Tally:
         return record_ids
 
     def _as_text(self, column: Any, report: ColumnReport) -> Any:
-        """An integer column of ten-digit patient numbers as ten-digit text (leading zeros restored)."""
+        """*column* ready to validate: empty strings as nulls, and an integer column of ten-digit
+        patient numbers as ten-digit text (leading zeros restored)."""
+        if _arrow.is_string_type(column.type):
+            # Empty cells are missing whatever the input: Arrow's CSV reader makes them null
+            # already, Parquet and Spark keep "" -- which must count the same.
+            offsets, _ = _arrow.offsets_and_data(column)
+            empty = np.diff(offsets) == 0
+            if empty.any():
+                return _arrow.keep_rows(column, ~empty & _arrow.present(column))
+            return column
         if report.kind not in _TEN_DIGIT_KINDS or not pa.types.is_integer(column.type):
             return column
         warning = (
@@ -320,8 +329,7 @@ class Tally:
             result = _frames.validate_array(column, report.kind, kind.kernel, want_values=True)
             defaults = None
             if kind.defaults is not None and result.values is not None:
-                valid_values = result.values
-                defaults = kind.defaults(valid_values)
+                defaults = kind.defaults(result.values)
             report.add(column, result, first_row, defaults, record_ids)
             results.setdefault(report.name, (column, result))
             out.append(result)
