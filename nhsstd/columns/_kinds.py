@@ -58,10 +58,6 @@ _EPOCH = datetime.date(1970, 1, 1)
 #: Identifier kinds whose values locate a person's home: masked like patient numbers.
 _ADDRESS_KINDS = frozenset({"postcode", "nhs_pseudo_postcode", "uprn"})
 
-#: Every repeated-digit NHS Number passes Modulus 11 (54 ≡ -1 mod 11) but none
-#: is issued: ``9999999999`` and its kin are placeholders typed when the number
-#: is not known.
-_NHS_NUMBER_PLACEHOLDERS = frozenset(str(digit) * 10 for digit in range(10))
 
 Defaults = Callable[[Any], Mask]
 
@@ -88,6 +84,27 @@ def _one_of(values: frozenset[str]) -> Defaults:
         return bool_of(pc.is_in(compact, value_set=pa.array(choices, type=compact.type)))
 
     return defaults
+
+
+def _repeated_digits(compact: Any) -> Mask:
+    """The ten-digit values that repeat one digit (``9999999999``...).
+
+    Every repeated-digit NHS Number passes Modulus 11 (54 ≡ -1 mod 11) but none
+    is issued: they are placeholders typed when the number is not known.  Read
+    in place from the Arrow buffers: three digits first, then all ten of the
+    few rows where those three agree.
+    """
+    offsets, data = offsets_and_data(compact)
+    result = np.zeros(len(compact), dtype=np.bool_)
+    rows = np.flatnonzero(present(compact) & (np.diff(offsets) == 10))
+    if len(rows):
+        matrix = fixed_width(offsets, data, rows, 10)
+        first = matrix[:, 0]
+        candidates = np.flatnonzero((first == matrix[:, 9]) & (first == matrix[:, 4]))
+        if len(candidates):
+            digits = matrix[candidates]
+            result[rows[candidates[(digits == digits[:, :1]).all(axis=1)]]] = True
+    return result
 
 
 # --------------------------------------------------------------------------
@@ -198,7 +215,7 @@ def _date_kernel(earliest: datetime.date | None, not_future: bool) -> Kernel:
 
 def _identifier_kind(kind: str) -> ColumnKind:
     personal = identifiers.value_class(kind).personal or kind in _ADDRESS_KINDS
-    defaults = _one_of(_NHS_NUMBER_PLACEHOLDERS) if kind == "nhs_number" else None
+    defaults = _repeated_digits if kind == "nhs_number" else None
     return ColumnKind(kind, identifiers.label(kind), _frames.kernel_for(kind), personal, defaults)
 
 
