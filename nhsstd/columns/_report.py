@@ -270,7 +270,11 @@ class Tally:
         self.columns = [ColumnReport(name, kind, max_failures, unmask=unmask) for name, kind in checks]
         for column in self.columns:
             column.default_threshold = default_threshold
-        self.rules = [RuleReport(rule, names, max_failures) for rule, names in _rules.bind(checks)]
+        self.rules = [
+            RuleReport(rule, [checks[index][0] for index in indices], max_failures)
+            for rule, indices in _rules.bind(checks)
+        ]
+        self._rule_checks = [indices for _, indices in _rules.bind(checks)]
         self.id_column = id_column
         kinds = dict(checks)
         self.mask_ids = not unmask and id_column in kinds and _kinds.KINDS[kinds[id_column]].personal
@@ -321,8 +325,7 @@ class Tally:
     def add_batch(self, batch: Any, first_row: int) -> list[_frames.Result]:
         """Count *batch*, whose first row is row *first_row* (0-based) of the table."""
         record_ids = self._record_ids(batch)
-        results: dict[str, tuple[Any, _frames.Result]] = {}
-        out = []
+        validated: list[tuple[Any, _frames.Result]] = []
         for report in self.columns:
             kind = _kinds.KINDS[report.kind]
             column = self._as_text(batch.column(report.name), report)
@@ -331,14 +334,12 @@ class Tally:
             if kind.defaults is not None and result.values is not None:
                 defaults = kind.defaults(result.values)
             report.add(column, result, first_row, defaults, record_ids)
-            results.setdefault(report.name, (column, result))
-            out.append(result)
-        for rule_report in self.rules:
-            inputs = [results[name] for name in rule_report.columns]
-            checked, failed = rule_report.rule.test(inputs)
+            validated.append((column, result))
+        for rule_report, indices in zip(self.rules, self._rule_checks, strict=True):
+            checked, failed = rule_report.rule.test([validated[index] for index in indices])
             rule_report.add(checked, failed, first_row, record_ids)
         self.rows = max(self.rows, first_row + batch.num_rows)
-        return out
+        return [result for _, result in validated]
 
     def merge(self, other: Tally) -> None:
         for mine, theirs in zip(self.columns, other.columns, strict=True):

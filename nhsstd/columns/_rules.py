@@ -125,16 +125,16 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def bind(checks: Sequence[tuple[str, str]]) -> list[tuple[Rule, tuple[str, ...]]]:
-    """The rules that *checks* (``(column, kind)`` pairs) allow, each with the columns it reads."""
+def bind(checks: Sequence[tuple[str, str]]) -> list[tuple[Rule, tuple[int, ...]]]:
+    """The rules that *checks* (``(column, kind)`` pairs) allow, each with the checks it reads (indices)."""
     bound = []
     for rule in RULES:
-        names = []
+        chosen = []
         for kinds in rule.kinds:
-            name = next((column for column, kind in checks if kind in kinds), None)
-            if name is None:
+            index = next((index for index, (_, kind) in enumerate(checks) if kind in kinds), None)
+            if index is None:
                 break
-            names.append(name)
+            chosen.append(index)
         else:
-            bound.append((rule, tuple(names)))
+            bound.append((rule, tuple(chosen)))
     return bound
