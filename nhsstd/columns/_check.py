@@ -49,8 +49,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
-#: Compressions read only after decompressing (gzip and zip are read directly, see :func:`open_source`).
-_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"BZh", "bzip2"), (b"\xfd7zXZ", "xz"))
+_GZIP_MAGIC, _ZIP_MAGIC = b"\x1f\x8b", b"PK\x03\x04"
+#: Compressed data left compressed: what open_source decompressed (gzip, zip) holding more
+#: compressed data, and compressions it does not read.
+_COMPRESSED = ((_GZIP_MAGIC, "gzip"), (_ZIP_MAGIC, "zip"), (b"BZh", "bzip2"), (b"\xfd7zXZ", "xz"))
 
 
 _NOT_UTF8 = "not valid UTF-8; save the file as UTF-8 and check it again"
@@ -407,6 +409,26 @@ def _zip_member(path: str) -> str:
     return data[0]
 
 
+@contextlib.contextmanager
+def _gunzip(path: str) -> Iterator[Any]:
+    with gzip.open(path, "rb") as stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def _unzip(path: str) -> Iterator[Any]:
+    member = _zip_member(path)
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        yield stream
+
+
+#: Compressions read by decompressing to a temporary file first: magic bytes, name, opener.
+_DECOMPRESSED: tuple[tuple[bytes, str, Callable[[str], contextlib.AbstractContextManager[Any]]], ...] = (
+    (_GZIP_MAGIC, "gzip", _gunzip),
+    (_ZIP_MAGIC, "zip", _unzip),
+)
+
+
 def open_source(path: str, delimiter: str | None = None) -> Source:
     """Inspect *path* (``-`` for standard input): format, dialect and column names.
 
@@ -414,34 +436,33 @@ def open_source(path: str, delimiter: str | None = None) -> Source:
     to a temporary file (deleted by :meth:`Source.close`), so that they are read like
     any other file; memory stays flat.
     """
+    name, how, temporary = path, "", False
     if path == "-":
-        copy = _spool(sys.stdin.buffer, "-")
-        return _open_copy(copy, "-", "standard input", delimiter)
+        path, temporary = _spool(sys.stdin.buffer, name), True
     try:
-        head = _read_head(path)
-    except OSError as error:
-        raise CheckError(f"{path}: cannot read the file: {error.strerror or error}") from None
-    if head.startswith(b"\x1f\x8b"):
-        with gzip.open(path, "rb") as stream:
-            copy = _spool(stream, path)
-        return _open_copy(copy, path, "gzip", delimiter)
-    if head.startswith(b"PK\x03\x04"):
-        member = _zip_member(path)
-        with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
-            copy = _spool(stream, path)
-        return _open_copy(copy, path, "zip", delimiter)
-    if head.startswith(_OLE2_MAGIC):
-        raise CheckError(f"{path}: this is an Excel 97-2003 workbook, not CSV; {_EXPORT_AS_CSV}")
-    return _open_file(path, delimiter)
-
-
-def _open_copy(copy: str, name: str, how: str, delimiter: str | None) -> Source:
-    try:
-        source = _open_file(copy, delimiter)
+        try:
+            head = _read_head(path)
+        except OSError as error:
+            raise CheckError(f"{name}: cannot read the file: {error.strerror or error}") from None
+        for magic, compression, opener in _DECOMPRESSED:
+            if head.startswith(magic):
+                with opener(path) as stream:
+                    copy = _spool(stream, name)
+                if temporary:
+                    os.remove(path)
+                path, how, temporary = copy, compression, True
+                break
+        if head.startswith(_OLE2_MAGIC):
+            raise CheckError(f"{name}: this is an Excel 97-2003 workbook, not CSV; {_EXPORT_AS_CSV}")
+        source = _open_file(path, delimiter)
     except CheckError as error:
-        os.remove(copy)
-        raise CheckError(str(error).replace(copy, name)) from None
-    label = source.format_label if how == "standard input" else f"{how} {source.format_label}"
+        if temporary:
+            os.remove(path)
+            raise CheckError(str(error).replace(path, name)) from None
+        raise
+    if not temporary:
+        return source
+    label = f"{how} {source.format_label}" if how else source.format_label
     return source._replace(name=name, format_label=label, temporary=True)
 
 

@@ -461,3 +461,12 @@ def test_progress_lines_when_stderr_is_not_a_terminal(tmp_path: Path, capsys: Ca
     assert lines[-1].startswith(f"nhsstd check: {EXAMPLE}: 100% read (")
     assert "\r" not in err
     assert "\x1b" not in err
+
+
+def test_gzip_on_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: Capture) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(gzip.compress(GOOD_AND_BAD.encode())))
+    monkeypatch.setattr("sys.stdin", stdin)
+    status, out, _ = check(capsys, "-")
+    assert status == 1
+    assert out.startswith("-: 2 rows (gzip CSV, delimiter ','")
+    assert [name for name in os.listdir(tempfile.gettempdir()) if name.startswith("nhsstd-check-")] == []
