@@ -1,4 +1,4 @@
-"""``nhsstd check FILE``: validate the identifier columns of a CSV or Parquet file.
+"""``nhsstd check FILE``: a data quality report on the columns of a CSV or Parquet file.
 
 Needs the ``columns`` extra (pyarrow, numpy, rich), imported only when the
 command runs, so that ``nhsstd validate`` works without it.
@@ -39,17 +39,23 @@ _DELIMITER_NAMES = {
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "check",
-        help="validate the identifier columns of a CSV or Parquet file",
+        help="data quality report on the columns of a CSV or Parquet file",
         description=(
-            "Validate whole columns of identifiers in a CSV (any dialect; UTF-8 with or without BOM) "
-            "or Parquet file, streaming it in batches. Without --column, columns whose header names a "
-            "known kind (nhs_number, 'NHS Number', postcode...) are checked. Empty cells count as "
-            "missing, not invalid. Exit status 0 if every value is valid, 1 if any is invalid, 2 for "
-            "usage errors and unreadable input. Needs the 'columns' extra."
+            "A data quality report on a CSV (any dialect; UTF-8 with or without BOM; plain, gzip or zip; "
+            "'-' for standard input) or Parquet file, streamed in batches: per column rows, missing, "
+            "valid, default and invalid values by reason and a DQMI-style score; cross-field rules; the "
+            "first failing rows, personal values masked. Without --column, columns whose header names a "
+            "known kind (nhs_number, 'NHS Number', postcode, date_of_birth, 'Ethnic Category'...) are "
+            "checked. Empty cells count as missing, not invalid. Exit status 0 if every value is valid, "
+            "1 if any is invalid or a row breaks a cross-field rule, 2 for usage errors and unreadable "
+            "input. Needs the 'columns' extra."
         ),
-        epilog="example: nhsstd check examples/patients.csv --column 'NHS Number=nhs-number'",
+        epilog=(
+            "example: nhsstd check examples/patients.csv --column 'NHS Number=nhs-number' "
+            "--id-column record_id --report report.html"
+        ),
     )
-    parser.add_argument("file", metavar="FILE", help="a CSV or Parquet file")
+    parser.add_argument("file", metavar="FILE", help="a CSV or Parquet file, or - for standard input")
     parser.add_argument(
         "--column",
         "-c",
@@ -57,7 +63,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         default=[],
         type=_column_spec,
-        help="check column NAME as identifier KIND (repeatable); disables header detection",
+        help=(
+            "check column NAME as KIND (repeatable): an identifier kind, a code list "
+            "(ethnic-category-england, person-stated-gender-code...), date, birth-date, death-date or "
+            "address-postcode; disables header detection"
+        ),
     )
     parser.add_argument(
         "--delimiter",
@@ -78,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_count,
         default=10,
         metavar="N",
-        help="list the first N failing rows of each column, values masked (default: 10)",
+        help="list the first N failing rows of each column and rule, personal values masked (default: 10)",
     )
     parser.add_argument(
         "--id-column",
@@ -121,7 +131,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_const",
         const=True,
         default=None,
-        help="always show the progress bar on stderr (default: for files over 32 MiB, on a terminal)",
+        help=(
+            "always show progress on stderr: a bar on a terminal, else a plain line every few seconds "
+            "(default: a bar for files over 32 MiB, on a terminal)"
+        ),
     )
     progress.add_argument(
         "--no-progress",
@@ -135,7 +148,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_count,
         default=None,
         metavar="BYTES",
-        help="bytes of CSV read per batch (default: 4 MiB); memory use grows with it",
+        help=(
+            "bytes of CSV read per batch (default: 4 MiB; grown automatically for longer fields); "
+            "memory use grows with it"
+        ),
     )
     parser.set_defaults(handler=run)
 
