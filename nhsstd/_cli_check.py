@@ -351,7 +351,7 @@ def _check_source(args: argparse.Namespace, source: Source) -> int:
 
 def _describe(report: Report) -> str:
     source = report.source
-    if source.format != "csv":
+    if source.format != "csv" or not source.format_label.endswith("CSV"):
         return source.format_label
     delimiter = {"\t": "tab", " ": "space"}.get(source.delimiter or ",", source.delimiter)
     text = f"CSV, delimiter {delimiter!r}" if len(delimiter or "") == 1 else f"CSV, delimiter {delimiter}"

@@ -309,6 +309,8 @@ class Source(NamedTuple):
     format_label: str = "CSV"
     #: True when *path* is a temporary copy (standard input, decompressed data), deleted by :meth:`close`.
     temporary: bool = False
+    #: Warnings about the input itself (number cells in a workbook...).
+    notes: tuple[str, ...] = ()
 
     def close(self) -> None:
         if self.temporary:
@@ -380,6 +382,40 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _EXPORT_AS_CSV = "export the sheet as CSV (CSV UTF-8 in Excel's Save As) and check that"
 
 
+def _is_workbook(path: str) -> bool:
+    """Is the zip archive *path* an Excel workbook (``.xlsx``: it holds ``xl/workbook.xml``)?"""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _workbook_copy(path: str, name: str) -> tuple[str, str, list[str]]:
+    """The first sheet of the workbook *path* as a temporary CSV file: its path, the sheet's
+    title and the columns holding number cells."""
+    from nhsstd.columns import _excel
+
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, deleted by Source.close
+        "w", prefix="nhsstd-check-", suffix=".csv", delete=False, encoding="utf-8", newline=""
+    )
+    try:
+        with handle:
+            title, numeric = _excel.sheet_as_csv(path, handle)
+    except ImportError:
+        os.remove(handle.name)
+        raise CheckError(
+            f"{name}: this is an Excel workbook; install the 'excel' extra (pip install 'nhsstd[excel]') "
+            f"to read it, or {_EXPORT_AS_CSV}"
+        ) from None
+    except Exception as error:  # openpyxl raises many types for a damaged workbook
+        os.remove(handle.name)
+        raise CheckError(
+            f"{name}: cannot read the Excel workbook (damaged?): {type(error).__name__}"
+        ) from None
+    return handle.name, title, numeric
+
+
 def _spool(stream: Any, name: str) -> str:
     """Copy *stream* to a temporary file, in chunks (memory stays flat); its path."""
     handle = tempfile.NamedTemporaryFile(prefix="nhsstd-check-", suffix=".data", delete=False)  # noqa: SIM115
@@ -399,8 +435,6 @@ def _zip_member(path: str) -> str:
             names = [info.filename for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, OSError) as error:
         raise CheckError(f"{path}: not a readable zip file (truncated or corrupt?): {error}") from None
-    if "xl/workbook.xml" in names:
-        raise CheckError(f"{path}: this is an Excel workbook, not CSV; {_EXPORT_AS_CSV}")
     data = [name for name in names if not name.startswith("__MACOSX/")]
     if len(data) != 1:
         raise CheckError(
@@ -437,6 +471,7 @@ def open_source(path: str, delimiter: str | None = None) -> Source:
     any other file; memory stays flat.
     """
     name, how, temporary = path, "", False
+    notes: tuple[str, ...] = ()
     if path == "-":
         path, temporary = _spool(sys.stdin.buffer, name), True
     try:
@@ -444,6 +479,17 @@ def open_source(path: str, delimiter: str | None = None) -> Source:
             head = _read_head(path)
         except OSError as error:
             raise CheckError(f"{name}: cannot read the file: {error.strerror or error}") from None
+        if head.startswith(_ZIP_MAGIC) and _is_workbook(path):
+            copy, title, numeric = _workbook_copy(path, name)
+            if temporary:
+                os.remove(path)
+            path, how, temporary = copy, f"Excel workbook, sheet {title!r}", True
+            notes = tuple(
+                f"{column!r} holds numbers in the workbook: any leading zeros are lost; "
+                "format identifier columns as Text"
+                for column in numeric
+            )
+            head = b""
         for magic, compression, opener in _DECOMPRESSED:
             if head.startswith(magic):
                 with opener(path) as stream:
@@ -462,8 +508,8 @@ def open_source(path: str, delimiter: str | None = None) -> Source:
         raise
     if not temporary:
         return source
-    label = f"{how} {source.format_label}" if how else source.format_label
-    return source._replace(name=name, format_label=label, temporary=True)
+    label = how if how.startswith("Excel") else f"{how} {source.format_label}".strip()
+    return source._replace(name=name, format_label=label, temporary=True, notes=notes)
 
 
 def _open_file(path: str, delimiter: str | None = None) -> Source:
@@ -821,6 +867,7 @@ def report_of(
     for trend in [part.trend for part in tally.columns] + [part.trend for part in tally.rules]:
         trend.fit(rows)
     threshold = tally.columns[0].default_threshold if tally.columns else 0.0
+    notes = source.notes + warnings
     return Report(
-        source, rows, tally.columns, ends_without_newline, tally.rules, tally.score, threshold, warnings
+        source, rows, tally.columns, ends_without_newline, tally.rules, tally.score, threshold, notes
     )

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import bz2
 import csv
+import datetime
 import gzip
 import io
 import json
 import os
 import random
 import re
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
@@ -429,16 +432,66 @@ def test_zip_with_several_files_and_corrupt_gzip(tmp_path: Path, capsys: Capture
     expect_error(capsys, cut, "cannot decompress the file")
 
 
-def test_excel_workbooks_get_an_export_as_csv_message(tmp_path: Path, capsys: Capture) -> None:
-    # An .xlsx workbook is a zip archive holding xl/workbook.xml (ECMA-376 Part 2, Open Packaging);
-    # an .xls one is an OLE2 compound file, magic D0 CF 11 E0 A1 B1 1A E1.
-    workbook = tmp_path / "extract.xlsx"
-    with zipfile.ZipFile(workbook, "w") as handle:
-        handle.writestr("[Content_Types].xml", "<Types/>")
-        handle.writestr("xl/workbook.xml", "<workbook/>")
-    expect_error(capsys, workbook, "Excel workbook", "export the sheet as CSV")
+def workbook(path: Path, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Extract"
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_excel_workbook_is_read_like_its_csv_export(tmp_path: Path, capsys: Capture) -> None:
+    rows: list[list[object]] = [
+        ["record", "nhs_number", "date_of_birth"],
+        ["A1", "943 476 5919", datetime.datetime(1970, 9, 1)],  # a date cell: written CCYY-MM-DD
+        ["A2", "943 476 5918", "1970-02-30"],
+        ["A3", None, datetime.datetime(1880, 1, 1)],
+    ]
+    book = workbook(tmp_path / "extract.xlsx", rows)
+    export = write(
+        tmp_path / "export.csv",
+        "record,nhs_number,date_of_birth\nA1,943 476 5919,1970-09-01\n"
+        "A2,943 476 5918,1970-02-30\nA3,,1880-01-01\n",
+    )
+    status, out, err = check(capsys, str(book), "--id-column", "record")
+    _, expected, _ = check(capsys, str(export), "--id-column", "record")
+    assert status == 1
+    assert (
+        out.splitlines()[0]
+        == f"{book}: 3 rows (Excel workbook, sheet 'Extract'; row 1 is the first after the header)"
+    )
+    assert out.splitlines()[1:] == expected.splitlines()[1:]
+    assert "warning" not in err
+
+
+def test_number_cells_in_a_workbook_are_reported(tmp_path: Path, capsys: Capture) -> None:
+    # A number cell has no leading zeros left: a CHI Number typed as a number loses its first 0.
+    book = workbook(tmp_path / "numbers.xlsx", [["chi_number"], [101011230]])
+    status, out, err = check(capsys, str(book))
+    assert status == 1
+    assert "'chi_number' holds numbers in the workbook: any leading zeros are lost" in err
+    assert "length  1" in out
+
+
+def test_excel_without_the_extra_and_old_workbooks(
+    tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = workbook(tmp_path / "extract.xlsx", [["nhs_number"], ["9434765919"]])
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if the 'excel' extra were not installed
+    expect_error(capsys, book, "Excel workbook", "nhsstd[excel]", "export the sheet as CSV")
+    # An .xls workbook is an OLE2 compound file, magic D0 CF 11 E0 A1 B1 1A E1.
     old = write(tmp_path / "extract.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
     expect_error(capsys, old, "Excel 97-2003 workbook", "export the sheet as CSV")
+
+
+def test_damaged_workbook(tmp_path: Path, capsys: Capture) -> None:
+    fake = tmp_path / "fake.xlsx"
+    with zipfile.ZipFile(fake, "w") as handle:
+        handle.writestr("[Content_Types].xml", "<Types/>")
+        handle.writestr("xl/workbook.xml", "<workbook/>")
+    expect_error(capsys, fake, "cannot read the Excel workbook")
 
 
 def test_a_ten_megabyte_field_needs_no_block_size_option(tmp_path: Path, capsys: Capture) -> None:
