@@ -25,6 +25,7 @@ import contextlib
 import io
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -183,9 +184,38 @@ def timed(function: Callable[[], Any]) -> float:
 def run_check(path: str) -> None:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         status = nhsstd_main(
-            ["check", path, "--column", "nhs_number=nhs-number", "--format", "json", "--no-progress"]
+            [
+                "check",
+                path,
+                "--column",
+                "nhs_number=nhs-number",
+                "--id-column",
+                "record_id",
+                "--format",
+                "json",
+                "--no-progress",
+            ]
         )
     assert status == 0, status
+
+
+_PEAK_RSS = """
+import contextlib, io, sys, tempfile
+from nhsstd.cli import main
+with tempfile.TemporaryDirectory() as directory, contextlib.redirect_stdout(io.StringIO()):
+    main(["check", sys.argv[1], "--column", "nhs_number=nhs-number", "--id-column", "record_id",
+          "--format", "json", "--no-progress", "--report", directory + "/report.html"])
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent through fork and exec.
+print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+"""
+
+
+def peak_rss_mib(path: str) -> float:
+    """Peak RSS of ``nhsstd check`` on *path* in a fresh Python process."""
+    result = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS, path], capture_output=True, text=True, check=True
+    )
+    return int(result.stdout.split()[-1]) / 1024
 
 
 def stream_strings(path: str) -> None:
@@ -262,9 +292,31 @@ def main() -> None:
             )
             print(f"\nCSV of {size_mb:,.0f} MB, {rows:,} rows, one NHS Number column; best of 3")
             print(f"{'':52}{'s':>7}{'MB/s':>8}")
+            seconds_of: dict[str, float] = {}
             for label, function in timings:
                 seconds = min(timed(function) for _ in range(3))
+                seconds_of[label] = seconds
                 print(f"{label:<52}{seconds:>7.2f}{size_mb / seconds:>8.0f}")
+            check_seconds, stream_seconds = seconds_of[timings[0][0]], seconds_of[timings[2][0]]
+            share = stream_seconds / check_seconds
+            print(
+                f"nhsstd check keeps {share:.0%} of the streamed pyarrow read's throughput "
+                f"(target >= 50%: {'met' if share >= 0.5 else 'MISSED'})"
+            )
+
+            # Peak memory: the whole file against a quarter of it, each in a fresh process.
+            quarter = os.path.join(directory, "quarter.csv")
+            with open(path, "rb") as source, open(quarter, "wb") as target:
+                target.write(source.read(os.path.getsize(path) // 4 // 32 * 32))  # whole rows: 32 bytes each
+            peaks = [(os.path.getsize(name) / 2**20, peak_rss_mib(name)) for name in (quarter, path)]
+            print("\nPeak RSS of nhsstd check (a fresh process; the report as HTML too)")
+            for megabytes, peak in peaks:
+                print(f"{megabytes:>8,.0f} MB CSV{'':38}{peak:>7.0f} MiB")
+            growth = peaks[1][1] - peaks[0][1]
+            print(
+                f"growth {growth:+.0f} MiB for {peaks[1][0] - peaks[0][0]:,.0f} MB more input "
+                f"(target flat, < 64 MiB: {'met' if growth < 64 else 'MISSED'})"
+            )
 
 
 if __name__ == "__main__":

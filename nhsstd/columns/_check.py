@@ -12,20 +12,27 @@ never a value from the file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import gzip
 import io
 import os
 import re
+import shutil
+import sys
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from nhsstd import identifiers
-from nhsstd.columns import _arrow, _frames
+from nhsstd.columns import _arrow, _frames, _kinds
+from nhsstd.columns._report import ColumnReport, Failure, RuleReport, Tally
+
+__all__ = ["CheckError", "ColumnReport", "Failure", "Report", "RuleReport", "open_source", "run_check"]
 
 #: Bytes read at the start of a file to sniff its format, dialect and header.
 SAMPLE_SIZE = 1 << 16
@@ -42,7 +49,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
-_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"BZh", "bzip2"), (b"\xfd7zXZ", "xz"))
+_GZIP_MAGIC, _ZIP_MAGIC = b"\x1f\x8b", b"PK\x03\x04"
+#: Compressed data left compressed: what open_source decompressed (gzip, zip) holding more
+#: compressed data, and compressions it does not read.
+_COMPRESSED = ((_GZIP_MAGIC, "gzip"), (_ZIP_MAGIC, "zip"), (b"BZh", "bzip2"), (b"\xfd7zXZ", "xz"))
 
 
 _NOT_UTF8 = "not valid UTF-8; save the file as UTF-8 and check it again"
@@ -87,7 +97,15 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "site_code",
         "provider_code",
     ),
-    "postcode": ("post_code", "postal_code", "postcode_of_usual_address", "patient_postcode"),
+    "postcode": ("post_code", "postal_code"),
+    # The postcode of a patient's address may be an NHS pseudo-postcode (no fixed abode, abroad).
+    "address_postcode": (
+        "postcode_of_usual_address",
+        "patient_postcode",
+        "usual_address_postcode",
+        "home_postcode",
+        "person_postcode",
+    ),
     "nhs_pseudo_postcode": ("pseudo_postcode",),
     "gmc_number": ("gmc", "gmc_no", "gmc_code"),
     "consultant_code": ("consultant",),
@@ -98,29 +116,42 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "hcpc_number": ("hcpc", "hcpc_no"),
     "gphc_number": ("gphc", "gphc_no"),
     "uprn": (),
+    "birth_date": ("date_of_birth", "dob", "person_birth_date", "birth_dt", "birthdate"),
+    "death_date": ("date_of_death", "dod", "person_death_date", "deathdate"),
+    "person_stated_gender_code": ("stated_gender", "stated_gender_code", "person_stated_gender"),
+    "person_phenotypic_sex": ("phenotypic_sex",),
+    "gender_identity_code": ("gender_identity",),
+    "ethnic_category_england": ("ethnic_category", "ethnic_category_code", "ethnicity"),
+    "ethnic_category_wales": ("ethnic_category_wales_code",),
+    "ethnic_category_scotland": ("ethnic_group", "ethnic_group_scotland"),
+    "person_marital_status": ("marital_status", "marital_status_code"),
+    "person_marital_status_scotland": ("marital_status_scotland",),
+    "nhs_number_status_indicator_code": (
+        "nhs_number_status",
+        "nhs_number_status_indicator",
+        "nhs_no_status",
+        "nhs_number_status_code",
+    ),
 }
 
 
 def _header_kinds() -> dict[str, str]:
     table: dict[str, str] = {}
-    for kind in identifiers.KINDS:
-        for spelling in (kind, normalise_header(identifiers.label(kind)), *_SYNONYMS.get(kind, ())):
-            table.setdefault(spelling, kind)
+    for kind in _kinds.KINDS.values():
+        for spelling in (kind.name, normalise_header(kind.label), *_SYNONYMS.get(kind.name, ())):
+            table.setdefault(spelling, kind.name)
     return table
 
 
+_HEADER_KINDS = _header_kinds()
+
+
 def detect_kind(header: str) -> str | None:
-    """The identifier kind a column header names, if any."""
-    return _header_kinds().get(normalise_header(header))
+    """The column kind a header names, if any."""
+    return _HEADER_KINDS.get(normalise_header(header))
 
 
-def parse_kind(text: str) -> str:
-    """``"nhs-number"`` / ``"NHS_Number"`` -> ``"nhs_number"``; ``ValueError`` if unknown."""
-    kind = text.strip().lower().replace("-", "_")
-    if kind not in identifiers.KINDS:
-        choices = ", ".join(k.replace("_", "-") for k in identifiers.KINDS)
-        raise ValueError(f"unknown identifier kind {text!r}; choose from {choices}")
-    return kind
+parse_kind = _kinds.parse_kind
 
 
 # --------------------------------------------------------------------------
@@ -272,6 +303,25 @@ class Source(NamedTuple):
     size: int
     #: Number of rows when known up front (Parquet).
     rows: int | None
+    #: The name to show: the path given, ``-`` for standard input.
+    name: str = ""
+    #: What the input was: ``CSV``, ``gzip CSV``, ``zip CSV``, ``Parquet``...
+    format_label: str = "CSV"
+    #: True when *path* is a temporary copy (standard input, decompressed data), deleted by :meth:`close`.
+    temporary: bool = False
+    #: Warnings about the input itself (number cells in a workbook...).
+    notes: tuple[str, ...] = ()
+
+    def close(self) -> None:
+        if self.temporary:
+            with contextlib.suppress(OSError):
+                os.remove(self.path)
+
+    def named(self, error: CheckError) -> CheckError:
+        """*error* with the temporary copy's path replaced by the input's name."""
+        if not self.temporary:
+            return error
+        return CheckError(str(error).replace(self.path, self.name))
 
 
 def _read_head(path: str) -> bytes:
@@ -327,8 +377,142 @@ def _sniff(sample: str, delimiter: str | None) -> str:
     return choice
 
 
+#: The magic of an OLE2 compound file: an Excel 97-2003 ``.xls`` workbook.
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_EXPORT_AS_CSV = "export the sheet as CSV (CSV UTF-8 in Excel's Save As) and check that"
+
+
+def _is_workbook(path: str) -> bool:
+    """Is the zip archive *path* an Excel workbook (``.xlsx``: it holds ``xl/workbook.xml``)?"""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _workbook_copy(path: str, name: str) -> tuple[str, str, list[str]]:
+    """The first sheet of the workbook *path* as a temporary CSV file: its path, the sheet's
+    title and the columns holding number cells."""
+    from nhsstd.columns import _excel
+
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, deleted by Source.close
+        "w", prefix="nhsstd-check-", suffix=".csv", delete=False, encoding="utf-8", newline=""
+    )
+    try:
+        with handle:
+            title, numeric = _excel.sheet_as_csv(path, handle)
+    except ImportError:
+        os.remove(handle.name)
+        raise CheckError(
+            f"{name}: this is an Excel workbook; install the 'excel' extra (pip install 'nhsstd[excel]') "
+            f"to read it, or {_EXPORT_AS_CSV}"
+        ) from None
+    except Exception as error:  # openpyxl raises many types for a damaged workbook
+        os.remove(handle.name)
+        raise CheckError(
+            f"{name}: cannot read the Excel workbook (damaged?): {type(error).__name__}"
+        ) from None
+    return handle.name, title, numeric
+
+
+def _spool(stream: Any, name: str) -> str:
+    """Copy *stream* to a temporary file, in chunks (memory stays flat); its path."""
+    handle = tempfile.NamedTemporaryFile(prefix="nhsstd-check-", suffix=".data", delete=False)  # noqa: SIM115
+    try:
+        with handle:
+            shutil.copyfileobj(stream, handle, 1 << 22)
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        os.remove(handle.name)
+        raise CheckError(f"{name}: cannot decompress the file (truncated or corrupt?): {error}") from None
+    return handle.name
+
+
+def _zip_member(path: str) -> str:
+    """The one data file in the zip archive *path*; :class:`CheckError` for a workbook or several files."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [info.filename for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError) as error:
+        raise CheckError(f"{path}: not a readable zip file (truncated or corrupt?): {error}") from None
+    data = [name for name in names if not name.startswith("__MACOSX/")]
+    if len(data) != 1:
+        raise CheckError(
+            f"{path}: the zip file holds {len(data)} files; nhsstd check reads a zip holding one CSV file"
+        )
+    return data[0]
+
+
+@contextlib.contextmanager
+def _gunzip(path: str) -> Iterator[Any]:
+    with gzip.open(path, "rb") as stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def _unzip(path: str) -> Iterator[Any]:
+    member = _zip_member(path)
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        yield stream
+
+
+#: Compressions read by decompressing to a temporary file first: magic bytes, name, opener.
+_DECOMPRESSED: tuple[tuple[bytes, str, Callable[[str], contextlib.AbstractContextManager[Any]]], ...] = (
+    (_GZIP_MAGIC, "gzip", _gunzip),
+    (_ZIP_MAGIC, "zip", _unzip),
+)
+
+
 def open_source(path: str, delimiter: str | None = None) -> Source:
-    """Inspect *path*: format, dialect and column names."""
+    """Inspect *path* (``-`` for standard input): format, dialect and column names.
+
+    Standard input and gzip or zip compressed files are first copied, decompressed,
+    to a temporary file (deleted by :meth:`Source.close`), so that they are read like
+    any other file; memory stays flat.
+    """
+    name, how, temporary = path, "", False
+    notes: tuple[str, ...] = ()
+    if path == "-":
+        path, temporary = _spool(sys.stdin.buffer, name), True
+    try:
+        try:
+            head = _read_head(path)
+        except OSError as error:
+            raise CheckError(f"{name}: cannot read the file: {error.strerror or error}") from None
+        if head.startswith(_ZIP_MAGIC) and _is_workbook(path):
+            copy, title, numeric = _workbook_copy(path, name)
+            if temporary:
+                os.remove(path)
+            path, how, temporary = copy, f"Excel workbook, sheet {title!r}", True
+            notes = tuple(
+                f"{column!r} holds numbers in the workbook: any leading zeros are lost; "
+                "format identifier columns as Text"
+                for column in numeric
+            )
+            head = b""
+        for magic, compression, opener in _DECOMPRESSED:
+            if head.startswith(magic):
+                with opener(path) as stream:
+                    copy = _spool(stream, name)
+                if temporary:
+                    os.remove(path)
+                path, how, temporary = copy, compression, True
+                break
+        if head.startswith(_OLE2_MAGIC):
+            raise CheckError(f"{name}: this is an Excel 97-2003 workbook, not CSV; {_EXPORT_AS_CSV}")
+        source = _open_file(path, delimiter)
+    except CheckError as error:
+        if temporary:
+            os.remove(path)
+            raise CheckError(str(error).replace(path, name)) from None
+        raise
+    if not temporary:
+        return source
+    label = how if how.startswith("Excel") else f"{how} {source.format_label}".strip()
+    return source._replace(name=name, format_label=label, temporary=True, notes=notes)
+
+
+def _open_file(path: str, delimiter: str | None = None) -> Source:
     try:
         size = os.path.getsize(path)
         head = _read_head(path)
@@ -342,7 +526,7 @@ def open_source(path: str, delimiter: str | None = None) -> Source:
                 f"{path}: not a readable Parquet file (truncated or corrupt?): {error}"
             ) from None
         names = tuple(parquet.schema_arrow.names)
-        return Source(path, "parquet", names, None, None, size, parquet.metadata.num_rows)
+        return Source(path, "parquet", names, None, None, size, parquet.metadata.num_rows, path, "Parquet")
     if not head:
         raise CheckError(f"{path}: line 1: the file is empty (expected a header line)")
     for magic, name in _COMPRESSED:
@@ -363,7 +547,19 @@ def open_source(path: str, delimiter: str | None = None) -> Source:
         raise CheckError(f"{path}: line 1: cannot read the header line: {error}") from None
     if not header or not any(name.strip() for name in header):
         raise CheckError(f"{path}: line 1: the header line is empty")
-    return Source(path, "csv", tuple(header), delimiter, quote, size, None)
+    return Source(path, "csv", tuple(header), delimiter, quote, size, None, path, "CSV")
+
+
+class _BlockTooSmall(Exception):
+    """A CSV field does not fit in one block; *position* is how far the file had been read."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(position)
+        self.position = position
+
+
+#: The largest block tried for a CSV file with very long fields.
+MAX_BLOCK_SIZE = 1 << 30
 
 
 class _Batches:
@@ -420,6 +616,8 @@ class _Batches:
                 delimiter=source.delimiter,
                 quote_char=source.quote,
                 newlines_in_values=True,
+                # In a one-column file an empty line is an empty cell: a missing value, not nothing.
+                ignore_empty_lines=len(names) > 1,
                 invalid_row_handler=self._handler,
             ),
             convert_options=pa_csv.ConvertOptions(
@@ -453,6 +651,8 @@ class _Batches:
             except (pa.ArrowException, OSError) as error:
                 if tracked.error is not None:
                     raise tracked.error from None
+                if "straddl" in str(error):  # a field longer than the block: read again with larger ones
+                    raise _BlockTooSmall(tracked.position) from None
                 raise self._csv_problem(error) from None
             if tracked.error is not None:
                 raise tracked.error
@@ -505,74 +705,28 @@ class _Batches:
 # Counting
 
 
-class Failure(NamedTuple):
-    row: int
-    reason: str
-    value: str
-
-
-class ColumnReport:
-    """Counts for one checked column."""
-
-    def __init__(self, name: str, kind: str, max_failures: int) -> None:
-        self.name = name
-        self.kind = kind
-        self.max_failures = max_failures
-        self.rows = 0
-        self.valid = 0
-        self.missing = 0
-        self.reason_counts = np.zeros(len(_arrow.REASONS), dtype=np.int64)
-        self.failures: list[Failure] = []
-
-    @property
-    def invalid(self) -> int:
-        return int(self.reason_counts.sum())
-
-    @property
-    def reasons(self) -> dict[str, int]:
-        counts = {
-            _arrow.REASONS[index].value: int(count) for index, count in enumerate(self.reason_counts) if count
-        }
-        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-    def add(self, column: Any, result: _frames.Result, first_row: int) -> None:
-        codes = result.codes
-        self.rows += len(codes)
-        self.missing += int(len(codes) - np.count_nonzero(result.present))
-        bad = codes != _arrow.VALID
-        self.reason_counts += np.bincount(codes[bad], minlength=len(_arrow.REASONS))
-        self.valid += int(np.count_nonzero(result.present & ~bad))
-        wanted = self.max_failures - len(self.failures)
-        if wanted > 0 and bad.any():
-            rows = np.flatnonzero(bad)[:wanted]
-            raw = column.take(pa.array(rows)).to_pylist()
-            for row, value in zip(rows.tolist(), raw, strict=True):
-                self.failures.append(
-                    Failure(first_row + row + 1, _arrow.REASONS[codes[row]].value, identifiers.mask(value))
-                )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "column": self.name,
-            "kind": self.kind,
-            "rows": self.rows,
-            "valid": self.valid,
-            "invalid": self.invalid,
-            "missing": self.missing,
-            "reasons": self.reasons,
-            "failures": [failure._asdict() for failure in self.failures],
-        }
-
-
 class Report(NamedTuple):
     source: Source
     rows: int
     columns: list[ColumnReport]
     ends_without_newline: bool
+    rules: Sequence[RuleReport] = ()
+    #: The file's DQMI-style score (see :mod:`nhsstd.columns._report`).
+    score: float | None = None
+    default_threshold: float = 0.0
+    warnings: tuple[str, ...] = ()
 
     @property
     def all_valid(self) -> bool:
-        return all(column.invalid == 0 for column in self.columns)
+        """No invalid value and no broken cross-field rule."""
+        return all(column.invalid == 0 for column in self.columns) and all(
+            rule.failed == 0 for rule in self.rules
+        )
+
+    @property
+    def trend_width(self) -> int:
+        """Rows per bucket of the failure trends."""
+        return self.columns[0].trend.width if self.columns else 1
 
 
 # --------------------------------------------------------------------------
@@ -609,26 +763,80 @@ def run_check(
     output: str | None = None,
     block_size: int = BLOCK_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    id_column: str | None = None,
+    unmask: bool = False,
+    default_threshold: float = 0.0,
 ) -> Report:
-    """Check the columns *checks* (``(name, kind)`` pairs) of *source* batch by batch."""
-    reports = [ColumnReport(name, kind, max_failures) for name, kind in checks]
-    kernels = [_frames.kernel_for(kind) for _, kind in checks]
-    wanted = None if output is not None else list(dict.fromkeys(name for name, _ in checks))
+    """Check the columns *checks* (``(name, kind)`` pairs) of *source* batch by batch.
+
+    Failures name their row (1-based) and, with *id_column*, that column's value;
+    values of personal kinds are masked unless *unmask*.  *default_threshold* is
+    the proportion of default values a column may hold before they lower its
+    score (see :func:`nhsstd.columns._report.dqmi_score`).
+
+    A CSV field longer than *block_size* (Arrow parses a block at a time) makes
+    the check start again with blocks eight times larger, up to
+    :data:`MAX_BLOCK_SIZE`: no option is needed for files with huge fields.
+    """
+    while True:
+        try:
+            return _run_check_once(
+                source,
+                checks,
+                max_failures=max_failures,
+                output=output,
+                block_size=block_size,
+                progress=progress,
+                id_column=id_column,
+                unmask=unmask,
+                default_threshold=default_threshold,
+            )
+        except _BlockTooSmall as error:
+            if block_size >= MAX_BLOCK_SIZE:
+                line = line_of(source.path, error.position)
+                raise source.named(
+                    CheckError(
+                        f"{source.path}: line {line} or near it: a field is longer than "
+                        f"{MAX_BLOCK_SIZE >> 20} MiB; a column holding such values cannot be checked"
+                    )
+                ) from None
+            block_size = min(block_size * 8, MAX_BLOCK_SIZE)
+        except CheckError as error:
+            raise source.named(error) from None
+
+
+def _run_check_once(
+    source: Source,
+    checks: Sequence[tuple[str, str]],
+    *,
+    max_failures: int,
+    output: str | None,
+    block_size: int,
+    progress: Callable[[int, int], None] | None,
+    id_column: str | None,
+    unmask: bool,
+    default_threshold: float,
+) -> Report:
+    tally = Tally(
+        checks,
+        max_failures=max_failures,
+        id_column=id_column,
+        unmask=unmask,
+        default_threshold=default_threshold,
+    )
+    wanted = None if output is not None else tally.needed_columns
     batches = _Batches(source, wanted, block_size)
     writer: _Writer | None = None
     rows = 0
     try:
         for batch in batches:
-            extra: list[tuple[str, Any]] = []
-            for report, kernel in zip(reports, kernels, strict=True):
-                column = batch.column(report.name)
-                result = _frames.validate_array(column, report.kind, kernel, want_values=False)
-                report.add(column, result, rows)
-                if output is not None:
-                    extra.append((output_name(report.name, "valid"), _frames.valid_array(result)))
-                    reasons = _arrow.reasons_array(result.codes).cast(pa.string())
-                    extra.append((output_name(report.name, "reason"), reasons))
+            results = tally.add_batch(batch, rows)
             if output is not None:
+                extra: list[tuple[str, Any]] = []
+                for (name, _), result in zip(checks, results, strict=True):
+                    extra.append((output_name(name, "valid"), _frames.valid_array(result)))
+                    reasons = _arrow.reasons_array(result.codes).cast(pa.string())
+                    extra.append((output_name(name, "reason"), reasons))
                 if writer is None:
                     fields = list(batch.schema) + [pa.field(name, array.type) for name, array in extra]
                     writer = _Writer(output, source, pa.schema(fields))
@@ -649,4 +857,17 @@ def run_check(
     finally:
         if writer is not None:
             writer.close()
-    return Report(source, rows, reports, batches.ends_without_newline)
+    return report_of(tally, source, rows, batches.ends_without_newline, tuple(tally.warnings))
+
+
+def report_of(
+    tally: Tally, source: Source, rows: int, ends_without_newline: bool, warnings: tuple[str, ...] = ()
+) -> Report:
+    """The finished :class:`Report` of *tally*."""
+    for trend in [part.trend for part in tally.columns] + [part.trend for part in tally.rules]:
+        trend.fit(rows)
+    threshold = tally.columns[0].default_threshold if tally.columns else 0.0
+    notes = source.notes + warnings
+    return Report(
+        source, rows, tally.columns, ends_without_newline, tally.rules, tally.score, threshold, notes
+    )

@@ -549,7 +549,8 @@ _POSTCODE_SHAPES = (
 )
 
 
-def postcode_kernel(array: Any, want_values: bool = True) -> Outcome:
+def _postcode_outcome(array: Any, pseudo_code: int) -> Outcome:
+    """Postcodes, an NHS pseudo-postcode getting *pseudo_code* (a reason, or ``VALID``)."""
     values = _compact_postcode(array)
     codes = new_codes(len(values))
     candidate = _alnum_lengths(values, codes, postcode.MIN_LENGTH, postcode.MAX_LENGTH)
@@ -560,10 +561,25 @@ def postcode_kernel(array: Any, want_values: bool = True) -> Outcome:
         pseudo = _regex(sub, nhs_pseudo_postcode.PATTERN.pattern)
         shaped = _regex(sub, _POSTCODE_SHAPES)
         reasons = np.select(
-            [valid, pseudo, ~shaped], [VALID, _PSEUDO_POSTCODE, _FORMAT], default=_LETTER_RULE
+            [valid, pseudo, ~shaped], [VALID, pseudo_code, _FORMAT], default=_LETTER_RULE
         ).astype(np.int8)
         codes[rows] = reasons
     return _finish(values, codes)
+
+
+def postcode_kernel(array: Any, want_values: bool = True) -> Outcome:
+    return _postcode_outcome(array, _PSEUDO_POSTCODE)
+
+
+def address_postcode_kernel(array: Any, want_values: bool = True) -> Outcome:
+    """The postcode of an address: a Royal Mail postcode or an NHS pseudo-postcode
+    (:func:`nhsstd.identifiers.parse_address_postcode`)."""
+    return _postcode_outcome(array, VALID)
+
+
+def is_pseudo_postcode(values: Any) -> Mask:
+    """Which compact postcodes are NHS pseudo-postcodes (``ZZ99 ...``)."""
+    return _regex(values, nhs_pseudo_postcode.PATTERN.pattern)
 
 
 def nhs_pseudo_postcode_kernel(array: Any, want_values: bool = True) -> Outcome:

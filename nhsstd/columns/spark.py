@@ -9,6 +9,9 @@ the same results, as :func:`nhsstd.columns.validate` and the scalar functions.
   value is null) and ``<column>_reason`` (a :class:`~nhsstd.exceptions.Reason`
   value, null where valid or null) columns, and optionally ``<column>_compact``;
 * :func:`summarise` counts valid, invalid (per reason) and missing values;
+* :func:`report` computes the whole data quality report of ``nhsstd check``
+  (default values, scores, cross-field rules, first failures, trends) on the
+  cluster, equal to the local report of the same rows in the same order;
 * :func:`validate_udf` and :func:`is_valid_udf` are the UDFs themselves, for
   use in your own ``select`` / ``withColumn`` expressions.
 
@@ -19,7 +22,8 @@ for the recipe.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import pickle
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -29,10 +33,11 @@ from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 from pyspark.sql.pandas.functions import pandas_udf as _pandas_udf
 from pyspark.sql.types import BooleanType, StringType, StructField, StructType
 
-from nhsstd.columns import _arrow, _frames
+from nhsstd.columns import _arrow, _check, _frames, _kinds
 from nhsstd.columns import _kind as _kind_name
+from nhsstd.columns._report import Tally
 
-__all__ = ["RESULT_TYPE", "is_valid_udf", "summarise", "validate_udf", "with_validation"]
+__all__ = ["RESULT_TYPE", "is_valid_udf", "report", "summarise", "validate_udf", "with_validation"]
 
 #: Spark type returned by :func:`validate_udf`: the compact value and the reason.
 RESULT_TYPE = StructType([StructField("compact", StringType()), StructField("reason", StringType())])
@@ -133,3 +138,82 @@ def summarise(df: DataFrame, columns: Mapping[str, str]) -> DataFrame:
     for part in parts[1:]:
         result = result.unionByName(part)
     return result
+
+
+# --------------------------------------------------------------------------
+# The data quality report
+
+_STATE_SCHEMA = "partition int, state binary"
+
+
+def report(
+    df: DataFrame,
+    columns: Mapping[str, str],
+    *,
+    id_column: str | None = None,
+    max_failures: int = 10,
+    unmask: bool = False,
+    default_threshold: float = 0.0,
+) -> _check.Report:
+    """The data quality report of ``nhsstd check`` for the ``{column: kind}`` *columns* of *df*.
+
+    Kinds are those of ``nhsstd check`` (identifiers, Data Dictionary code lists,
+    ``birth_date``, ``address_postcode``...).  Each partition is counted on the
+    executors, by the same code as a local check, and the partial counts are
+    merged on the driver: the result equals the report of the same rows, in the
+    same order, checked locally.  Row numbers follow the DataFrame's order (row
+    1 is the first row of partition 0), so *df* is read twice -- once to count
+    each partition's rows, once to check them -- and should be deterministic
+    (a table or files, or cached).  Returns the report object that
+    ``nhsstd check`` prints; ``report.columns[i].as_dict()`` and
+    ``report.rules[i].as_dict()`` give its numbers.
+    """
+    checks = [(column, _kinds.parse_kind(kind)) for column, kind in columns.items()]
+    options: dict[str, Any] = {
+        "max_failures": max_failures,
+        "id_column": id_column,
+        "unmask": unmask,
+        "default_threshold": default_threshold,
+    }
+    needed = Tally(checks, **options).needed_columns
+    selected = df.select(*[F.col(f"`{name}`") for name in needed])
+    counted = selected.groupBy(F.spark_partition_id().alias("partition")).count().collect()
+    sizes: dict[int, int] = {int(row["partition"]): int(row["count"]) for row in counted}
+    offsets: dict[int, int] = {}
+    total = 0
+    for partition in sorted(sizes):
+        offsets[partition] = total
+        total += sizes[partition]
+
+    def tally_partition(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa  # type: ignore[import-untyped]
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+        partition = context.partitionId() if context is not None else 0
+        tally = Tally(checks, **options)
+        first_row = offsets.get(partition, 0)
+        for batch in batches:
+            tally.add_batch(batch, first_row)
+            first_row += batch.num_rows
+        state = pickle.dumps(tally, protocol=pickle.HIGHEST_PROTOCOL)
+        yield pa.RecordBatch.from_pydict(
+            {"partition": pa.array([partition], pa.int32()), "state": pa.array([state], pa.binary())}
+        )
+
+    merged = Tally(checks, **options)
+    parts = selected.mapInArrow(tally_partition, _STATE_SCHEMA).collect()
+    for row in sorted(parts, key=lambda row: row["partition"]):
+        merged.merge(pickle.loads(row["state"]))  # the tallies our own function built on the executors
+    source = _check.Source(
+        "<Spark DataFrame>",
+        "spark",
+        tuple(df.columns),
+        None,
+        None,
+        0,
+        total,
+        "Spark DataFrame",
+        "Spark DataFrame",
+    )
+    return _check.report_of(merged, source, total, False, tuple(merged.warnings))

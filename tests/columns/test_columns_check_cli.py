@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import bz2
 import csv
+import datetime
 import gzip
 import io
 import json
+import os
 import random
 import re
+import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
@@ -87,7 +94,7 @@ def test_json_report(capsys: Capture) -> None:
     assert (column["valid"], column["invalid"], column["missing"]) == (33, 5, 2)
     assert column["reasons"] == {"invalid_character": 2, "check_digit_ten": 1, "checksum": 1, "length": 1}
     assert [failure["row"] for failure in column["failures"]] == [3, 11, 19, 27, 34]
-    assert column["failures"][0] == {"row": 3, "reason": "checksum", "value": "*** *** 3515"}
+    assert column["failures"][0] == {"row": 3, "reason": "checksum", "value": "*** *** 3515", "id": None}
 
 
 def test_csv_report(capsys: Capture) -> None:
@@ -96,12 +103,14 @@ def test_csv_report(capsys: Capture) -> None:
     counts = {(r["outcome"], r["reason"]): int(r["count"]) for r in rows if r["record"] == "count"}
     assert counts == {
         ("valid", ""): 37,
+        ("default", ""): 0,
         ("invalid", "invalid_character"): 2,
         ("invalid", "length"): 1,
         ("missing", ""): 0,
     }
     failures = [r for r in rows if r["record"] == "failure"]
-    assert [(r["row"], r["reason"], r["value"]) for r in failures] == [("9", "invalid_character", "*8100!")]
+    # ODS codes are not personal data: shown as they are
+    assert [(r["row"], r["reason"], r["value"]) for r in failures] == [("9", "invalid_character", "A8100!")]
 
 
 # --------------------------------------------------------------------------
@@ -189,12 +198,19 @@ def test_parquet_input(tmp_path: Path, capsys: Capture) -> None:
     assert "nhs_number [nhs-number]: 1 valid, 1 invalid, 1 missing" in out
 
 
-def test_parquet_integer_column_is_not_a_string(tmp_path: Path, capsys: Capture) -> None:
+def test_parquet_integer_nhs_numbers_are_read_as_ten_digit_text(tmp_path: Path, capsys: Capture) -> None:
+    # An int64 column has lost leading zeros; NHS Numbers are ten digits (Data Dictionary n10), so
+    # the text is rebuilt with its zeros, with a warning, and each number validated as usual.
+    valid = "0000000000"  # Modulus 11 passes (every repdigit does): a placeholder, counted as default
+    checksum = nhs_number.generate(random.Random(7))
+    checksum = checksum[:9] + str((int(checksum[9]) + 1) % 10)
     path = tmp_path / "ints.parquet"
-    pq.write_table(pa.table({"nhs_number": [9434765919]}), path)
-    status, out, _ = check(capsys, str(path))
+    pq.write_table(pa.table({"nhs_number": pa.array([int(valid), int(checksum), None], pa.int64())}), path)
+    status, out, err = check(capsys, str(path))
     assert status == 1
-    assert "not_a_string  1" in out
+    assert "'nhs_number' holds integers, not text: read as ten-digit text" in err
+    assert "nhs_number [nhs-number]: 1 valid (1 default), 1 invalid, 1 missing" in out
+    assert "checksum  1" in out
 
 
 # --------------------------------------------------------------------------
@@ -352,7 +368,7 @@ def test_missing_final_newline_is_a_warning(tmp_path: Path, capsys: Capture) -> 
     ("name", "data", "fragment"),
     [
         ("empty.csv", b"", "the file is empty"),
-        ("data.csv.gz", gzip.compress(b"nhs_number\n9434765919\n"), "gzip-compressed"),
+        ("data.csv.bz2", bz2.compress(b"nhs_number\n9434765919\n"), "bzip2-compressed"),
         ("cut.parquet", b"PAR1\x00\x00", "not a readable Parquet file"),
     ],
 )
@@ -369,3 +385,141 @@ def test_truncated_parquet(tmp_path: Path, capsys: Capture) -> None:
 
 def test_missing_file(tmp_path: Path, capsys: Capture) -> None:
     expect_error(capsys, tmp_path / "nope.csv", "cannot read the file")
+
+
+# --------------------------------------------------------------------------
+# Other inputs: standard input, gzip and zip, Excel, huge fields, plain progress lines
+
+GOOD_AND_BAD = "record,nhs_number\nA1,943 476 5919\nA2,943 476 5918\n"
+
+
+def summary_of(out: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith("nhs_number ["))
+
+
+def test_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: Capture) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(GOOD_AND_BAD.encode()))
+    monkeypatch.setattr("sys.stdin", stdin)
+    status, out, _ = check(capsys, "-", "--id-column", "record")
+    assert status == 1
+    assert out.startswith("-: 2 rows (CSV, delimiter ','")
+    assert "row 2 (id A2): checksum (*** *** 5918)" in out
+
+
+def test_gzip_and_zip_csv_are_read_directly(tmp_path: Path, capsys: Capture) -> None:
+    plain = write(tmp_path / "plain.csv", GOOD_AND_BAD)
+    squeezed = write(tmp_path / "data.csv.gz", gzip.compress(GOOD_AND_BAD.encode()))
+    archive = tmp_path / "data.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
+        handle.writestr("extract/data.csv", GOOD_AND_BAD)
+    _, expected, _ = check(capsys, str(plain))
+    for path, label in ((squeezed, "gzip CSV"), (archive, "zip CSV")):
+        status, out, _ = check(capsys, str(path))
+        assert status == 1
+        assert f"({label}, delimiter ','" in out
+        assert summary_of(out) == summary_of(expected)
+    leftovers = [name for name in os.listdir(tempfile.gettempdir()) if name.startswith("nhsstd-check-")]
+    assert leftovers == []  # the decompressed copies are deleted
+
+
+def test_zip_with_several_files_and_corrupt_gzip(tmp_path: Path, capsys: Capture) -> None:
+    archive = tmp_path / "two.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("a.csv", GOOD_AND_BAD)
+        handle.writestr("b.csv", GOOD_AND_BAD)
+    expect_error(capsys, archive, "holds 2 files")
+    cut = write(tmp_path / "cut.csv.gz", gzip.compress(GOOD_AND_BAD.encode())[:-12])
+    expect_error(capsys, cut, "cannot decompress the file")
+
+
+def workbook(path: Path, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Extract"
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_excel_workbook_is_read_like_its_csv_export(tmp_path: Path, capsys: Capture) -> None:
+    rows: list[list[object]] = [
+        ["record", "nhs_number", "date_of_birth"],
+        ["A1", "943 476 5919", datetime.datetime(1970, 9, 1)],  # a date cell: written CCYY-MM-DD
+        ["A2", "943 476 5918", "1970-02-30"],
+        ["A3", None, datetime.datetime(1880, 1, 1)],
+    ]
+    book = workbook(tmp_path / "extract.xlsx", rows)
+    export = write(
+        tmp_path / "export.csv",
+        "record,nhs_number,date_of_birth\nA1,943 476 5919,1970-09-01\n"
+        "A2,943 476 5918,1970-02-30\nA3,,1880-01-01\n",
+    )
+    status, out, err = check(capsys, str(book), "--id-column", "record")
+    _, expected, _ = check(capsys, str(export), "--id-column", "record")
+    assert status == 1
+    assert (
+        out.splitlines()[0]
+        == f"{book}: 3 rows (Excel workbook, sheet 'Extract'; row 1 is the first after the header)"
+    )
+    assert out.splitlines()[1:] == expected.splitlines()[1:]
+    assert "warning" not in err
+
+
+def test_number_cells_in_a_workbook_are_reported(tmp_path: Path, capsys: Capture) -> None:
+    # A number cell has no leading zeros left: a CHI Number typed as a number loses its first 0.
+    book = workbook(tmp_path / "numbers.xlsx", [["chi_number"], [101011230]])
+    status, out, err = check(capsys, str(book))
+    assert status == 1
+    assert "'chi_number' holds numbers in the workbook: any leading zeros are lost" in err
+    assert "length  1" in out
+
+
+def test_excel_without_the_extra_and_old_workbooks(
+    tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = workbook(tmp_path / "extract.xlsx", [["nhs_number"], ["9434765919"]])
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if the 'excel' extra were not installed
+    expect_error(capsys, book, "Excel workbook", "nhsstd[excel]", "export the sheet as CSV")
+    # An .xls workbook is an OLE2 compound file, magic D0 CF 11 E0 A1 B1 1A E1.
+    old = write(tmp_path / "extract.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    expect_error(capsys, old, "Excel 97-2003 workbook", "export the sheet as CSV")
+
+
+def test_damaged_workbook(tmp_path: Path, capsys: Capture) -> None:
+    fake = tmp_path / "fake.xlsx"
+    with zipfile.ZipFile(fake, "w") as handle:
+        handle.writestr("[Content_Types].xml", "<Types/>")
+        handle.writestr("xl/workbook.xml", "<workbook/>")
+    expect_error(capsys, fake, "cannot read the Excel workbook")
+
+
+def test_a_ten_megabyte_field_needs_no_block_size_option(tmp_path: Path, capsys: Capture) -> None:
+    # Arrow parses CSV a block (4 MiB by default) at a time and cannot split a field between blocks.
+    blob = "9" * (10 << 20)
+    path = write(tmp_path / "huge.csv", f'record,nhs_number\nA1,9434765919\nA2,"{blob}"\nA3,9434765919\n')
+    status, out, _ = check(capsys, str(path), "--id-column", "record")
+    assert status == 1
+    assert "nhs_number [nhs-number]: 2 valid, 1 invalid, 0 missing" in out
+    failure = next(line for line in out.splitlines() if "row 2 (id A2): length" in line)
+    assert f"({len(blob)} characters)" in failure
+    assert len(failure) < 200
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(tmp_path: Path, capsys: Capture) -> None:
+    status, _, err = check(capsys, str(EXAMPLE), "--progress", "--format", "json")
+    assert status == 1
+    lines = [line for line in err.splitlines() if "% read" in line]
+    assert lines
+    assert lines[-1].startswith(f"nhsstd check: {EXAMPLE}: 100% read (")
+    assert "\r" not in err
+    assert "\x1b" not in err
+
+
+def test_gzip_on_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: Capture) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(gzip.compress(GOOD_AND_BAD.encode())))
+    monkeypatch.setattr("sys.stdin", stdin)
+    status, out, _ = check(capsys, "-")
+    assert status == 1
+    assert out.startswith("-: 2 rows (gzip CSV, delimiter ','")
+    assert [name for name in os.listdir(tempfile.gettempdir()) if name.startswith("nhsstd-check-")] == []

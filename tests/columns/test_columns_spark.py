@@ -6,16 +6,19 @@ UDFs run on Spark executors and give exactly the scalar results.
 
 from __future__ import annotations
 
+import csv
 import os
 import random
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from nhsstd import identifiers
+from nhsstd.columns import _check, _kinds
 from nhsstd.columns import spark as nhsstd_spark
 from nhsstd.exceptions import ValidationError
 
@@ -126,3 +129,50 @@ def test_summarise_counts_outcomes_and_reasons(frame: tuple[DataFrame, list[Any]
         got = {(r["outcome"], r["reason"]): r["count"] for r in summary if r["column"] == column}
         assert got == expected
         assert {r["kind"] for r in summary if r["column"] == column} == {kind}
+
+
+def test_report_equals_the_local_check(spark: SparkSession, tmp_path: Path) -> None:
+    # The same rows, in the same order, as a CSV checked locally and as a DataFrame of two
+    # partitions (several Arrow batches each) checked on the executors.
+    rng = random.Random(4)
+    header = ("record", "nhs", "status", "birth", "death", "pc", "ethnic")
+    rows: list[tuple[str | None, ...]] = []
+    for index in range(700):
+        number = identifiers.nhs_number.generate(rng)
+        rows.append(
+            (
+                f"R{index}",
+                rng.choice([number, number[:9] + "0", None, "9999999999", "943 476 5919"]),
+                rng.choice(["01", "02", "1", None]),
+                rng.choice(["1970-01-01", "2001-02-29", None, "1950-06-30", "1870-01-01"]),
+                rng.choice(["1960-01-01", "2020-01-01", None]),
+                rng.choice(["LS1 4AP", "ZZ99 3VZ", "QA1 1AA", None]),
+                rng.choice(["A", "99", "Z", "ZZ", None]),
+            )
+        )
+    path = tmp_path / "people.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows([["" if value is None else value for value in row] for row in rows])
+    kinds = {
+        "nhs": "nhs_number",
+        "status": "nhs-number-status-indicator-code",
+        "birth": "birth_date",
+        "death": "death_date",
+        "pc": "address_postcode",
+        "ethnic": "ethnic_category_england",
+    }
+    checks = [(name, _kinds.parse_kind(kind)) for name, kind in kinds.items()]
+    local = _check.run_check(_check.open_source(str(path)), checks, max_failures=5, id_column="record")
+    df = spark.createDataFrame(rows, ", ".join(f"{name} string" for name in header))
+    assert df.rdd.getNumPartitions() == 2
+    remote = nhsstd_spark.report(df, kinds, id_column="record", max_failures=5)
+    assert remote.rows == local.rows == len(rows)
+    assert [c.as_dict() for c in remote.columns] == [c.as_dict() for c in local.columns]
+    assert [r.as_dict() for r in remote.rules] == [r.as_dict() for r in local.rules]
+    assert {r.rule.name for r in remote.rules} == {
+        "death_not_before_birth",
+        "nhs_number_status_verified_without_number",
+    }
+    assert remote.score == local.score
