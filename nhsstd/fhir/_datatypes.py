@@ -214,11 +214,14 @@ def read_coded(
     path: str,
     systems: Mapping[str, type[CodedEnum]],
     legacy: Mapping[str, str] | None = None,
+    legacy_codes: Mapping[str, str] | None = None,
 ) -> tuple[CodedEnum, dict[str, Any]] | Failed | None:
     """The first coding of a CodeableConcept whose system is one of *systems* (or a legacy alias).
 
-    Returns ``(member, canonicalised concept)``, ``None`` when no coding has a
-    known system (the concept is then left unmodelled), or :data:`ERROR`.
+    *legacy_codes* maps the codes of a retired code system (under a legacy alias
+    only) to the canonical codes of the same meaning.  Returns ``(member,
+    canonicalised concept)``, ``None`` when no coding has a known system (the
+    concept is then left unmodelled), or :data:`ERROR`.
     """
     if type(concept) is not dict:
         r.problem(path, f"expected an object, got {describe(concept)}")
@@ -237,13 +240,20 @@ def read_coded(
         if enum is None:
             continue
         here = f"{path}.coding[{index}]"
-        member = code(r, coding.get("code"), here + ".code", enum)
+        raw_code = coding.get("code")
+        retired = canonical_system != system and legacy_codes is not None and text_of(raw_code) in legacy_codes
+        if retired:
+            raw_code = legacy_codes[raw_code]  # type: ignore[index]
+        member = code(r, raw_code, here + ".code", enum)
         if member is None:
             return ERROR
         if canonical_system != system:
-            r.legacy(here + ".system", "a legacy code system URL")
+            what = "a retired code system URL and its textual code" if retired else "a legacy code system URL"
+            r.legacy(here + ".system", what)
             fixed = {k: v for k, v in coding.items() if k != "version"}
             fixed["system"] = canonical_system
+            if retired:
+                fixed["code"] = member.code
             new_codings = list(codings)
             new_codings[index] = fixed
             concept = {**concept, "coding": new_codings}

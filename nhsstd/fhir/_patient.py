@@ -126,6 +126,7 @@ def _nhs_identifier(r: Reader, item: dict[str, Any], path: str) -> Result:
                 here + ".valueCodeableConcept",
                 _VERIFICATION_SYSTEMS,
                 _VERIFICATION_LEGACY,
+                url.LEGACY_NHS_NUMBER_VERIFICATION_CODES,
             )
             if found is ERROR:
                 return ERROR
