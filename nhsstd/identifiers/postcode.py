@@ -4,15 +4,18 @@ A postcode has an *outward code* (the postcode area, one or two letters, and
 the district) and an *inward code* (the sector digit and the two-letter unit),
 written with one space between them: ``SW1A 1AA``.
 
-Rules (the BS 7666 / e-GIF specification as reproduced by the sources below):
+Rules (Royal Mail's, as published in its *Programmers' Guide to PAF* -- the
+postcode format section -- and reproduced for BS 7666 / e-GIF by the sources
+below; re-checked letter by letter against Royal Mail's rules for issue 11):
 
 * the outward code has one of six shapes, ``A9``, ``A99``, ``A9A``, ``AA9``,
   ``AA99`` or ``AA9A`` (``A`` a letter, ``9`` a digit); the inward code is
   always ``9AA``;
 * Q, V and X are not used in the first position;
 * I, J and Z are not used in the second position;
-* only A B C D E F G H J K S T U W are used in the third position (shape
-  ``A9A``);
+* only A B C D E F G H J K P S T U W are used in the third position (shape
+  ``A9A``); P joined the list with the London district ``N1P``, which the
+  older e-GIF regular expressions predate;
 * only A B E H M N P R V W X Y are used in the fourth position (shape
   ``AA9A``);
 * C I K M O V are never used in the inward code;
@@ -42,8 +45,11 @@ Renderings (``research/identifiers.md`` section 8):
 
 Sources:
 
-* Shapes and letter rules: https://dotat.at/@/2008-08-27-uk-postcode-regular-expression.html ;
-  https://regexlib.com/REDetails.aspx?regexp_id=583
+* Shapes and letter rules: Royal Mail, *Programmers' Guide to PAF*, section
+  "Postcode format" (https://www.poweredbypaf.com/ , "Programmers' guide");
+  the older BS 7666 / e-GIF reproductions
+  https://dotat.at/@/2008-08-27-uk-postcode-regular-expression.html and
+  https://regexlib.com/REDetails.aspx?regexp_id=583 (third position without P)
 * ``GIR 0AA``: http://linkbuildingexperts.co.uk/help/what-can-i-do/forms/advanced/validation/postcode-validation.html
 * pc7 / pc8: Public-Health-Scotland/phsmethods ``R/format_postcode.R``
 * HES 8-character form:
@@ -124,8 +130,8 @@ _OUTWARD_RULES: tuple[_LetterRule, ...] = (
     _LetterRule(_all_letters_except("QVX"), "Q, V and X are not used in the first position"),
     _LetterRule(_all_letters_except("IJZ"), "I, J and Z are not used in the second position"),
     _LetterRule(
-        frozenset("ABCDEFGHJKSTUW"),
-        "only A B C D E F G H J K S T U W are used in the third position",
+        frozenset("ABCDEFGHJKPSTUW"),
+        "only A B C D E F G H J K P S T U W are used in the third position",
     ),
     _LetterRule(
         frozenset("ABEHMNPRVWXY"),
