@@ -89,10 +89,12 @@ __all__ = [
     "INWARD_SHAPE",
     "OUTWARD_SHAPES",
     "PATTERN",
+    "UK_POSTCODE_COUNTRIES",
     "UKPostcode",
     "compact",
     "format",
     "hes",
+    "is_uk_postcode_country",
     "is_valid",
     "parse_address_postcode",
     "pc7",
@@ -246,12 +248,16 @@ def is_valid(postcode: str) -> bool:
 
 
 def format(postcode: str) -> str:
-    """Validate *postcode* and return its display form (one space before the inward code).
+    """Return *postcode* in its display form (one space before the inward code).
+
+    Like python-stdnum's ``format``, this reformats without validating: the
+    value is normalised by :func:`compact` and laid out, whether or not it is a
+    valid postcode; check it with :func:`validate` or :func:`is_valid`.
 
     >>> format("m11ae")
     'M1 1AE'
     """
-    return _format_compact(validate(postcode))
+    return _format_compact(compact(postcode))
 
 
 _format_compact = _postcodes.display
@@ -277,7 +283,7 @@ def pc8(postcode: str) -> str:
     >>> pc8("SW1A1AA")
     'SW1A 1AA'
     """
-    return format(postcode)
+    return _format_compact(validate(postcode))
 
 
 def hes(postcode: str) -> str:
@@ -310,6 +316,42 @@ def parse_address_postcode(postcode: str) -> UKPostcode | NHSPseudoPostcode:
     if nhs_pseudo_postcode.PATTERN.fullmatch(value) is not None:
         return NHSPseudoPostcode(value)
     return UKPostcode._from_valid(_validate_compact(value))
+
+
+#: Country values (compared case-insensitively, spacing collapsed) of the places whose postcodes
+#: are Royal Mail postcodes: the United Kingdom and its four countries, as names and as ISO 3166
+#: codes -- ISO 3166-1 ``GB``/``GBR``/``826``, the ``UK`` code ISO 3166/MA exceptionally reserves
+#: for the United Kingdom, the ISO 3166-2:GB country and nation codes (``GB-ENG``, ``GB-NIR``,
+#: ``GB-SCT``, ``GB-WLS``, and ``GB-GBN``, ``GB-UKM``, ``GB-EAW`` for Great Britain, the United
+#: Kingdom and England and Wales) -- and the Crown Dependencies, which Royal Mail's postcode
+#: system also covers (``GY``, ``JE`` and ``IM`` areas; ISO 3166-1 ``GG``/``GGY``/``831``,
+#: ``JE``/``JEY``/``832``, ``IM``/``IMN``/``833``).
+UK_POSTCODE_COUNTRIES: frozenset[str] = frozenset(
+    {
+        "gb", "gbr", "826", "uk", "united kingdom", "united kingdom of great britain and northern ireland",
+        "great britain", "britain", "england", "wales", "cymru", "scotland", "northern ireland",
+        "gb-eng", "gb-nir", "gb-sct", "gb-wls", "gb-cym", "gb-gbn", "gb-ukm", "gb-eaw",
+        "england and wales",
+        "gg", "ggy", "831", "guernsey", "je", "jey", "832", "jersey", "im", "imn", "833", "isle of man",
+    }
+)  # fmt: skip
+
+
+def is_uk_postcode_country(country: str | None) -> bool:
+    """True when an address in *country* has a Royal Mail postcode, so its postcode is judged by
+    the UK rules: no country given, or one of :data:`UK_POSTCODE_COUNTRIES`.
+
+    An address abroad (UK Core patients may live abroad) has its own country's postal code,
+    which the FHIR and HL7 v2 readers keep exactly as given instead of judging it.
+
+    >>> [is_uk_postcode_country(country) for country in (None, "GBR", "northern  ireland")]
+    [True, True, True]
+    >>> is_uk_postcode_country("FR"), is_uk_postcode_country("Ireland")
+    (False, False)
+    """
+    if country is None:
+        return True
+    return " ".join(country.split()).casefold() in UK_POSTCODE_COUNTRIES
 
 
 @attrs.frozen(repr=False)

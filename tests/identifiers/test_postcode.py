@@ -455,10 +455,18 @@ def test_renderings_have_exact_widths_for_every_shape(parts: tuple[str, str, str
 
 
 def test_renderings_validate_first() -> None:
-    for function in (postcode.pc7, postcode.pc8, postcode.hes, postcode.format):
+    for function in (postcode.pc7, postcode.pc8, postcode.hes):
         with pytest.raises(InvalidFormat) as caught:
             function("ZZ99 3VZ")
         assert caught.value.reason is Reason.PSEUDO_POSTCODE
+
+
+def test_format_reformats_without_validating() -> None:
+    """Issue 11: ``format`` behaves like python-stdnum's (reformat, never validate); the fixed-width
+    renderings ``pc7``/``pc8``/``hes`` still validate first."""
+    assert postcode.format("zz993vz") == "ZZ99 3VZ"
+    assert postcode.format("va11aa") == "VA1 1AA"
+    assert not postcode.is_valid("VA1 1AA")
 
 
 # --- value class ------------------------------------------------------------------------------
