@@ -86,6 +86,9 @@ NHS_NUMBER_VERIFICATION_DISPLAY: Final = {
 
 # --- identifier systems -----------------------------------------------------------------------
 ID_NHS_NUMBER: Final = nhs_number.FHIR_SYSTEM
+#: Read as NHS Numbers, rewritten to :data:`ID_NHS_NUMBER`: the NHS Number OID as a URN (the
+#: NamingSystem's other unique id; research/identifiers.md section 2).
+LEGACY_NHS_NUMBER_SYSTEMS: Final = frozenset({f"urn:oid:{nhs_number.OID}"})
 ID_CHI_NUMBER: Final = chi_number.FHIR_SYSTEM
 #: Written for H&C Numbers (no official system exists; both known ones are read
 #: and the one read is kept).
