@@ -18,7 +18,12 @@ __all__ = [
     "LegacyURLWarning",
     "Reader",
     "WarningHandler",
+    "carried_by_extension",
+    "check_kept",
+    "check_member",
+    "check_patched",
     "deliver",
+    "null_without_extension",
 ]
 
 #: How invalid identifiers (check digit, format) are handled on read.
@@ -152,9 +157,72 @@ def deliver(notes: Sequence[FHIRWarning], on_warning: WarningHandler | None, sta
 _SAFE_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
-def key_path(prefix: str, key: str) -> str:
-    """``prefix.key`` -- with ``?`` for a key that is not an element name (it could hold anything)."""
-    return f"{prefix}.{key}" if _SAFE_KEY.fullmatch(key) else f"{prefix}.?"
+def key_path(prefix: str, key: object) -> str:
+    """``prefix.key`` -- with ``?`` for a key that is not an element name (it could hold anything,
+    or not be a string at all, in a dict built in code)."""
+    return f"{prefix}.{key}" if type(key) is str and _SAFE_KEY.fullmatch(key) else f"{prefix}.?"
+
+
+def carried_by_extension(partner: Any, index: int, length: int) -> bool:
+    """True when a primitive array's ``_element`` *partner* (of the array's *length*) has
+    extensions at *index*: the array may hold ``null`` there (FHIR R4 JSON, primitive elements)."""
+    if type(partner) is not list or len(partner) != length:
+        return False
+    extensions = partner[index]
+    return type(extensions) is dict and bool(extensions)
+
+
+def null_without_extension(r: Reader, path: str, element: str) -> None:
+    r.problem(path, f"null is only allowed with an extension at the same index of _{element}")
+
+
+def check_kept(r: Reader, value: Any, path: str) -> None:
+    """Record a problem for what a kept (unmodelled) JSON value could not be written back as.
+
+    FHIR JSON has no ``null`` members (leave the element out) and only string keys; a null
+    is allowed only as an item of a primitive array whose ``_element`` partner carries the
+    extensions at that index (or as an item of the partner).  Kept values are written back as
+    they were read, and a residual patch uses ``None`` for "not there", so either would
+    otherwise be lost or written as invalid FHIR without a word.
+    """
+    if type(value) is dict:
+        for key, item in value.items():
+            check_member(r, value, key, item, path)
+    elif type(value) is list:
+        for index, entry in enumerate(value):
+            if entry is None:
+                r.problem(f"{path}[{index}]", "null is not allowed in FHIR JSON (leave the item out)")
+            else:
+                check_kept(r, entry, f"{path}[{index}]")
+
+
+def check_member(r: Reader, owner: dict[Any, Any], key: Any, item: Any, path: str) -> None:
+    """:func:`check_kept` for one member ``key: item`` of the object *owner* at *path*."""
+    if type(key) is not str:
+        r.problem(f"{path}.?", "object keys must be strings")
+        return
+    here = key_path(path, key)
+    if item is None:
+        r.problem(here, "null is not allowed in FHIR JSON (leave the element out)")
+    elif type(item) is list:
+        partner = None if key.startswith("_") else owner.get("_" + key)
+        for index, entry in enumerate(item):
+            if entry is not None:
+                check_kept(r, entry, f"{here}[{index}]")
+            elif not (key.startswith("_") or carried_by_extension(partner, index, len(item))):
+                null_without_extension(r, f"{here}[{index}]", key)
+    elif type(item) is dict:
+        check_kept(r, item, here)
+
+
+def check_patched(r: Reader, original: dict[str, Any], patch: dict[str, Any], path: str) -> None:
+    """What a residual *patch* keeps of *original* (a modelled object at *path*): each kept key
+    is an element the model does not hold (an error in strict mode) and is checked as kept."""
+    for key, change in patch.items():
+        if change is not None:
+            r.unknown(key_path(path, key))
+        if r.keep_unknown and key in original:
+            check_member(r, original, key, original[key], path)
 
 
 def text_of(value: Any) -> str | None:

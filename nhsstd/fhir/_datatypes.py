@@ -16,11 +16,19 @@ from typing import Any, Final, Literal, TypeVar
 from nhsstd.codes import CodedEnum
 from nhsstd.exceptions import InvalidFormat, Reason, ValidationError
 from nhsstd.fhir import _urls as url
-from nhsstd.fhir._context import Reader, describe, key_path, text_of
+from nhsstd.fhir._context import (
+    Reader,
+    carried_by_extension,
+    check_kept,
+    check_patched,
+    describe,
+    null_without_extension,
+    text_of,
+)
 from nhsstd.fhir._residual import FP, SLOT, diff, fingerprint
 from nhsstd.identifiers._common import Identifier, remembering
 from nhsstd.identifiers.ods_code import ODSCode
-from nhsstd.identifiers.postcode import parse_address_postcode
+from nhsstd.identifiers.postcode import is_uk_postcode_country, parse_address_postcode
 from nhsstd.identifiers.uprn import UPRN
 from nhsstd.models import (
     Address,
@@ -30,6 +38,7 @@ from nhsstd.models import (
     ContactPointSystem,
     ContactPointUse,
     HumanName,
+    LocalIdentifier,
     NameUse,
     Period,
     Reference,
@@ -47,6 +56,7 @@ __all__ = [
     "read_array",
     "read_coded",
     "read_contact_point",
+    "read_local_identifier",
     "read_name",
     "read_ods_identifier",
     "read_reference",
@@ -55,6 +65,7 @@ __all__ = [
     "write_coding",
     "write_coding_concept",
     "write_contact_point",
+    "write_local_identifier",
     "write_name",
     "write_period",
     "write_reference",
@@ -114,8 +125,14 @@ def string(r: Reader, value: Any, path: str) -> str | None:
     return None
 
 
-def strings(r: Reader, value: Any, path: str) -> tuple[str, ...] | None:
-    """A non-empty array of FHIR strings."""
+def strings(r: Reader, value: Any, path: str, extensions: Any = None) -> tuple[str, ...] | None:
+    """A non-empty array of FHIR strings: the strings, in order.
+
+    *extensions* is the array's ``_name`` partner (primitive extensions, FHIR JSON
+    section 2.6.2.7): an item may be ``null`` where the partner has an object at the same
+    index -- a value carried by its extensions alone.  Such items are left out of the
+    result; the caller keeps both arrays as they were read.
+    """
     if type(value) is not list:
         r.problem(path, f"expected an array, got {describe(value)}")
         return None
@@ -127,6 +144,11 @@ def strings(r: Reader, value: Any, path: str) -> tuple[str, ...] | None:
     out: list[str] = []
     ok = True
     for index, item in enumerate(value):
+        if item is None:
+            if not carried_by_extension(extensions, index, len(value)):
+                null_without_extension(r, f"{path}[{index}]", path.rsplit(".", 1)[-1])
+                ok = False
+            continue  # else the value is its extensions
         text = string(r, item, f"{path}[{index}]")
         if text is None:
             ok = False
@@ -214,11 +236,14 @@ def read_coded(
     path: str,
     systems: Mapping[str, type[CodedEnum]],
     legacy: Mapping[str, str] | None = None,
+    legacy_codes: Mapping[str, str] | None = None,
 ) -> tuple[CodedEnum, dict[str, Any]] | Failed | None:
     """The first coding of a CodeableConcept whose system is one of *systems* (or a legacy alias).
 
-    Returns ``(member, canonicalised concept)``, ``None`` when no coding has a
-    known system (the concept is then left unmodelled), or :data:`ERROR`.
+    *legacy_codes* maps the codes of a retired code system (under a legacy alias
+    only) to the canonical codes of the same meaning.  Returns ``(member,
+    canonicalised concept)``, ``None`` when no coding has a known system (the
+    concept is then left unmodelled), or :data:`ERROR`.
     """
     if type(concept) is not dict:
         r.problem(path, f"expected an object, got {describe(concept)}")
@@ -237,13 +262,22 @@ def read_coded(
         if enum is None:
             continue
         here = f"{path}.coding[{index}]"
-        member = code(r, coding.get("code"), here + ".code", enum)
+        raw_code = coding.get("code")
+        retired = (
+            canonical_system != system and legacy_codes is not None and text_of(raw_code) in legacy_codes
+        )
+        if retired:
+            raw_code = legacy_codes[raw_code]  # type: ignore[index]
+        member = code(r, raw_code, here + ".code", enum)
         if member is None:
             return ERROR
         if canonical_system != system:
-            r.legacy(here + ".system", "a legacy code system URL")
+            what = "a retired code system URL and its textual code" if retired else "a legacy code system URL"
+            r.legacy(here + ".system", what)
             fixed = {k: v for k, v in coding.items() if k != "version"}
             fixed["system"] = canonical_system
+            if retired:
+                fixed["code"] = member.code
             new_codings = list(codings)
             new_codings[index] = fixed
             concept = {**concept, "coding": new_codings}
@@ -335,6 +369,49 @@ def read_ods_identifier(
     return code, canon
 
 
+def read_local_identifier(r: Reader, item: dict[str, Any], path: str) -> Result:
+    """Any other identifier with a value and a system or an ODS assigner: a local identifier (MRN)."""
+    if "value" not in item:
+        return None
+    problems = len(r.problems)
+    value = string(r, item["value"], path + ".value")
+    system = string(r, item["system"], path + ".system") if "system" in item else None
+    if len(r.problems) > problems or value is None:
+        return ERROR
+    canon = item
+    assigner = None
+    reference = item.get("assigner")
+    identifier = reference.get("identifier") if type(reference) is dict else None
+    if type(reference) is dict and type(identifier) is dict:
+        found = read_ods_identifier(r, identifier, path + ".assigner.identifier")
+        if found is ERROR:
+            return ERROR
+        if found is None and text_of(identifier.get("system")) in ODS_SYSTEMS:
+            return None  # an invalid ODS code kept by the identifier mode: keep the whole identifier
+        if found is not None:
+            assigner, fixed = found
+            if fixed is not identifier:
+                canon = {**canon, "assigner": {**reference, "identifier": fixed}}
+    if system is None and assigner is None:
+        return None  # a value alone: nothing to say whose number it is
+    try:
+        local = LocalIdentifier(value=value, system=system, assigner=assigner)
+    except ValidationError as error:
+        r.error(path, error)
+        return ERROR
+    return "local", local, canon
+
+
+def write_local_identifier(local: LocalIdentifier) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if local.system is not None:
+        out["system"] = local.system
+    out["value"] = local.value
+    if local.assigner is not None:
+        out["assigner"] = {"identifier": {"system": url.ID_ODS_ORGANISATION, "value": local.assigner.compact}}
+    return out
+
+
 def read_reference(r: Reader, value: Any, path: str) -> tuple[Reference, dict[str, Any]] | Failed | None:
     """A Reference: ``(model, canonicalised input)``, ``None`` when nothing in it is modelled, or ERROR.
 
@@ -415,11 +492,11 @@ def read_name(r: Reader, item: dict[str, Any], path: str) -> Result:
     if "family" in item:
         family = string(r, item["family"], path + ".family")
     if "given" in item:
-        given = strings(r, item["given"], path + ".given") or ()
+        given = strings(r, item["given"], path + ".given", item.get("_given")) or ()
     if "prefix" in item:
-        prefix = strings(r, item["prefix"], path + ".prefix") or ()
+        prefix = strings(r, item["prefix"], path + ".prefix", item.get("_prefix")) or ()
     if "suffix" in item:
-        suffix = strings(r, item["suffix"], path + ".suffix") or ()
+        suffix = strings(r, item["suffix"], path + ".suffix", item.get("_suffix")) or ()
     if "period" in item:
         period = read_period(r, item["period"], path + ".period")
     if len(r.problems) > problems:
@@ -537,13 +614,14 @@ def read_address(r: Reader, item: dict[str, Any], path: str) -> Result:
     if "text" in item:
         fields["text"] = string(r, item["text"], path + ".text")
     if "line" in item:
-        fields["lines"] = strings(r, item["line"], path + ".line") or ()
+        fields["lines"] = strings(r, item["line"], path + ".line", item.get("_line")) or ()
     for key in ("city", "district", "country"):
         if key in item:
             fields[key] = string(r, item[key], f"{path}.{key}")
     if "postalCode" in item:
         raw = string(r, item["postalCode"], path + ".postalCode")
-        if raw is not None:
+        # An address abroad has its own country's postal code: kept as given, not judged.
+        if raw is not None and is_uk_postcode_country(fields.get("country")):
             try:
                 postcode = address_postcode(raw)
             except ValidationError as error:
@@ -682,6 +760,7 @@ def read_array(
         if result is None:
             r.unknown(here)
             if keep:
+                check_kept(r, item, here)
                 template.append(item)
             needed = True
             continue
@@ -692,10 +771,7 @@ def read_array(
             template.append({SLOT: tag})
             continue
         patch = diff(canon, canonical)
-        if r.strict:
-            for key, change in patch.items():
-                if change is not None:
-                    r.unknown(key_path(here, key))
+        check_patched(r, canon, patch, here)
         if keep:
             template.append({SLOT: tag, FP: fingerprint(canonical), **patch})
             needed = True

@@ -11,13 +11,16 @@ from nhsstd.fhir._context import Reader, describe, text_of
 from nhsstd.fhir._datatypes import (
     ERROR,
     Result,
+    Writer,
     parse_identifier,
     read_address,
     read_array,
     read_contact_point,
+    read_local_identifier,
     string,
     write_address,
     write_contact_point,
+    write_local_identifier,
 )
 from nhsstd.fhir._resource import ResourceReader, ResourceWriter
 from nhsstd.identifiers.ods_code import ODSCode
@@ -42,7 +45,9 @@ _ODS_SYSTEMS: Final = frozenset({url.ID_ODS_ORGANISATION}) | url.LEGACY_ODS_SYST
 
 def _classify_identifier(r: Reader, item: dict[str, Any], path: str) -> Result:
     system = text_of(item.get("system"))
-    if "value" not in item or (system not in _ODS_SYSTEMS and system != url.ID_ODS_SITE):
+    if system not in _ODS_SYSTEMS and system != url.ID_ODS_SITE:
+        return read_local_identifier(r, item, path)  # FHIR allows an organisation without an ODS code
+    if "value" not in item:
         return None
     here = path + ".value"
     raw = string(r, item["value"], here)
@@ -75,7 +80,11 @@ def _write_site(value: ODSCode) -> dict[str, Any]:
     return {"system": url.ID_ODS_SITE, "value": value.compact}
 
 
-_IDENTIFIER_WRITERS: Final = {"ods": _write_ods, "site": _write_site}
+_IDENTIFIER_WRITERS: Final[dict[str, Writer]] = {
+    "ods": _write_ods,
+    "site": _write_site,
+    "local": write_local_identifier,
+}
 
 
 def _classify_type(r: Reader, item: dict[str, Any], path: str) -> Result:
@@ -122,7 +131,7 @@ _TYPE_WRITERS: Final = {"role": _write_role}
 
 
 def read_organization(r: Reader, resource: dict[str, Any]) -> Organisation | None:
-    rr = ResourceReader(r)
+    rr = ResourceReader(r, resource)
     fields = rr.fields
     for key, value in resource.items():
         path = "$." + key
@@ -136,6 +145,7 @@ def read_organization(r: Reader, resource: dict[str, Any]) -> Organisation | Non
                 fields["ods_code"] = taken["ods"][0]
             if "site" in taken:
                 fields["ods_site_code"] = taken["site"][0]
+            fields["local_identifiers"] = taken.get("local", ())
             rr.template(key, template)
         elif key == "active":
             if type(value) is bool:
@@ -181,6 +191,7 @@ def write_organization(organisation: Organisation, problems: list[tuple[str, str
         ids.append(("ods", _write_ods(organisation.ods_code)))
     if organisation.ods_site_code is not None:
         ids.append(("site", _write_site(organisation.ods_site_code)))
+    ids.extend(("local", write_local_identifier(local)) for local in organisation.local_identifiers)
     w.array("identifier", ids)
     if organisation.active is not None:
         w.value("active", organisation.active)

@@ -32,13 +32,14 @@ from nhsstd.fhir._datatypes import (
     read_array,
     read_coded,
     read_contact_point,
+    read_local_identifier,
     read_name,
-    read_ods_identifier,
     read_period,
     string,
     write_address,
     write_coding,
     write_contact_point,
+    write_local_identifier,
     write_name,
     write_period,
 )
@@ -48,7 +49,7 @@ from nhsstd.identifiers.gmp_code import GMPCode
 from nhsstd.identifiers.hc_number import HCNumber
 from nhsstd.identifiers.nhs_number import NHSNumber
 from nhsstd.identifiers.ods_code import ODSCode
-from nhsstd.models import GPRegistration, LocalIdentifier, PartialDate, Patient
+from nhsstd.models import GPRegistration, PartialDate, Patient
 
 __all__ = ["read_patient", "write_patient"]
 
@@ -126,6 +127,7 @@ def _nhs_identifier(r: Reader, item: dict[str, Any], path: str) -> Result:
                 here + ".valueCodeableConcept",
                 _VERIFICATION_SYSTEMS,
                 _VERIFICATION_LEGACY,
+                url.LEGACY_NHS_NUMBER_VERIFICATION_CODES,
             )
             if found is ERROR:
                 return ERROR
@@ -145,6 +147,9 @@ def _nhs_identifier(r: Reader, item: dict[str, Any], path: str) -> Result:
             break
     if number is None and status is None:
         return None
+    if item["system"] != url.ID_NHS_NUMBER:
+        r.legacy(path + ".system", "a variant identifier system")
+        canon = {**canon, "system": url.ID_NHS_NUMBER}
     return "nhs", (number, status), canon
 
 
@@ -195,65 +200,22 @@ _chi = _simple_identifier("chi", CHINumber)
 _hc = _simple_identifier("hc", HCNumber)
 
 
-def _local_identifier(r: Reader, item: dict[str, Any], path: str) -> Result:
-    """Any other identifier with a value and a system or an ODS assigner: a local identifier (MRN)."""
-    if "value" not in item:
-        return None
-    problems = len(r.problems)
-    value = string(r, item["value"], path + ".value")
-    system = string(r, item["system"], path + ".system") if "system" in item else None
-    if len(r.problems) > problems or value is None:
-        return ERROR
-    canon = item
-    assigner = None
-    reference = item.get("assigner")
-    identifier = reference.get("identifier") if type(reference) is dict else None
-    if type(reference) is dict and type(identifier) is dict:
-        found = read_ods_identifier(r, identifier, path + ".assigner.identifier")
-        if found is ERROR:
-            return ERROR
-        if found is None and text_of(identifier.get("system")) in _ODS_SYSTEMS:
-            return None  # an invalid ODS code kept by the identifier mode: keep the whole identifier
-        if found is not None:
-            assigner, fixed = found
-            if fixed is not identifier:
-                canon = {**canon, "assigner": {**reference, "identifier": fixed}}
-    if system is None and assigner is None:
-        return None  # a value alone: nothing to say whose number it is
-    try:
-        local = LocalIdentifier(value=value, system=system, assigner=assigner)
-    except ValidationError as error:
-        r.error(path, error)
-        return ERROR
-    return "local", local, canon
-
-
-def _write_local(local: LocalIdentifier) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if local.system is not None:
-        out["system"] = local.system
-    out["value"] = local.value
-    if local.assigner is not None:
-        out["assigner"] = {"identifier": {"system": url.ID_ODS_ORGANISATION, "value": local.assigner.compact}}
-    return out
-
-
 def _classify_identifier(r: Reader, item: dict[str, Any], path: str) -> Result:
     system = text_of(item.get("system"))
-    if system == url.ID_NHS_NUMBER:
+    if system == url.ID_NHS_NUMBER or system in url.LEGACY_NHS_NUMBER_SYSTEMS:
         return _nhs_identifier(r, item, path)
     if system == url.ID_CHI_NUMBER:
         return _chi(r, item, path)
     if system in url.ID_HC_NUMBER_ALL:
         return _hc(r, item, path)
-    return _local_identifier(r, item, path)
+    return read_local_identifier(r, item, path)
 
 
 _IDENTIFIER_WRITERS: Final[dict[str, Writer]] = {
     "nhs": _write_nhs,
     "chi": lambda value: {"system": url.ID_CHI_NUMBER, "value": value.compact},
     "hc": lambda value: {"system": url.ID_HC_NUMBER, "value": value.compact},
-    "local": _write_local,
+    "local": write_local_identifier,
 }
 
 
@@ -360,7 +322,7 @@ def _has_practice(raw: Any) -> bool:
 
 
 def read_patient(r: Reader, resource: dict[str, Any]) -> Patient | None:
-    rr = ResourceReader(r)
+    rr = ResourceReader(r, resource)
     fields = rr.fields
     for key, value in resource.items():
         path = "$." + key
@@ -478,7 +440,7 @@ def write_patient(patient: Patient, problems: list[tuple[str, str]]) -> dict[str
         ids.append(("chi", {"system": url.ID_CHI_NUMBER, "value": patient.chi_number.compact}))
     if patient.hc_number is not None:
         ids.append(("hc", {"system": url.ID_HC_NUMBER, "value": patient.hc_number.compact}))
-    ids.extend(("local", _write_local(local)) for local in patient.local_identifiers)
+    ids.extend(("local", write_local_identifier(local)) for local in patient.local_identifiers)
     w.array("identifier", ids)
     exts: list[tuple[str, dict[str, Any]]] = []
     if patient.ethnic_category is not None:

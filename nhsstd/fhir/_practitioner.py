@@ -137,7 +137,7 @@ _IDENTIFIER_WRITERS: Final = {tag: _identifier_writer(tag) for tag in _WRITE_SYS
 
 
 def read_practitioner(r: Reader, resource: dict[str, Any]) -> Practitioner | None:
-    rr = ResourceReader(r)
+    rr = ResourceReader(r, resource)
     fields = rr.fields
     for key, value in resource.items():
         path = "$." + key

@@ -57,7 +57,7 @@ _classify_specialty = coding_concept("specialty")
 
 
 def read_practitioner_role(r: Reader, resource: dict[str, Any]) -> PractitionerRole | None:
-    rr = ResourceReader(r)
+    rr = ResourceReader(r, resource)
     fields = rr.fields
     for key, value in resource.items():
         path = "$." + key

@@ -9,7 +9,7 @@ from typing import Any, Final, TypeVar
 import orjson
 
 from nhsstd.exceptions import ValidationError
-from nhsstd.fhir._context import Reader, key_path
+from nhsstd.fhir._context import Reader, check_member, check_patched, key_path
 from nhsstd.fhir._residual import FP, SLOT, apply_patch, diff, fingerprint, slot_matches, thaw, weave
 from nhsstd.models import Extras
 
@@ -57,10 +57,11 @@ def load_residual(stored: Any, problems: list[tuple[str, str]]) -> Mapping[str, 
 class ResourceReader:
     """Collects model fields and the ``extras["fhir"]`` residual of one resource."""
 
-    __slots__ = ("extras", "fields", "r")
+    __slots__ = ("extras", "fields", "r", "resource")
 
-    def __init__(self, r: Reader) -> None:
+    def __init__(self, r: Reader, resource: dict[str, Any]) -> None:
         self.r = r
+        self.resource = resource
         self.fields: dict[str, Any] = {}
         self.extras: dict[str, Any] = {}
 
@@ -68,6 +69,7 @@ class ResourceReader:
         """An element the model does not hold."""
         self.r.unknown(key_path("$", key))
         if self.r.keep_unknown:
+            check_member(self.r, self.resource, key, value, "$")
             self.extras[key] = value
 
     def template(self, key: str, template: list[Any] | None) -> None:
@@ -81,12 +83,10 @@ class ResourceReader:
         entry: dict[str, Any] = {SLOT: OVERRIDE, FP: fingerprint(canonical)}
         if type(original) is dict and type(canonical) is dict:
             patch = diff(original, canonical)
-            if self.r.strict:
-                for name, change in patch.items():
-                    if change is not None:
-                        self.r.unknown(key_path("$." + key, name))
+            check_patched(self.r, original, patch, "$." + key)
             entry["patch"] = patch
         else:
+            check_member(self.r, self.resource, key, original, "$")
             entry["value"] = original
         self.extras[key] = entry
 
@@ -107,7 +107,8 @@ class ResourceReader:
         except (TypeError, ValueError):
             same = False
         if not same:
-            self.r.problem("$", "an element kept as it is is not JSON (keys must be strings, no NaN)")
+            if not self.r.problems:  # (a non-string key or a null was already reported where it is)
+                self.r.problem("$", "an element kept as it is is not JSON (keys must be strings, no NaN)")
             return None
         return {"fhir": text}
 

@@ -54,6 +54,20 @@ LEGACY_NHS_NUMBER_VERIFICATION_SYSTEMS: Final = frozenset(
         LEGACY_CS + "UKCore-NHSNumberVerificationStatus",  # PDS published example, version 1.0.0
     }
 )
+#: The retired UK Core list (the URL without ``England``, version 2.1.0) coded the same eight
+#: statuses as text; BaRS messages still send them.  Read as the England code of the same meaning
+#: (the retired code is the England display, lower-cased and hyphenated, cut short for 05 and 08),
+#: with a :class:`~nhsstd.fhir.LegacyURLWarning`, and written as that England code.
+LEGACY_NHS_NUMBER_VERIFICATION_CODES: Final = {
+    "number-present-and-verified": "01",
+    "number-present-but-not-traced": "02",
+    "trace-required": "03",
+    "trace-attempted-no-match-or-multiple-match-found": "04",
+    "trace-needs-to-be-resolved": "05",
+    "trace-in-progress": "06",
+    "number-not-present-and-trace-not-required": "07",
+    "trace-postponed": "08",
+}
 CS_ADDRESS_KEY_TYPE: Final = UK_CORE_CS + "UKCore-AddressKeyType"
 
 #: FHIR displays of the England NHS Number verification status codes
@@ -72,6 +86,9 @@ NHS_NUMBER_VERIFICATION_DISPLAY: Final = {
 
 # --- identifier systems -----------------------------------------------------------------------
 ID_NHS_NUMBER: Final = nhs_number.FHIR_SYSTEM
+#: Read as NHS Numbers, rewritten to :data:`ID_NHS_NUMBER`: the NHS Number OID as a URN (the
+#: NamingSystem's other unique id; research/identifiers.md section 2).
+LEGACY_NHS_NUMBER_SYSTEMS: Final = frozenset({f"urn:oid:{nhs_number.OID}"})
 ID_CHI_NUMBER: Final = chi_number.FHIR_SYSTEM
 #: Written for H&C Numbers (no official system exists; both known ones are read
 #: and the one read is kept).

@@ -79,12 +79,13 @@ from nhsstd.hl7v2._er7 import (
     unescape,
 )
 from nhsstd.hl7v2._errors import HL7v2Error
+from nhsstd.identifiers import nhs_number
 from nhsstd.identifiers.chi_number import CHINumber
 from nhsstd.identifiers.gmp_code import GMPCode
 from nhsstd.identifiers.hc_number import HCNumber
 from nhsstd.identifiers.nhs_number import NHSNumber
 from nhsstd.identifiers.ods_code import ODSCode
-from nhsstd.identifiers.postcode import parse_address_postcode
+from nhsstd.identifiers.postcode import is_uk_postcode_country, parse_address_postcode
 from nhsstd.models import (
     Address,
     AddressUse,
@@ -115,6 +116,10 @@ _AUTHORITIES: Final[dict[str, tuple[str, type[Any]]]] = {
     "HSNI": ("hc", HCNumber),
 }
 _TAG_AUTHORITY: Final = {tag: authority for authority, (tag, _) in _AUTHORITIES.items()}
+#: CX.5 identifier type code of an NHS Number (HL7 table 0203 ``NH``, national health number,
+#: as NHS ITK ADT uses it; research/serialisers.md section 2): with any assigning authority but
+#: CHI or HSNI -- a trust's ODS code, none, or the NHS Number OID -- the number is the NHS Number.
+_NHS_NUMBER_TYPE: Final = "NH"
 
 # HL7 table 0200 (name type) -> FHIR name-use, after the HL7 v2-to-FHIR ConceptMap; the first
 # code listed for a use is the one written.
@@ -355,6 +360,8 @@ def _classify_cx(r: _Reader, rep: list[list[str | None]], path: str) -> Any:
     authority = _value(rep, 4)
     known = _AUTHORITIES.get(authority)
     value = _value(rep, 1)
+    if known is None and (_value(rep, 5) == _NHS_NUMBER_TYPE or _value(rep, 4, 2) == nhs_number.OID):
+        known = _AUTHORITIES["NHS"]
     if known is None:
         return _classify_local(r, rep, path) if _value(rep, 5) == "MR" else None
     tag, cls = known
@@ -497,7 +504,9 @@ def _classify_xad(r: _Reader, rep: list[list[str | None]], path: str) -> Any:
         if _value(rep, component):
             fields[key] = _value(rep, component)
     raw_postcode = _value(rep, 5)
-    if raw_postcode:
+    # An address abroad has its own country's postal code: not judged, and not in the model (the
+    # repetition, written differently from the model's address, is kept as given).
+    if raw_postcode and is_uk_postcode_country(fields.get("country")):
         try:
             fields["postcode"] = parse_address_postcode(raw_postcode)
         except ValidationError as error:

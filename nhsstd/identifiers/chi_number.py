@@ -247,13 +247,17 @@ def check_digit_algorithm(
     return _validate_compact(compact(number), check_digit)
 
 
-def format(number: str, *, check_digit: CheckDigitMode = "mod11_or_mod10") -> str:
-    """Validate *number* and return its display form (the ten digits, unseparated).
+def format(number: str) -> str:
+    """Return *number* in its display form (the ten digits, unseparated).
+
+    Like python-stdnum's ``format``, this reformats without validating: the
+    value is normalised by :func:`compact` and laid out, whether or not it is a
+    valid number; check it with :func:`validate` or :func:`is_valid`.
 
     >>> format("221074 1505")
     '2210741505'
     """
-    return _format_compact(validate(number, check_digit=check_digit))
+    return _format_compact(compact(number))
 
 
 def _format_compact(number: str) -> str:

@@ -109,12 +109,16 @@ def is_valid(code: str) -> bool:
 
 
 def format(code: str) -> str:
-    """Validate *code* and return its display form (the compact code).
+    """Return *code* in its display form (the compact code).
+
+    Like python-stdnum's ``format``, this reformats without validating: the
+    value is normalised by :func:`compact` and laid out, whether or not it is a
+    valid code; check it with :func:`validate` or :func:`is_valid`.
 
     >>> format("g5555550")
     'G5555550'
     """
-    return _format_compact(validate(code))
+    return _format_compact(compact(code))
 
 
 def _format_compact(code: str) -> str:

@@ -135,12 +135,16 @@ def is_valid(number: str) -> bool:
 
 
 def format(number: str) -> str:
-    """Validate *number* and return it in 3-3-4 display form.
+    """Return *number* in 3-3-4 display form.
+
+    Like python-stdnum's ``format``, this reformats without validating: the
+    value is normalised by :func:`compact` and laid out, whether or not it is a
+    valid number; check it with :func:`validate` or :func:`is_valid`.
 
     >>> format("3462950622")
     '346 295 0622'
     """
-    return _format_compact(validate(number))
+    return _format_compact(compact(number))
 
 
 def _format_compact(number: str) -> str:

@@ -174,12 +174,16 @@ def is_valid(number: object) -> bool:
 
 
 def format(number: str) -> str:
-    """Validate *number* and return it in 3-3-4 display form.
+    """Return *number* in 3-3-4 display form.
+
+    Like python-stdnum's ``format``, this reformats without validating: the
+    value is normalised by :func:`compact` and laid out, whether or not it is a
+    valid number; check it with :func:`validate` or :func:`is_valid`.
 
     >>> format("9990212538")
     '999 021 2538'
     """
-    return _format_compact(validate(number))
+    return _format_compact(compact(number))
 
 
 def _format_compact(number: str) -> str:

@@ -159,12 +159,16 @@ def is_valid(postcode: str) -> bool:
 
 
 def format(postcode: str) -> str:
-    """Validate *postcode* and return its display form, ``ZZ99 3VZ``.
+    """Return *postcode* in its display form, ``ZZ99 3VZ``.
+
+    Like python-stdnum's ``format``, this reformats without validating: the
+    value is normalised by :func:`compact` and laid out, whether or not it is a
+    valid postcode; check it with :func:`validate` or :func:`is_valid`.
 
     >>> format("zz993gz")
     'ZZ99 3GZ'
     """
-    return _format_compact(validate(postcode))
+    return _format_compact(compact(postcode))
 
 
 _format_compact = _postcodes.display
@@ -185,7 +189,7 @@ def pc8(postcode: str) -> str:
     >>> pc8("ZZ993VZ")
     'ZZ99 3VZ'
     """
-    return format(postcode)
+    return _format_compact(validate(postcode))
 
 
 def hes(postcode: str) -> str:

@@ -88,12 +88,16 @@ def is_valid(pin: str) -> bool:
 
 
 def format(pin: str) -> str:
-    """Validate *pin* and return its display form (the compact PIN).
+    """Return *pin* in its display form (the compact PIN).
+
+    Like python-stdnum's ``format``, this reformats without validating: the
+    value is normalised by :func:`compact` and laid out, whether or not it is a
+    valid pin; check it with :func:`validate` or :func:`is_valid`.
 
     >>> format("01a2345n")
     '01A2345N'
     """
-    return _format_compact(validate(pin))
+    return _format_compact(compact(pin))
 
 
 def _format_compact(pin: str) -> str:

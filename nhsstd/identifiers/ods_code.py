@@ -142,12 +142,16 @@ def is_valid(code: str) -> bool:
 
 
 def format(code: str) -> str:
-    """Validate *code* and return its display form (the compact code).
+    """Return *code* in its display form (the compact code).
+
+    Like python-stdnum's ``format``, this reformats without validating: the
+    value is normalised by :func:`compact` and laid out, whether or not it is a
+    valid code; check it with :func:`validate` or :func:`is_valid`.
 
     >>> format("rr801")
     'RR801'
     """
-    return _format_compact(validate(code))
+    return _format_compact(compact(code))
 
 
 def _format_compact(code: str) -> str:

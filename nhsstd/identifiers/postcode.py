@@ -4,15 +4,18 @@ A postcode has an *outward code* (the postcode area, one or two letters, and
 the district) and an *inward code* (the sector digit and the two-letter unit),
 written with one space between them: ``SW1A 1AA``.
 
-Rules (the BS 7666 / e-GIF specification as reproduced by the sources below):
+Rules (Royal Mail's, as published in its *Programmers' Guide to PAF* -- the
+postcode format section -- and reproduced for BS 7666 / e-GIF by the sources
+below; re-checked letter by letter against Royal Mail's rules for issue 11):
 
 * the outward code has one of six shapes, ``A9``, ``A99``, ``A9A``, ``AA9``,
   ``AA99`` or ``AA9A`` (``A`` a letter, ``9`` a digit); the inward code is
   always ``9AA``;
 * Q, V and X are not used in the first position;
 * I, J and Z are not used in the second position;
-* only A B C D E F G H J K S T U W are used in the third position (shape
-  ``A9A``);
+* only A B C D E F G H J K P S T U W are used in the third position (shape
+  ``A9A``); P joined the list with the London district ``N1P``, which the
+  older e-GIF regular expressions predate;
 * only A B E H M N P R V W X Y are used in the fourth position (shape
   ``AA9A``);
 * C I K M O V are never used in the inward code;
@@ -42,8 +45,11 @@ Renderings (``research/identifiers.md`` section 8):
 
 Sources:
 
-* Shapes and letter rules: https://dotat.at/@/2008-08-27-uk-postcode-regular-expression.html ;
-  https://regexlib.com/REDetails.aspx?regexp_id=583
+* Shapes and letter rules: Royal Mail, *Programmers' Guide to PAF*, section
+  "Postcode format" (https://www.poweredbypaf.com/ , "Programmers' guide");
+  the older BS 7666 / e-GIF reproductions
+  https://dotat.at/@/2008-08-27-uk-postcode-regular-expression.html and
+  https://regexlib.com/REDetails.aspx?regexp_id=583 (third position without P)
 * ``GIR 0AA``: http://linkbuildingexperts.co.uk/help/what-can-i-do/forms/advanced/validation/postcode-validation.html
 * pc7 / pc8: Public-Health-Scotland/phsmethods ``R/format_postcode.R``
 * HES 8-character form:
@@ -83,10 +89,12 @@ __all__ = [
     "INWARD_SHAPE",
     "OUTWARD_SHAPES",
     "PATTERN",
+    "UK_POSTCODE_COUNTRIES",
     "UKPostcode",
     "compact",
     "format",
     "hes",
+    "is_uk_postcode_country",
     "is_valid",
     "parse_address_postcode",
     "pc7",
@@ -124,8 +132,8 @@ _OUTWARD_RULES: tuple[_LetterRule, ...] = (
     _LetterRule(_all_letters_except("QVX"), "Q, V and X are not used in the first position"),
     _LetterRule(_all_letters_except("IJZ"), "I, J and Z are not used in the second position"),
     _LetterRule(
-        frozenset("ABCDEFGHJKSTUW"),
-        "only A B C D E F G H J K S T U W are used in the third position",
+        frozenset("ABCDEFGHJKPSTUW"),
+        "only A B C D E F G H J K P S T U W are used in the third position",
     ),
     _LetterRule(
         frozenset("ABEHMNPRVWXY"),
@@ -240,12 +248,16 @@ def is_valid(postcode: str) -> bool:
 
 
 def format(postcode: str) -> str:
-    """Validate *postcode* and return its display form (one space before the inward code).
+    """Return *postcode* in its display form (one space before the inward code).
+
+    Like python-stdnum's ``format``, this reformats without validating: the
+    value is normalised by :func:`compact` and laid out, whether or not it is a
+    valid postcode; check it with :func:`validate` or :func:`is_valid`.
 
     >>> format("m11ae")
     'M1 1AE'
     """
-    return _format_compact(validate(postcode))
+    return _format_compact(compact(postcode))
 
 
 _format_compact = _postcodes.display
@@ -271,7 +283,7 @@ def pc8(postcode: str) -> str:
     >>> pc8("SW1A1AA")
     'SW1A 1AA'
     """
-    return format(postcode)
+    return _format_compact(validate(postcode))
 
 
 def hes(postcode: str) -> str:
@@ -304,6 +316,42 @@ def parse_address_postcode(postcode: str) -> UKPostcode | NHSPseudoPostcode:
     if nhs_pseudo_postcode.PATTERN.fullmatch(value) is not None:
         return NHSPseudoPostcode(value)
     return UKPostcode._from_valid(_validate_compact(value))
+
+
+#: Country values (compared case-insensitively, spacing collapsed) of the places whose postcodes
+#: are Royal Mail postcodes: the United Kingdom and its four countries, as names and as ISO 3166
+#: codes -- ISO 3166-1 ``GB``/``GBR``/``826``, the ``UK`` code ISO 3166/MA exceptionally reserves
+#: for the United Kingdom, the ISO 3166-2:GB country and nation codes (``GB-ENG``, ``GB-NIR``,
+#: ``GB-SCT``, ``GB-WLS``, and ``GB-GBN``, ``GB-UKM``, ``GB-EAW`` for Great Britain, the United
+#: Kingdom and England and Wales) -- and the Crown Dependencies, which Royal Mail's postcode
+#: system also covers (``GY``, ``JE`` and ``IM`` areas; ISO 3166-1 ``GG``/``GGY``/``831``,
+#: ``JE``/``JEY``/``832``, ``IM``/``IMN``/``833``).
+UK_POSTCODE_COUNTRIES: frozenset[str] = frozenset(
+    {
+        "gb", "gbr", "826", "uk", "united kingdom", "united kingdom of great britain and northern ireland",
+        "great britain", "britain", "england", "wales", "cymru", "scotland", "northern ireland",
+        "gb-eng", "gb-nir", "gb-sct", "gb-wls", "gb-cym", "gb-gbn", "gb-ukm", "gb-eaw",
+        "england and wales",
+        "gg", "ggy", "831", "guernsey", "je", "jey", "832", "jersey", "im", "imn", "833", "isle of man",
+    }
+)  # fmt: skip
+
+
+def is_uk_postcode_country(country: str | None) -> bool:
+    """True when an address in *country* has a Royal Mail postcode, so its postcode is judged by
+    the UK rules: no country given, or one of :data:`UK_POSTCODE_COUNTRIES`.
+
+    An address abroad (UK Core patients may live abroad) has its own country's postal code,
+    which the FHIR and HL7 v2 readers keep exactly as given instead of judging it.
+
+    >>> [is_uk_postcode_country(country) for country in (None, "GBR", "northern  ireland")]
+    [True, True, True]
+    >>> is_uk_postcode_country("FR"), is_uk_postcode_country("Ireland")
+    (False, False)
+    """
+    if country is None:
+        return True
+    return " ".join(country.split()).casefold() in UK_POSTCODE_COUNTRIES
 
 
 @attrs.frozen(repr=False)

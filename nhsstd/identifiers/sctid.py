@@ -195,12 +195,16 @@ def is_valid(number: str) -> bool:
 
 
 def format(number: str) -> str:
-    """Validate *number* and return its display form (the compact digits).
+    """Return *number* in its display form (the compact digits).
+
+    Like python-stdnum's ``format``, this reformats without validating: the
+    value is normalised by :func:`compact` and laid out, whether or not it is a
+    valid number; check it with :func:`validate` or :func:`is_valid`.
 
     >>> format(" 404684003")
     '404684003'
     """
-    return _format_compact(validate(number))
+    return _format_compact(compact(number))
 
 
 def _format_compact(number: str) -> str:

@@ -10,11 +10,12 @@ import attrs
 from nhsstd.exceptions import Reason
 from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
 from nhsstd.identifiers.ods_code import ODSCode
-from nhsstd.identifiers.postcode import UKPostcode
+from nhsstd.identifiers.postcode import UKPostcode, is_uk_postcode_country
 from nhsstd.identifiers.uprn import UPRN
 from nhsstd.models import _checks as check
 from nhsstd.models._errors import InvariantError
 from nhsstd.models._fhir_codes import AddressUse, ContactPointSystem, ContactPointUse, NameUse
+from nhsstd.models._privacy import masks_patient_numbers
 
 __all__ = [
     "Address",
@@ -38,6 +39,7 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return check.to_tuple(value, "str")  # type: ignore[return-value]
 
 
+@masks_patient_numbers
 @attrs.frozen
 class Period:
     """A time range in whole days, open at either end (FHIR ``Period`` at date precision).
@@ -75,6 +77,7 @@ class Period:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
 
+@masks_patient_numbers
 @attrs.frozen(kw_only=True)
 class HumanName:
     """A person's name (FHIR ``HumanName``; HL7 v2 XPN).
@@ -112,6 +115,7 @@ class HumanName:
             )
 
 
+@masks_patient_numbers
 @attrs.frozen(kw_only=True)
 class Address:
     """A postal address (FHIR ``Address``; HL7 v2 XAD).
@@ -120,7 +124,11 @@ class Address:
     :class:`~nhsstd.identifiers.nhs_pseudo_postcode.NHSPseudoPostcode` (parse
     user input with :func:`~nhsstd.identifiers.postcode.parse_address_postcode`);
     ``uprn`` is the property's Unique Property Reference Number (UK Core
-    address key).  Needs at least one element.
+    address key).  Needs at least one element; a ``postcode`` needs the
+    address to be in the UK -- no ``country``, or one whose postcodes are Royal
+    Mail postcodes (:func:`~nhsstd.identifiers.postcode.is_uk_postcode_country`):
+    an address abroad has that country's postal code, which the readers keep
+    as given.
 
     >>> from nhsstd.identifiers.postcode import parse_address_postcode
     >>> from nhsstd.models import Address
@@ -130,6 +138,10 @@ class Address:
     UKPostcode('LS1 6AE')
     >>> Address(postcode=parse_address_postcode("ZZ99 3VZ")).postcode.is_no_fixed_abode
     True
+    >>> Address(postcode=parse_address_postcode("LS1 6AE"), country="France")
+    Traceback (most recent call last):
+        ...
+    nhsstd.models.InvariantError: Address: a postcode needs no country or a UK one
     """
 
     use: AddressUse | None = None
@@ -158,8 +170,13 @@ class Address:
             and self.uprn is None
         ):
             raise InvariantError("Address", (), "an address needs at least one element")
+        if self.postcode is not None and not is_uk_postcode_country(self.country):
+            raise InvariantError(
+                "Address", ("postcode", "country"), "a postcode needs no country or a UK one"
+            )
 
 
+@masks_patient_numbers
 @attrs.frozen(kw_only=True)
 class ContactPoint:
     """A telephone number, e-mail address or other telecom value (FHIR ``ContactPoint``).
@@ -191,6 +208,7 @@ use=<ContactPointUse.HOME: 'home'>, rank=None, period=None)
             )
 
 
+@masks_patient_numbers
 @attrs.frozen(kw_only=True)
 class LocalIdentifier:
     """An identifier issued locally, such as a hospital number (MRN) (FHIR ``Identifier``; HL7 v2 CX).
@@ -231,6 +249,7 @@ class LocalIdentifier:
             )
 
 
+@masks_patient_numbers
 @attrs.frozen(kw_only=True)
 class Reference:
     """A reference from one record to another (FHIR ``Reference``): by address, by identifier, or both.
@@ -283,6 +302,7 @@ class Reference:
         check.check_sds_id("Reference", "sds_user_id", sds_user_id)
 
 
+@masks_patient_numbers
 @attrs.frozen(kw_only=True)
 class Coding:
     """A code from a code system that nhsstd does not list itself (FHIR ``Coding``).

@@ -26,6 +26,7 @@ from nhsstd.models._components import Address, ContactPoint, HumanName, LocalIde
 from nhsstd.models._errors import InvariantError
 from nhsstd.models._extras import EMPTY_EXTRAS, Extras, to_extras
 from nhsstd.models._partial_date import PartialDate, to_partial_date
+from nhsstd.models._privacy import masks_patient_numbers, withheld
 
 __all__ = ["GPRegistration", "Patient"]
 
@@ -52,6 +53,7 @@ def _telecom(value: Iterable[ContactPoint]) -> tuple[ContactPoint, ...]:
     return check.to_tuple(value, "ContactPoint")  # type: ignore[return-value]
 
 
+@masks_patient_numbers
 @attrs.frozen(kw_only=True)
 class GPRegistration:
     """A patient's registration with a GP practice (FHIR ``generalPractitioner``; HL7 v2 PD1-3/PD1-4).
@@ -77,6 +79,7 @@ class GPRegistration:
         """The rules beyond field types (also run by the fast :mod:`nhsstd.json` reader)."""
 
 
+@masks_patient_numbers
 @attrs.frozen(kw_only=True)
 class Patient:
     """A patient's demographic record (FHIR UK Core ``Patient``; HL7 v2 PID/PD1).
@@ -94,6 +97,11 @@ class Patient:
 
     ``extras`` carries elements that a serialiser read but this model does not
     hold (see :class:`Extras`).
+
+    The ``repr`` shows what a log may hold: patient numbers masked, the status,
+    gender, local identifiers (masked), GP registration; the fields describing the
+    person -- names, birth and death, address, telecom, ethnicity, marital status
+    -- are shown only as ``<withheld>`` when set.
 
     >>> import attrs
     >>> from nhsstd.identifiers.nhs_number import NHSNumber
@@ -133,18 +141,22 @@ class Patient:
     hc_number: HCNumber | None = None
     #: Identifiers issued locally, such as hospital numbers (MRNs), in order.
     local_identifiers: tuple[LocalIdentifier, ...] = attrs.field(default=(), converter=_local_identifiers)
-    names: tuple[HumanName, ...] = attrs.field(default=(), converter=_names)
+    names: tuple[HumanName, ...] = attrs.field(default=(), converter=_names, repr=withheld)
     #: A full date, or only the year or year and month where that is all that is known.
-    birth_date: PartialDate | None = attrs.field(default=None, converter=to_partial_date)
-    death_date: PartialDate | None = attrs.field(default=None, converter=to_partial_date)
+    birth_date: PartialDate | None = attrs.field(default=None, converter=to_partial_date, repr=withheld)
+    death_date: PartialDate | None = attrs.field(default=None, converter=to_partial_date, repr=withheld)
     #: Whether the patient has died (``None``: not recorded).  Always ``True`` when there is a
     #: ``death_date``.
-    deceased: bool | None = None
+    deceased: bool | None = attrs.field(default=None, repr=withheld)
     stated_gender: PersonStatedGenderCode | None = None
-    ethnic_category: EthnicCategoryEngland | EthnicCategoryWales | EthnicCategoryScotland | None = None
-    marital_status: PersonMaritalStatus | PersonMaritalStatusScotland | None = None
-    addresses: tuple[Address, ...] = attrs.field(default=(), converter=_addresses)
-    telecom: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_telecom)
+    ethnic_category: EthnicCategoryEngland | EthnicCategoryWales | EthnicCategoryScotland | None = (
+        attrs.field(default=None, repr=withheld)
+    )
+    marital_status: PersonMaritalStatus | PersonMaritalStatusScotland | None = attrs.field(
+        default=None, repr=withheld
+    )
+    addresses: tuple[Address, ...] = attrs.field(default=(), converter=_addresses, repr=withheld)
+    telecom: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_telecom, repr=withheld)
     registered_gp: GPRegistration | None = None
     extras: Extras = attrs.field(default=EMPTY_EXTRAS, converter=to_extras)
 

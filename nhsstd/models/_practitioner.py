@@ -17,6 +17,7 @@ from nhsstd.identifiers.nmc_pin import NMCPin
 from nhsstd.models import _checks as check
 from nhsstd.models._components import Address, ContactPoint, HumanName
 from nhsstd.models._extras import EMPTY_EXTRAS, Extras, to_extras
+from nhsstd.models._privacy import masks_patient_numbers
 
 __all__ = ["Practitioner"]
 
@@ -46,6 +47,7 @@ PROFESSIONAL_IDENTIFIERS: dict[str, type] = {
 }
 
 
+@masks_patient_numbers
 @attrs.frozen(kw_only=True)
 class Practitioner:
     """A health or care professional (FHIR UK Core ``Practitioner``; HL7 v2 XCN).

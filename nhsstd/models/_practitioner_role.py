@@ -9,6 +9,7 @@ import attrs
 from nhsstd.models import _checks as check
 from nhsstd.models._components import Coding, ContactPoint, Period, Reference
 from nhsstd.models._extras import EMPTY_EXTRAS, Extras, to_extras
+from nhsstd.models._privacy import masks_patient_numbers
 
 __all__ = ["PractitionerRole"]
 
@@ -21,6 +22,7 @@ def _telecom(value: Iterable[ContactPoint]) -> tuple[ContactPoint, ...]:
     return check.to_tuple(value, "ContactPoint")  # type: ignore[return-value]
 
 
+@masks_patient_numbers
 @attrs.frozen(kw_only=True)
 class PractitionerRole:
     """A role that a practitioner holds at an organisation (FHIR UK Core ``PractitionerRole``).

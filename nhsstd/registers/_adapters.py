@@ -44,7 +44,7 @@ import attrs
 from nhsstd.codes import ODSRole
 from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
 from nhsstd.identifiers.ods_code import ODSCode
-from nhsstd.identifiers.postcode import UKPostcode, parse_address_postcode
+from nhsstd.identifiers.postcode import UKPostcode, is_uk_postcode_country, parse_address_postcode
 from nhsstd.models import (
     Address,
     ContactPoint,
@@ -129,9 +129,10 @@ def roles(codes: tuple[str, ...], primary_code: str | None) -> tuple[tuple[ODSRo
 def organisation(data: OrgData) -> Organisation:
     """The model for *data*; ODS-only facts (dates, status code, parent) go in ``extras["ods"]``."""
     role_tuple, primary = roles(data.roles, data.primary_role)
-    parsed_postcode = postcode(data.postcode)
     lines = tuple(line for line in data.address_lines if text(line))
     town, county, country = text(data.town), text(data.county), text(data.country)
+    # A site abroad has its own country's postal code, which the Address model does not hold.
+    parsed_postcode = postcode(data.postcode) if is_uk_postcode_country(country) else None
     address = None
     if lines or town or county or parsed_postcode is not None or country:
         address = Address(lines=lines, city=town, district=county, postcode=parsed_postcode, country=country)

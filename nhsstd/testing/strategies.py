@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from hypothesis import strategies as st
 
@@ -68,7 +68,7 @@ from nhsstd.identifiers.nhs_number import NHSNumber
 from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
 from nhsstd.identifiers.nmc_pin import NMCPin
 from nhsstd.identifiers.ods_code import ODSCode
-from nhsstd.identifiers.postcode import UKPostcode
+from nhsstd.identifiers.postcode import UK_POSTCODE_COUNTRIES, UKPostcode
 from nhsstd.identifiers.uprn import UPRN
 from nhsstd.models import (
     Address,
@@ -409,6 +409,9 @@ def human_names(draw: st.DrawFn) -> HumanName:
     )
 
 
+_UK_COUNTRIES: Final = st.sampled_from(sorted(UK_POSTCODE_COUNTRIES))
+
+
 @st.composite
 def addresses(draw: st.DrawFn) -> Address:
     """Addresses with any mix of elements (at least one)."""
@@ -423,7 +426,8 @@ def addresses(draw: st.DrawFn) -> Address:
         city=draw(_optional(texts())),
         district=draw(_optional(texts())),
         postcode=postcode_value,
-        country=draw(_optional(texts())),
+        # A postcode is a UK address's (Address rule); other addresses may name any country.
+        country=draw(_optional(_UK_COUNTRIES if postcode_value is not None else texts())),
         uprn=draw(_optional(uprns())),
         period=draw(_optional(periods())),
     )
@@ -555,17 +559,20 @@ def practitioners(*, with_extras: bool = True) -> st.SearchStrategy[Practitioner
 
 @st.composite
 def organisations(draw: st.DrawFn, *, with_extras: bool = True) -> Organisation:
-    """Organisations (ODS code, site code or name; distinct roles, the primary one among them)."""
+    """Organisations (ODS code, site code, local identifier or name; distinct roles, the primary one
+    among them)."""
     code = draw(_optional(ods_codes()))
     site = draw(_optional(ods_codes()))
     name = draw(_optional(texts(max_size=60)))
-    if code is None and site is None and name is None:
+    locals_ = draw(_few(local_identifiers(), 2))
+    if code is None and site is None and name is None and not locals_:
         code = draw(ods_codes())
     roles = draw(st.lists(ods_roles(), max_size=4, unique=True))
     primary = draw(_optional(st.sampled_from(roles))) if roles else None
     return Organisation(
         ods_code=code,
         ods_site_code=site,
+        local_identifiers=locals_,
         name=name,
         roles=roles,
         primary_role=primary,

@@ -300,3 +300,58 @@ def test_large_mixed_columns_match_scalar(kind: str) -> None:
             np.asarray(columns.is_valid(array, kind).fill_null(False)),
             np.array([r is None and v is not None for v, (_, r) in zip(column, expected, strict=True)]),
         )
+
+
+# --------------------------------------------------------------------------
+# The CHI kernel's date rule (issue 11: the equivalence test above drew only numbers the
+# library already accepts, so breaking the leap-year rule went unnoticed)
+
+
+@st.composite
+def chi_candidates(draw: st.DrawFn) -> str:
+    """Ten-digit strings shaped like CHI Numbers, whatever the library says of them.
+
+    The rule (Data Dictionary, COMMUNITY HEALTH INDEX NUMBER; research/identifiers.md section 3):
+    the first six digits are a real DDMMYY date -- 29 February only when YY is a multiple of 4
+    -- and the last digit is the Modulus 11 check digit or, failing that, the Modulus 10 one.
+    Days 00-32 and months 00-13 put every edge of the date rule in play (29, 30 and 31
+    February, 31 April, day and month 00, month 13); the check digit is right by either
+    algorithm or any digit at all, so that the date rule alone decides many rows.
+    """
+    day = draw(st.sampled_from([0, 1, 28, 29, 30, 31, 32]) | st.integers(0, 32))
+    month = draw(st.sampled_from([0, 1, 2, 4, 12, 13]) | st.integers(0, 13))
+    year = draw(st.integers(0, 99))
+    payload = f"{day:02d}{month:02d}{year:02d}{draw(st.integers(0, 999)):03d}"
+    mod11 = _checksums.mod11_check_digit(payload)
+    check = draw(
+        st.sampled_from(
+            [str(mod11) if mod11 is not None else "0", str(_checksums.luhn_check_digit(payload))]
+        )
+        | st.sampled_from("0123456789")
+    )
+    return payload + check
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@given(
+    column=st.lists(
+        st.one_of(chi_candidates(), st.text(alphabet="0123456789", min_size=10, max_size=10)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_chi_kernel_date_rule_matches_scalar_on_any_ten_digits(backend: str, column: list[str]) -> None:
+    check_equivalent(column, "chi_number", backend)
+
+
+@pytest.mark.parametrize("year", range(100))
+def test_chi_kernel_29_february_every_two_digit_year(year: int) -> None:
+    """29 February of each YY from 00 to 99, with a correct check digit: the kernel and the scalar
+    rule agree on every year (leap exactly when YY is a multiple of 4)."""
+    column = []
+    for serial in range(3):
+        payload = f"2902{year:02d}{serial:03d}"
+        mod11 = _checksums.mod11_check_digit(payload)
+        column.append(payload + str(mod11 if mod11 is not None else _checksums.luhn_check_digit(payload)))
+    check_equivalent(column, "chi_number", "pyarrow")
+    assert columns.is_valid(pa.array(column), "chi_number").to_pylist() == [year % 4 == 0] * 3

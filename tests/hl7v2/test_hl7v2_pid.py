@@ -30,7 +30,7 @@ from nhsstd.identifiers.gmp_code import GMPCode
 from nhsstd.identifiers.hc_number import HCNumber
 from nhsstd.identifiers.nhs_number import NHSNumber
 from nhsstd.identifiers.ods_code import ODSCode
-from nhsstd.identifiers.postcode import parse_address_postcode
+from nhsstd.identifiers.postcode import is_uk_postcode_country, parse_address_postcode
 from nhsstd.identifiers.uprn import UPRN
 from nhsstd.models import (
     Address,
@@ -529,7 +529,9 @@ addresses = (
             "period": periods,
         },
     )
-    .filter(lambda kw: bool(set(kw) - {"use", "period"}))
+    # An address abroad has no (UK) postcode: the Address rule, issue 11.
+    .map(lambda kw: kw if is_uk_postcode_country(kw.get("country")) else {**kw, "postcode": None})
+    .filter(lambda kw: bool(set(kw) - {"use", "period", "postcode"}) or kw.get("postcode") is not None)
     .map(lambda kw: Address(**kw))
 )
 ods_codes = st.from_regex(r"[A-Z0-9]{3,8}", fullmatch=True).map(ODSCode)

@@ -282,8 +282,8 @@ def test_each_failure_has_its_typed_error_and_reason(
     assert caught.value.reason is reason
     assert caught.value.kind == "chi_number"
     assert not chi_number.is_valid(value)
-    with pytest.raises(error):
-        chi_number.format(value)
+    # format reformats without validating, as python-stdnum's does (issue 11).
+    assert chi_number.compact(chi_number.format(value)) == chi_number.compact(value)
 
 
 @pytest.mark.parametrize("value", [None, 1904851231, b"1904851231", 1904851231.0])
@@ -319,10 +319,11 @@ def test_normalisation_and_unseparated_display(value: str) -> None:
     assert chi_number.format(value) == "1904851231"
 
 
-def test_format_honours_the_legacy_mode() -> None:
-    assert chi_number.format("0101201234") == "0101201234"
+def test_format_does_not_validate() -> None:
+    """Issue 11: like python-stdnum's ``format``, the display form whatever the check digit."""
+    assert chi_number.format("010120 1234") == "0101201234"
     with pytest.raises(InvalidChecksum):
-        chi_number.format("0101201234", check_digit="mod11")
+        chi_number.validate("0101201234", check_digit="mod11")
 
 
 # --------------------------------------------------------------------------- accessors

@@ -13,6 +13,7 @@ import re
 import attrs
 import pytest
 import stdnum.exceptions
+import stdnum.gb.nhs
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -184,8 +185,8 @@ def test_each_failure_has_its_typed_error_and_reason(
     assert caught.value.kind == "nhs_number"
     assert isinstance(caught.value, stdnum.exceptions.ValidationError)
     assert not nhs_number.is_valid(value)
-    with pytest.raises(error):
-        nhs_number.format(value)
+    # format reformats without validating, as python-stdnum's does (issue 11).
+    assert nhs_number.compact(nhs_number.format(value)) == nhs_number.compact(value)
 
 
 def test_invalid_checksum_is_also_the_stdnum_exception() -> None:
@@ -454,3 +455,14 @@ def test_value_class_round_trips_through_its_display_form(number: str) -> None:
     assert value.formatted == f"{number[:3]} {number[3:6]} {number[6:]}"
     assert value.masked().endswith(number[6:])
     assert number[:6] not in repr(value)
+
+
+@given(value=st.text(alphabet="0123456789 -AZ.", max_size=16))
+@example(value="943 476 5918")  # a wrong check digit
+@example(value="94347")  # too short
+@example(value="943.476.5919")  # a separator neither library removes
+def test_format_is_a_drop_in_for_stdnum(value: str) -> None:
+    """Issue 11: ``format`` reformats without validating, exactly as ``stdnum.gb.nhs.format`` does,
+    so code that swaps python-stdnum for nhsstd keeps working (inputs within the characters both
+    normalisation policies treat alike: ASCII digits, letters, space, hyphen, full stop)."""
+    assert nhs_number.format(value) == stdnum.gb.nhs.format(value)

@@ -22,10 +22,11 @@ from nhsstd.identifiers.postcode import UKPostcode, parse_address_postcode
 LETTERS = string.ascii_uppercase
 DIGITS = string.digits
 
-# Section 8 of the brief, position by position.
+# Section 8 of the brief, position by position, as corrected against Royal Mail's published
+# rules (Programmers' Guide to PAF, postcode format): P is used in the third position (N1P).
 FIRST = "".join(c for c in LETTERS if c not in "QVX")
 SECOND = "".join(c for c in LETTERS if c not in "IJZ")
-THIRD_A9A = "ABCDEFGHJKSTUW"
+THIRD_A9A = "ABCDEFGHJKPSTUW"
 FOURTH_AA9A = "ABEHMNPRVWXY"
 INWARD = "".join(c for c in LETTERS if c not in "CIKMOV")
 # Allowed letters for each outward position (index 0..3).
@@ -33,9 +34,10 @@ OUTWARD_ALLOWED = (FIRST, SECOND, THIRD_A9A, FOURTH_AA9A)
 
 SHAPES = ("A9", "A99", "A9A", "AA9", "AA99", "AA9A")
 
-# The regex quoted in the brief (anchored with fullmatch here).
+# The regex quoted in the brief (anchored with fullmatch here), with P added to the third
+# position as Royal Mail's rules have it (issue 11).
 BRIEF_REGEX = re.compile(
-    r"(?:[A-PR-UWYZ][0-9][0-9A-HJKSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
+    r"(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
     r"[0-9][ABD-HJLNP-UW-Z]{2}|GIR0AA"
 )
 # Public Health Scotland's looser rule (phsmethods R/format_postcode.R).
@@ -453,10 +455,18 @@ def test_renderings_have_exact_widths_for_every_shape(parts: tuple[str, str, str
 
 
 def test_renderings_validate_first() -> None:
-    for function in (postcode.pc7, postcode.pc8, postcode.hes, postcode.format):
+    for function in (postcode.pc7, postcode.pc8, postcode.hes):
         with pytest.raises(InvalidFormat) as caught:
             function("ZZ99 3VZ")
         assert caught.value.reason is Reason.PSEUDO_POSTCODE
+
+
+def test_format_reformats_without_validating() -> None:
+    """Issue 11: ``format`` behaves like python-stdnum's (reformat, never validate); the fixed-width
+    renderings ``pc7``/``pc8``/``hes`` still validate first."""
+    assert postcode.format("zz993vz") == "ZZ99 3VZ"
+    assert postcode.format("va11aa") == "VA1 1AA"
+    assert not postcode.is_valid("VA1 1AA")
 
 
 # --- value class ------------------------------------------------------------------------------
@@ -569,3 +579,14 @@ def test_what_only_public_health_scotland_accepts_is_letter_rule_or_pseudo(value
 def test_girobank_is_the_only_postcode_public_health_scotland_rejects() -> None:
     assert postcode.is_valid("GIR 0AA")
     assert PHS_REGEX.fullmatch("GIR0AA") is None
+
+
+def test_a9a_third_character_may_be_p() -> None:
+    """Issue 11: Royal Mail's rules allow P in the third position of an A9A outward code (N1P,
+    a London district); every letter outside A B C D E F G H J K P S T U W is still refused there."""
+    assert UKPostcode.parse("n1p 1aa").outward == "N1P"
+    for letter in LETTERS:
+        if letter not in THIRD_A9A:
+            with pytest.raises(InvalidFormat) as caught:
+                postcode.validate(f"N1{letter} 1AA")
+            assert caught.value.reason is Reason.LETTER_RULE

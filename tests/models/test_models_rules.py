@@ -148,6 +148,17 @@ def test_wrong_python_types_are_type_errors(kwargs: dict[str, object]) -> None:
 # -- Address, ContactPoint, GPRegistration ----------------------------------------------
 
 
+@pytest.mark.parametrize("country", ["France", "IE", "USA"])
+def test_address_abroad_has_no_uk_postcode(country: str) -> None:
+    """Issue 11: a postcode is a UK address's; an address abroad keeps its own postal code
+    elsewhere (the FHIR and HL7 v2 readers keep it as given)."""
+    with pytest.raises(InvariantError) as caught:
+        Address(postcode=parse_address_postcode("LS1 6AE"), country=country)
+    assert caught.value.fields == ("postcode", "country")
+    assert Address(city="Paris", country=country).postcode is None
+    assert Address(postcode=parse_address_postcode("LS1 6AE"), country="United Kingdom").postcode is not None
+
+
 def test_address_postcode_is_either_type() -> None:
     assert isinstance(Address(postcode=parse_address_postcode("LS1 6AE")).postcode, UKPostcode)
     pseudo = Address(postcode=parse_address_postcode("ZZ99 3VZ")).postcode
@@ -384,7 +395,10 @@ def test_organisation_rules() -> None:
     assert Organisation(ods_site_code=ODSCode.parse("RR813")).ods_site_code == ODSCode("RR813")
     with pytest.raises(InvariantError) as caught:
         Organisation()
-    assert caught.value.fields == ("ods_code", "ods_site_code", "name")
+    assert caught.value.fields == ("ods_code", "ods_site_code", "local_identifiers", "name")
+    # FHIR org-1: a name or an identifier -- any identifier, not only an ODS code (issue 11).
+    charity = LocalIdentifier(value="1234567", system="https://register-of-charities.example/id")
+    assert Organisation(local_identifiers=[charity]).local_identifiers == (charity,)
     with pytest.raises(InvariantError):
         Organisation(ods_code=code, roles=[ODSRole.NHS_TRUST, ODSRole("RO197")])
     with pytest.raises(InvariantError):
