@@ -23,6 +23,9 @@ functions"):
 * ``as(type)`` on a collection keeps the items of that type (fhirpathpy
   accepts only one item; R4's dom-3 applies it to ``descendants()``, and the
   HL7 validator filters);
+* ``descendants()`` does not go back into an element's own ancestors
+  (fhirpathpy's never ends on a dict that contains itself, which a caller's
+  data can);
 * the environment variables ``%resource``, ``%rootResource``, ``%context``,
   ``%ucum``, ``%sct`` and ``%loinc``.
 
@@ -78,6 +81,7 @@ from defusedxml import ElementTree as SafeElementTree  # type: ignore[import-unt
 from fhirpathpy.engine import do_eval as _fhirpathpy_eval
 from fhirpathpy.engine.invocations import invocation_registry as _fhirpathpy_registry
 from fhirpathpy.engine.invocations.constants import constants
+from fhirpathpy.engine.invocations.navigation import create_reduce_children as _fhirpathpy_children_fn
 from fhirpathpy.engine.invocations.types import as_fn as _fhirpathpy_as_fn
 from fhirpathpy.engine.nodes import FP_Type, ResourceNode
 from fhirpathpy.parser import parse as _fhirpathpy_parse
@@ -94,6 +98,9 @@ _evaluate: Callable[[dict[str, Any], list[Any], Any], list[Any]] = _fhirpathpy_e
 _node: Callable[[Any, str | None], ResourceNode] = ResourceNode.create_node
 _reset_constants: Callable[[], None] = constants.reset
 _typed_value: Callable[[ResourceNode], Any] = ResourceNode.convert_data
+_fhirpathpy_children_of: Callable[[dict[str, Any], bool], Callable[[list[Any], Any], list[Any]]] = (
+    _fhirpathpy_children_fn
+)
 _fhirpathpy_functions = cast(Mapping[str, Mapping[str, Any]], _fhirpathpy_registry)
 _fhirpathpy_as: Callable[[dict[str, Any], list[Any], Any], list[Any]] = _fhirpathpy_as_fn
 #: fhirpathpy's functions and operators that must see each primitive once and dates as dates; the
@@ -431,6 +438,31 @@ def _on_values(name: str) -> Mapping[str, Any]:
     return {**entry, "fn": invoke}
 
 
+def _descendants(ctx: dict[str, Any], inputs: list[Any]) -> list[Any]:
+    """descendants(), level by level as fhirpathpy gives them, never into an object's own ancestors.
+
+    fhirpathpy's own never ends on data that contains itself (a caller's
+    dicts can; JSON cannot) and copies its whole result at every level.
+    """
+    children_of = _fhirpathpy_children_of(ctx, False)
+    found: list[Any] = []
+    level = [(item, frozenset({id(_data(item))})) for item in inputs]
+    while level:
+        below = []
+        for item, ancestors in level:
+            for child in children_of([], item):
+                data = _data(child)
+                if isinstance(data, (Mapping, list)):
+                    if id(data) in ancestors:
+                        continue
+                    below.append((child, ancestors | {id(data)}))
+                else:
+                    below.append((child, ancestors))
+        found.extend(child for child, _ in below)
+        level = below
+    return found
+
+
 def _ignore_trace(label: str, value: Any) -> None:
     """fhirpathpy's trace() prints resource content; a validator never does."""
 
@@ -478,6 +510,7 @@ _FUNCTIONS: Final[Mapping[str, Mapping[str, Any]]] = {
     "hasValue": {"fn": _has_value},
     "htmlChecks": {"fn": _html_checks},
     "htmlLinks": {"fn": _html_links},
+    "descendants": {"fn": _descendants},
     "resolve": {"fn": _resolve},
     "memberOf": {"fn": _member_of, "arity": {1: ["String"]}},
     "as": {"fn": _as_type, "arity": {1: ["TypeSpecifier"]}},

@@ -389,3 +389,21 @@ def test_data_is_not_changed(engine: InvariantEngine, r4: dict[tuple[str, str], 
     for key in ("dom-2", "dom-3", "dom-4", "dom-5", "dom-6"):
         assert check(engine, r4["Patient", key], patient, "Patient") is not None
     assert patient == before
+
+
+def test_descendants_end_on_data_that_contains_itself(
+    engine: InvariantEngine, r4: dict[tuple[str, str], str]
+) -> None:
+    # A caller's dicts can contain themselves (JSON cannot); dom-3 walks %resource.descendants().
+    patient: dict[str, Any] = {"resourceType": "Patient", "name": [{"family": "A"}]}
+    patient["contained"] = [patient]
+    assert check(engine, "descendants().count() = 3", patient, "Patient") is True  # name, family, contained
+    assert check(engine, r4["Patient", "dom-3"], patient, "Patient") is not None
+    # An object used twice (not its own ancestor) is a descendant twice, as in fhirpathpy.
+    coding = {"system": "http://example.org/codes", "code": "1"}
+    observation = {
+        "resourceType": "Observation",
+        "code": {"coding": [coding]},
+        "valueCodeableConcept": {"coding": [coding]},
+    }
+    assert check(engine, "descendants().where(code = '1').count() = 2", observation, "Observation") is True
