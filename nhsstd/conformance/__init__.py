@@ -171,6 +171,8 @@ def _default_validator() -> Validator:
 
 def _parse(text: str | bytes) -> Mapping[str, Any] | Issue:
     """JSON or XML text -> a resource, or the fatal issue saying why it could not be read."""
+    # A byte order mark is not part of the document (RFC 8259 8.1 lets parsers ignore it).
+    text = text.removeprefix(b"\xef\xbb\xbf") if isinstance(text, bytes) else text.removeprefix("\ufeff")
     stripped = text.lstrip()
     if stripped[:1] in ("<", b"<"):
         from nhsstd.fhir import xml
@@ -183,7 +185,11 @@ def _parse(text: str | bytes) -> Mapping[str, Any] | Issue:
             )
         return loaded  # type: ignore[no-any-return]
     try:
-        loaded = json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicate_keys)
+        loaded = json.loads(
+            text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_no_duplicate_keys
+        )
+    except RecursionError:
+        return Issue("fatal", "structure", "$", "the JSON is nested too deeply", "nhsstd-parse")
     except _DuplicateKey as error:
         return Issue(
             "fatal", "structure", "$", f"the JSON object repeats the key {error.key}", "nhsstd-parse"
@@ -196,6 +202,9 @@ def _parse(text: str | bytes) -> Mapping[str, Any] | Issue:
 
 
 def _reason(error: ValueError) -> str:
+    problems = getattr(error, "problems", None)
+    if problems:  # the XML reader's problems: a path and what is wrong there, never a value
+        return str(problems[0])
     # json's messages give a position, never the text; the XML reader's give paths only.
     reason = getattr(error, "msg", None) or type(error).__name__
     position = getattr(error, "pos", None)
@@ -206,6 +215,11 @@ class _DuplicateKey(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = json.dumps(key)  # an element name, never a value
+
+
+def _no_constant(name: str) -> Any:
+    # NaN, Infinity and -Infinity are accepted by Python's json but are not JSON (RFC 8259 6).
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

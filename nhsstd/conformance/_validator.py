@@ -13,7 +13,9 @@ number of threads.
 
 from __future__ import annotations
 
+import base64
 import datetime
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -25,14 +27,17 @@ from nhsstd.conformance._terminology import Membership, Terminology
 from nhsstd.exceptions import ValidationError
 from nhsstd.fhir._structure import ElementInfo, R4Model
 
-__all__ = ["Walker"]
+__all__ = ["MAX_DEPTH", "Walker"]
+
+#: Deepest nesting of objects walked; real resources stay far below (UK Core Patient: 7).
+MAX_DEPTH: Final = 100
 
 #: A profile's view of one element: the profile and its definition of the element.
 Layer = tuple[Profile, ElementDef]
 
 _RESOURCE_TYPES: Final = frozenset({"Resource", "DomainResource"})
 _EXTENSION_KEYS: Final = frozenset({"extension", "modifierExtension"})
-_CORE_EXTENSIONS: Final = "http://hl7.org/fhir/StructureDefinition/"
+_CHECKED_STRENGTHS: Final = frozenset({"required", "extensible"})
 _CODED_TYPES: Final = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri"})
 
 #: JSON type each primitive takes (FHIR JSON, section 2.6.2: numbers and booleans unquoted).
@@ -57,14 +62,33 @@ _MAX_STRING: Final = 1024 * 1024
 class _Context:
     """The state of one validation: issues found and the resources around the node."""
 
-    __slots__ = ("bundle", "contained", "issues", "resource", "root")
+    __slots__ = (
+        "bundle",
+        "bundle_resource",
+        "bundle_type",
+        "contained",
+        "depth",
+        "entry_url",
+        "issues",
+        "resource",
+        "root",
+        "source_url",
+    )
 
     def __init__(self) -> None:
         self.issues: list[Issue] = []
+        #: objects entered and not yet left (a bound on nesting, so on recursion)
+        self.depth = 0
         self.resource: Mapping[str, Any] = {}
         self.root: Mapping[str, Any] = {}
         self.contained: frozenset[str] = frozenset()
         self.bundle: Mapping[str, Mapping[str, Any]] | None = None
+        self.bundle_type: Any = None
+        #: the Bundle around the resource being walked (for resolve() in invariants)
+        self.bundle_resource: Mapping[str, Any] | None = None
+        #: fullUrl of the Bundle entry being walked, and of the entry holding the current resource
+        self.entry_url: Any = None
+        self.source_url: Any = None
 
     def add(self, severity: Severity, code: str, location: str, message: str, rule: str) -> None:
         self.issues.append(Issue(severity, code, location, message, rule))
@@ -147,8 +171,10 @@ class _Prop:
     """The plan for one JSON property of a node (``identifier``, ``valueQuantity``)."""
 
     __slots__ = (
+        "choice",
         "denied",
         "element",
+        "extension",
         "groups",
         "is_array",
         "items",
@@ -172,6 +198,10 @@ class _Prop:
         self.groups: tuple[_SliceGroup, ...] = ()
         #: a profile does not allow this type here (a choice narrowed to other types)
         self.denied = False
+        #: the choice element's name (``deceased[x]``), None for other elements
+        self.choice: str | None = None
+        #: an ``extension`` or ``modifierExtension`` property
+        self.extension = False
         #: item plans by (matched slice of each group, extension URL).
         self.items: dict[tuple[Any, ...], _Node] = {}
 
@@ -200,7 +230,11 @@ class Walker:
 
     def validate(self, resource: Mapping[str, Any], profiles: Sequence[str], uk_core: bool) -> Outcome:
         ctx = _Context()
-        self._resource(resource, resource.get("resourceType", "Resource"), ctx, profiles, uk_core, None)
+        resource_type = resource.get("resourceType")
+        location = (
+            resource_type if isinstance(resource_type, str) and resource_type.isidentifier() else "Resource"
+        )
+        self._resource(resource, location, ctx, profiles, uk_core, None)
         return Outcome(tuple(ctx.issues))
 
     def _resource(
@@ -247,15 +281,35 @@ class Walker:
             elif profile.url not in chosen:
                 chosen.append(profile.url)
         plan = self._root_plan(resource_type, tuple(sorted(chosen)))
-        saved = ctx.resource, ctx.root, ctx.contained, ctx.bundle
+        saved = (
+            ctx.resource,
+            ctx.root,
+            ctx.contained,
+            ctx.bundle,
+            ctx.bundle_type,
+            ctx.bundle_resource,
+            ctx.source_url,
+        )
+        if container is None:
+            ctx.source_url = ctx.entry_url
         ctx.resource = resource
         ctx.root = container if container is not None else resource
         if container is None:
             ctx.contained = _contained_ids(resource)
         if resource_type == "Bundle":
             ctx.bundle = _bundle_index(resource)
+            ctx.bundle_type = resource.get("type")
+            ctx.bundle_resource = resource
         self._object(plan, resource, location, ctx, uk_core)
-        ctx.resource, ctx.root, ctx.contained, ctx.bundle = saved
+        (
+            ctx.resource,
+            ctx.root,
+            ctx.contained,
+            ctx.bundle,
+            ctx.bundle_type,
+            ctx.bundle_resource,
+            ctx.source_url,
+        ) = saved
 
     # --- plans -----------------------------------------------------------------------------------
 
@@ -324,7 +378,8 @@ class Walker:
         plan.constraints = tuple(constraints.values())
         # A profile's binding replaces the base one (it may name a narrower or a wider value set).
         profiled = {element.binding: None for _, element in layers if element.binding is not None}
-        plan.bindings = tuple(profiled or bindings)
+        # only required and extensible bindings are checked (terminologies.html 4.1.5)
+        plan.bindings = tuple(b for b in (profiled or bindings) if b[0] in _CHECKED_STRENGTHS)
         plan.fixed = tuple(fixed)
         plan.patterns = tuple(patterns)
         plan.max_length = min(lengths) if lengths else None
@@ -408,6 +463,8 @@ class Walker:
             prop.is_array = element.is_array
             prop.primitive = self._is_primitive(type_code)
             prop.label = f"{element.name[:-3]}.ofType({type_code})" if element.is_choice else element.name
+            prop.choice = element.name if element.is_choice else None
+            prop.extension = key in _EXTENSION_KEYS
             layers: list[Layer] = []
             groups: list[_SliceGroup] = []
             maximums = [_max_of(element.max)]
@@ -486,7 +543,9 @@ class Walker:
         for layer in layers:
             if layer not in unique:
                 unique.append(layer)
-        plan = self._node(prop.type_name, prop.element.path, container, tuple(unique))
+        # an element defined by reference (Questionnaire.item.item) has the rules of the one it names
+        path = prop.element.content_reference or prop.element.path
+        plan = self._node(prop.type_name, path, container, tuple(unique))
         prop.items[key] = plan
         return plan
 
@@ -495,33 +554,54 @@ class Walker:
     def _object(
         self, plan: _Node, node: Mapping[str, Any], location: str, ctx: _Context, uk_core: bool
     ) -> None:
-        if not node:
-            ctx.add("error", "invariant", location, "an element must have a value or children", "ele-1")
+        if ctx.depth >= MAX_DEPTH:
+            # deeper than any real resource; also ends a structure that contains itself
+            message = f"the content is nested more than {MAX_DEPTH} levels deep: not checked further"
+            ctx.add("fatal", "structure", location, message, "nhsstd-shape")
             return
-        choices: dict[str, int] = {}
+        ctx.depth += 1
+        try:
+            self._object_content(plan, node, location, ctx, uk_core)
+        finally:
+            ctx.depth -= 1
+
+    def _object_content(
+        self, plan: _Node, node: Mapping[str, Any], location: str, ctx: _Context, uk_core: bool
+    ) -> None:
+        if plan.path == "Bundle.entry":
+            ctx.entry_url = node.get("fullUrl")
+        if not node or (len(node) == 1 and "id" in node and not plan.is_resource):
+            # ele-1: hasValue() or (children().count() > id.count()) -- an id alone is not content
+            ctx.add("error", "invariant", location, "an element must have a value or children", "ele-1")
+            if not node:
+                return
+        choices: list[str] = []
+        props = plan.props
         for key, value in node.items():
-            if key == "resourceType" and plan.is_resource:
+            if not isinstance(key, str) or not key:
+                message = "a property name must be a non-empty string"
+                ctx.add("error", "structure", location, message, "nhsstd-shape")
                 continue
-            if key.startswith("_"):
+            if key[0] == "_":
                 if key[1:] in node:
                     continue  # walked with its value
-                prop = self._prop(plan, key[1:])
+                prop = props[key[1:]] if key[1:] in props else self._prop(plan, key[1:])
                 if prop is None or not prop.primitive:
                     self._unknown(key, location, ctx)
                     continue
                 self._property(plan, prop, None, value, node, location, ctx, uk_core)
             else:
-                prop = self._prop(plan, key)
+                prop = props[key] if key in props else self._prop(plan, key)
                 if prop is None:
-                    self._unknown(key, location, ctx)
+                    if not (key == "resourceType" and plan.is_resource):
+                        self._unknown(key, location, ctx)
                     continue
                 extra = node.get("_" + key) if prop.primitive else None
                 self._property(plan, prop, value, extra, node, location, ctx, uk_core)
-            assert prop.element is not None
-            if prop.element.is_choice:
-                choices[prop.element.name] = choices.get(prop.element.name, 0) + 1
-        for name, count in choices.items():
-            if count > 1:
+            if prop.choice is not None:
+                choices.append(prop.choice)
+        for name in set(choices):
+            if choices.count(name) > 1:
                 ctx.add(
                     "error", "structure", location, f"only one type of {name} may be given",
                     "nhsstd-cardinality",
@@ -620,7 +700,7 @@ class Walker:
         if value is None and extra is None:
             ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
             return
-        url = value.get("url") if prop.key in _EXTENSION_KEYS and isinstance(value, dict) else None
+        url = value.get("url") if prop.extension and isinstance(value, dict) else None
         plan = self._item_plan(prop, parent, slices, url if isinstance(url, str) else None)
         if prop.primitive:
             if value is not None:
@@ -646,8 +726,8 @@ class Walker:
             container = ctx.root if prop.key == "contained" else None
             self._resource(value, here, ctx, (), uk_core, container)
             return
-        if prop.key in _EXTENSION_KEYS:
-            self._extension(parent, prop, value, here, ctx)
+        if prop.extension:
+            self._extension(parent, prop, value, slices, here, ctx)
         self._object(plan, value, here, ctx, uk_core)
 
     def _primitive_extras(
@@ -662,6 +742,8 @@ class Walker:
         type_name = plan.type_name
         expected = _JSON_TYPES.get(type_name, (str,))
         wrong = not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected)
+        if isinstance(value, float) and not math.isfinite(value):
+            wrong = True  # NaN and infinities are not FHIR decimals (nor JSON numbers)
         if wrong and not (type_name == "decimal" and _is_decimal(value)):
             ctx.add("error", "structure", here, f"a {type_name} has the wrong JSON type", "nhsstd-type")
             return
@@ -678,6 +760,10 @@ class Walker:
             if type_name in _DATE_TYPES and not _real_date(value):
                 ctx.add("error", "value", here, f"not a valid {type_name}: no such date", "nhsstd-format")
                 return
+            if type_name == "canonical" and not (value.startswith("#") or _ABSOLUTE.match(value)):
+                # references.html 2.3.0.7: canonical URLs are absolute, or #fragments of contained resources
+                message = "a canonical URL must be absolute (or a #fragment)"
+                ctx.add("error", "value", here, message, "nhsstd-format")
             if plan.max_length is not None and len(value) > plan.max_length:
                 ctx.add(
                     "error", "value", here, f"longer than {plan.max_length} characters", "nhsstd-max-length"
@@ -719,10 +805,13 @@ class Walker:
         type_name = (
             plan.path if plan.container == plan.path and plan.path != plan.type_name else plan.type_name
         )
-        result = self.invariants.check(
-            constraint.key, constraint.expression, node, resource=ctx.resource, root=ctx.root,
-            type_name=type_name, bundle=ctx.root if ctx.root.get("resourceType") == "Bundle" else None,
-        )  # fmt: skip
+        try:
+            result = self.invariants.check(
+                constraint.key, constraint.expression, node, resource=ctx.resource, root=ctx.root,
+                type_name=type_name, bundle=ctx.bundle_resource,
+            )  # fmt: skip
+        except RecursionError:
+            result = None  # descendants() of content nested too deeply (reported by the walker)
         if result is False:
             severity: Severity = "error" if constraint.severity == "error" else "warning"
             ctx.add(severity, "invariant", here, f"invariant {constraint.key} failed", constraint.key)
@@ -735,8 +824,6 @@ class Walker:
     def _binding(
         self, strength: str, valueset: str, codes: list[tuple[str | None, str]], here: str, ctx: _Context
     ) -> None:
-        if strength not in ("required", "extensible"):
-            return
         if not codes:
             if strength == "required":
                 ctx.add(
@@ -770,6 +857,12 @@ class Walker:
             pairs = [(node.get("system"), node["code"])]
         else:
             pairs = []
+        system_url = node.get("system")
+        relative = isinstance(system_url, str) and not _ABSOLUTE.match(system_url)
+        if plan.type_name in ("Coding", "Quantity") and relative:
+            # datatypes.html Coding.system: "an absolute reference to a code system"
+            message = "the system must be an absolute URI"
+            ctx.add("error", "value", f"{here}.system", message, "nhsstd-code")
         if plan.type_name == "Coding" and pairs:
             system, code = pairs[0]
             if isinstance(system, str) and self.terminology.code_in_system(system, code) is False:
@@ -812,18 +905,13 @@ class Walker:
             target = _contained(ctx.root, reference[1:])
         else:
             if ctx.bundle is not None:
-                target = _resolve_in_bundle(ctx.bundle, reference)
-            if reference.startswith(("urn:uuid:", "urn:oid:")):
-                if ctx.bundle is not None and target is None:
-                    ctx.add(
-                        "error",
-                        "not-found",
-                        at,
-                        "no entry of the Bundle has this fullUrl",
-                        "nhsstd-reference",
-                    )
-                    return
-            else:
+                target = _resolve_in_bundle(ctx.bundle, reference, ctx.source_url)
+                if target is None and self._must_resolve(reference, ctx):
+                    # bundle.html 2.36.4.1: a document or message carries what it refers to
+                    severity: Severity = "error" if ctx.bundle_type in _SELF_CONTAINED else "warning"
+                    message = "the reference does not resolve to an entry of the Bundle"
+                    ctx.add(severity, "not-found", at, message, "nhsstd-reference")
+            if not reference.startswith(("urn:uuid:", "urn:oid:")):
                 match = _LITERAL_REFERENCE.search(reference)
                 if match is None:
                     if "/" not in reference or not reference.split("://", 1)[0].isalpha():
@@ -840,16 +928,66 @@ class Walker:
                             "nhsstd-reference",
                         )
                         return
+        found = target.get("resourceType") if target is not None else implied
+        if target is not None and implied is not None and found != implied:
+            message = f"the reference names a {implied} but resolves to a {found}"
+            ctx.add("error", "structure", at, message, "nhsstd-reference")
+            return
         allowed = plan.target_types
         if allowed is None:
             return
-        found = target.get("resourceType") if target is not None else implied
         if isinstance(found, str) and found not in allowed:
             ctx.add("error", "structure", at, f"a {found} is not a valid target here", "nhsstd-reference")
 
+    @staticmethod
+    def _must_resolve(reference: str, ctx: _Context) -> bool:
+        """Whether a reference must name an entry of the Bundle being walked."""
+        if reference.startswith(("urn:uuid:", "urn:oid:")):
+            return True
+        # a document or message holds what its relative references name (resolved against the
+        # referring entry's RESTful fullUrl; from a urn:uuid entry they cannot resolve at all)
+        return ctx.bundle_type in _SELF_CONTAINED and not _ABSOLUTE.match(reference)
+
+    def _bundle(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+        """bundle.html: absolute fullUrls that agree with the resource; search results with ids."""
+        entries = node.get("entry")
+        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+            if not isinstance(entry, dict):
+                continue
+            at = f"{here}.entry[{index}]"
+            full_url, resource = entry.get("fullUrl"), entry.get("resource")
+            if isinstance(full_url, str) and not _ABSOLUTE.match(full_url):
+                ctx.add("error", "invalid", at, "the fullUrl must be an absolute URL", "nhsstd-bundle")
+            restful = _RESTFUL_URL.match(full_url) if isinstance(full_url, str) else None
+            if restful is not None and isinstance(resource, dict):
+                same = resource.get("resourceType") == restful.group("type") and resource.get(
+                    "id"
+                ) == restful.group("id")
+                if not same:
+                    message = "the fullUrl is a RESTful URL, so it must end with the resource's type and id"
+                    ctx.add("error", "invalid", at, message, "nhsstd-bundle")
+            outcome = isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"
+            if (
+                node.get("type") == "searchset"
+                and isinstance(resource, dict)
+                and "id" not in resource
+                and not outcome
+            ):
+                ctx.add("error", "invalid", f"{at}.resource", "search results must have ids", "nhsstd-bundle")
+        links = node.get("link")
+        seen: set[str] = set()
+        for index, link in enumerate(links if isinstance(links, list) else ()):
+            relation = link.get("relation") if isinstance(link, dict) else None
+            if isinstance(relation, str):
+                if relation in seen:
+                    message = "a link relation may occur only once"
+                    ctx.add("error", "invalid", f"{here}.link[{index}]", message, "nhsstd-bundle")
+                seen.add(relation)
+
     def _extension(
-        self, parent: _Node, prop: _Prop, node: Mapping[str, Any], here: str, ctx: _Context
-    ) -> None:
+        self, parent: _Node, prop: _Prop, node: Mapping[str, Any], slices: tuple[ElementDef | None, ...],
+        here: str, ctx: _Context,
+    ) -> None:  # fmt: skip
         """The extension's URL is known, used in a context it allows, and it has a value or extensions."""
         has_value = any(key.startswith("value") for key in node)
         if has_value == ("extension" in node):
@@ -863,11 +1001,24 @@ class Walker:
         definition = self.pack.profile(url)
         if definition is None:
             if parent.type_name == "Extension" and "://" not in url:
-                return  # a part of a complex extension, defined by its parent
-            modifier = prop.key == "modifierExtension"
-            severity: Severity = "error" if modifier or url.startswith(_CORE_EXTENSIONS) else "warning"
-            ctx.add(severity, "extension", here, "the extension is not known", "nhsstd-extension")
+                # a part of a complex extension: its parent's definition names the parts it has
+                if prop.groups and not any(slices):
+                    message = "the extension does not define this part"
+                    ctx.add("error", "extension", here, message, "nhsstd-extension")
+                return
+            if _UNCHECKED_EXTENSIONS.match(url):
+                message = "the extension was not checked: its definition is generated, not published"
+                ctx.add("information", "informational", here, message, "nhsstd-extension")
+                return
+            # extensibility.html 2.5.0: an extension's definition must be available to use it
+            # (the HL7 validator: "could not be found so is not allowed here")
+            ctx.add("error", "extension", here, "the extension is not known", "nhsstd-extension")
             return
+        if definition.root.modifier != (prop.key == "modifierExtension"):
+            where = "modifierExtension" if definition.root.modifier else "extension"
+            ctx.add(
+                "error", "extension", here, f"this extension must be used as a {where}", "nhsstd-extension"
+            )
         if definition.contexts and not self._context_allows(definition, parent):
             ctx.add(
                 "error", "extension", here, "the extension is not allowed on this element", "nhsstd-extension"
@@ -1031,10 +1182,29 @@ def _reference_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: 
     walker._reference(plan, node, here, ctx)
 
 
+def _attachment_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    """datatypes.html Attachment.size: the number of bytes of the data (before base64 encoding)."""
+    data, size = node.get("data"), node.get("size")
+    if isinstance(data, str) and isinstance(size, int) and not isinstance(size, bool):
+        try:
+            actual = len(base64.b64decode(data, validate=False))
+        except ValueError:
+            return  # the base64Binary format rule reports it
+        if actual != size:
+            message = "the stated size does not match the size of the data"
+            ctx.add("error", "value", f"{here}.size", message, "nhsstd-attachment")
+
+
+def _bundle_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    walker._bundle(plan, node, here, ctx)
+
+
 #: Rules that belong to one data type, by type name.
 _TYPE_RULES: Final[dict[str, Callable[[Walker, _Node, Mapping[str, Any], str, _Context], None]]] = {
     "Identifier": _identifier_rule,
     "Reference": _reference_rule,
+    "Bundle": _bundle_rule,
+    "Attachment": _attachment_rule,
     "Coding": _codes_rule,
     "CodeableConcept": _codes_rule,
     "Quantity": _codes_rule,
@@ -1090,6 +1260,21 @@ _LITERAL_REFERENCE: Final = re.compile(
 )
 
 
+#: An absolute URI (scheme first), and a RESTful fullUrl: [base]/[type]/[id].
+_ABSOLUTE: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_RESTFUL_URL: Final = re.compile(
+    r"(?P<base>https?://.+?)/(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/[A-Za-z0-9\-.]{1,64})?$"
+)
+#: Extensions defined by generation rather than by a package: FHIR's cross-version extensions
+#: (versions.html#extensions, http://hl7.org/fhir/[version]/StructureDefinition/extension-[path])
+#: and the FHIR tooling ones.
+_UNCHECKED_EXTENSIONS: Final = re.compile(
+    r"http://hl7\.org/fhir/(?:[0-9]\.[0-9]/StructureDefinition/extension-|tools/StructureDefinition/)"
+)
+#: Bundle types whose references must resolve inside the Bundle.
+_SELF_CONTAINED: Final = frozenset({"document", "message"})
+
+
 def _bundle_index(bundle: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """fullUrl (and ``Type/id`` for RESTful fullUrls) -> entry resource."""
     index: dict[str, Mapping[str, Any]] = {}
@@ -1106,8 +1291,25 @@ def _bundle_index(bundle: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return index
 
 
-def _resolve_in_bundle(index: Mapping[str, Mapping[str, Any]], reference: str) -> Mapping[str, Any] | None:
+def _resolve_in_bundle(
+    index: Mapping[str, Mapping[str, Any]], reference: str, source_url: Any = None
+) -> Mapping[str, Any] | None:
+    """The entry resource a reference names (bundle.html 2.36.4.1).
+
+    With the referring entry's fullUrl (``source_url``) the R4 rules apply: a relative
+    reference resolves against the RESTful base of that fullUrl only; without it any
+    entry of that type and id is taken.
+    """
     found = index.get(reference)
+    if found is not None or _ABSOLUTE.match(reference):
+        return found
+    if isinstance(source_url, str):
+        match = _RESTFUL_URL.match(source_url)
+        if match is None:
+            return None
+        resolved = f"{match.group('base')}/{reference}"
+        # a versioned reference names an entry whose fullUrl has no version
+        return index.get(resolved) or index.get(resolved.partition("/_history/")[0])
     if found is None:
         match = _LITERAL_REFERENCE.search(reference)
         if match is not None:

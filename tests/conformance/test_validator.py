@@ -214,7 +214,11 @@ def test_unknown_extension() -> None:
     outcome = conformance.validate(
         {"resourceType": "Patient", "extension": [{"url": COLOUR, "valueString": "x"}]}
     )
-    assert found(outcome, "nhsstd-extension") == [("warning", "Patient.extension[0]")]
+    assert found(outcome, "nhsstd-extension") == [("error", "Patient.extension[0]")]
+    # FHIR's generated cross-version extensions have no package to check them against
+    xver = {"url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-Patient.x", "valueString": "x"}
+    outcome = conformance.validate({"resourceType": "Patient", "extension": [xver]})
+    assert found(outcome, "nhsstd-extension") == [("information", "Patient.extension[0]")]
     modifier = {"resourceType": "Patient", "modifierExtension": [{"url": COLOUR, "valueString": "x"}]}
     assert found(conformance.validate(modifier), "nhsstd-extension") == [
         ("error", "Patient.modifierExtension[0]")
@@ -316,7 +320,23 @@ def test_bundle_references_resolve_by_full_url() -> None:
     assert found(conformance.validate(good, uk_core=False), "nhsstd-reference") == []
     missing = bundle({"fullUrl": "urn:uuid:1b5c1b3e-7a0b-4d4a-9b54-0f9f4c0f2a11", "resource": observation})
     assert found(conformance.validate(missing, uk_core=False), "nhsstd-reference") == [
+        ("warning", "Bundle.entry[0].resource.subject.reference")
+    ]
+    # A document carries everything it refers to (bundle.html 2.36.4.1; the HL7 validator agrees).
+    document = {**missing, "type": "document"}
+    assert found(conformance.validate(document, uk_core=False), "nhsstd-reference") == [
         ("error", "Bundle.entry[0].resource.subject.reference")
+    ]
+
+
+def test_bundle_full_urls() -> None:
+    restful = bundle(
+        {"fullUrl": "Patient/1", "resource": {"resourceType": "Patient", "id": "1"}},
+        {"fullUrl": "https://example.org/fhir/Patient/2", "resource": {"resourceType": "Patient", "id": "3"}},
+    )
+    assert found(conformance.validate(restful, uk_core=False), "nhsstd-bundle") == [
+        ("error", "Bundle.entry[0]"),  # not absolute
+        ("error", "Bundle.entry[1]"),  # a RESTful fullUrl ends with the resource's type and id
     ]
 
 
@@ -602,3 +622,56 @@ def test_operation_outcome() -> None:
 def test_issue_is_plain_data() -> None:
     issue = Issue("error", "value", "Patient.gender", "m", "r")
     assert str(issue) == "error Patient.gender: m [r]"
+
+
+# --- hostile input: every problem is an issue, never an exception ---------------------------------
+
+
+def test_deeply_nested_json_text() -> None:
+    outcome = conformance.validate("[" * 100_000 + "]" * 100_000)
+    assert [(i.severity, i.rule) for i in outcome.issues] == [("fatal", "nhsstd-parse")]
+
+
+def test_nesting_is_bounded_and_self_containing_dicts_end() -> None:
+    from nhsstd.conformance._validator import MAX_DEPTH
+
+    item: dict[str, Any] = {"linkId": "1", "type": "group"}
+    questionnaire = {"resourceType": "Questionnaire", "status": "draft", "item": [item]}
+    for _ in range(MAX_DEPTH + 5):
+        item["item"] = [{"linkId": "1", "type": "group"}]
+        item = item["item"][0]
+    outcome = conformance.validate(questionnaire, uk_core=False)
+    assert [i.severity for i in outcome.issues if i.rule == "nhsstd-shape"] == ["fatal"]
+    patient: dict[str, Any] = {"resourceType": "Patient"}
+    patient["contained"] = [patient]
+    assert not conformance.validate(patient).ok
+
+
+@pytest.mark.parametrize("text", ['{"resourceType": "Patient", "multipleBirthInteger": NaN}', "Infinity"])
+def test_nan_and_infinity_are_not_json(text: str) -> None:
+    assert [i.rule for i in conformance.validate(text).issues] == ["nhsstd-parse"]
+
+
+def test_nan_in_a_dict_is_not_a_decimal() -> None:
+    observation = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
+    outcome = conformance.validate({**observation, "valueQuantity": {"value": float("nan")}}, uk_core=False)
+    assert found(outcome, "nhsstd-type") == [("error", "Observation.value.ofType(Quantity).value")]
+
+
+def test_non_string_property_names() -> None:
+    outcome = conformance.validate({"resourceType": "Patient", 5: "x"})  # type: ignore[dict-item]
+    assert found(outcome, "nhsstd-shape") == [("error", "Patient")]
+
+
+@pytest.mark.parametrize("resource_type", [5, ["Patient"], {"a": 1}])
+def test_resource_type_that_is_not_a_string(resource_type: Any) -> None:
+    outcome = conformance.validate({"resourceType": resource_type})
+    assert [(i.location, i.rule) for i in outcome.errors] == [("Resource", "nhsstd-resource-type")]
+
+
+def test_byte_order_mark_is_ignored() -> None:
+    xml = '<Patient xmlns="http://hl7.org/fhir"><gender value="female"/></Patient>'
+    json_text = '{"resourceType": "Patient", "gender": "female"}'
+    for text in (xml, json_text):
+        assert conformance.validate("\ufeff" + text).ok
+        assert conformance.validate(b"\xef\xbb\xbf" + text.encode()).ok
