@@ -153,9 +153,7 @@ def _openable(path: str) -> None:
             raise _InputError(f"{path}: {error.strerror or error}") from None
 
 
-def _is_ndjson(path: str, data: bytes) -> bool:
-    if path != "-":
-        return path.lower().endswith(".ndjson")
+def _is_ndjson_text(data: bytes) -> bool:
     # Standard input has no name: NDJSON is more than one line, each a JSON object on its own,
     # where the whole is not one JSON document (a pretty-printed resource spans lines too).
     lines = [line.strip() for line in data.splitlines() if line.strip()]
@@ -168,10 +166,13 @@ def _is_ndjson(path: str, data: bytes) -> bool:
     return False
 
 
-def _items(files: Iterable[str], data_of: Callable[[str], bytes]) -> Iterator[Item]:
+def _items(files: Iterable[str], stdin: bytes) -> Iterator[Item]:
     for path in files:
-        data = data_of(path)
-        if _is_ndjson(path, data):
+        if path != "-" and path.lower().endswith(".ndjson"):
+            yield from _ndjson_items(path)  # line by line: a large file is never held whole
+            continue
+        data = stdin if path == "-" else _read(path)
+        if path == "-" and _is_ndjson_text(data):
             for number, line in enumerate(data.splitlines(), start=1):
                 if line.strip():
                     yield path, number, line
@@ -179,8 +180,18 @@ def _items(files: Iterable[str], data_of: Callable[[str], bytes]) -> Iterator[It
             yield path, None, data
 
 
-def _resource_count(files: Sequence[str], data_of: Callable[[str], bytes]) -> int:
-    return sum(1 for _ in _items(files, data_of))
+def _ndjson_items(path: str) -> Iterator[Item]:
+    try:
+        with open(path, "rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield path, number, line
+    except OSError as error:
+        raise _InputError(f"{path}: {error.strerror or error}") from None
+
+
+def _resource_count(files: Sequence[str], stdin: bytes) -> int:
+    return sum(1 for _ in _items(files, stdin))
 
 
 # --- checking, in this process or in workers -------------------------------------------------------
@@ -381,12 +392,9 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as error:
             return _error(f"cannot load the package: {error}")
 
-    def data_of(path: str) -> bytes:
-        return stdin if path == "-" else _read(path)
-
     # Counting reads every input once more, so it is done only when progress may be shown.
     total = (
-        _resource_count(files, data_of)
+        _resource_count(files, stdin)
         if args.progress or (args.progress is None and sys.stderr.isatty())
         else 0
     )
@@ -394,7 +402,7 @@ def run(args: argparse.Namespace) -> int:
     report = _Report(sys.stdout, args.format)
     try:
         with _progress(show_progress, total) as step:
-            for (source, line, _), outcome in _outcomes(_items(files, data_of), args):
+            for (source, line, _), outcome in _outcomes(_items(files, stdin), args):
                 report.add(source, line, outcome)
                 if step is not None:
                     step()
