@@ -73,10 +73,13 @@ class _Context:
         "resource",
         "root",
         "source_url",
+        "versions",
     )
 
     def __init__(self) -> None:
         self.issues: list[Issue] = []
+        #: fullUrl -> meta.versionId of each entry, for fullUrls that several entries share
+        self.versions: dict[str, list[Any]] = {}
         #: objects entered and not yet left (a bound on nesting, so on recursion)
         self.depth = 0
         self.resource: Mapping[str, Any] = {}
@@ -300,6 +303,7 @@ class Walker:
             ctx.bundle = _bundle_index(resource)
             ctx.bundle_type = resource.get("type")
             ctx.bundle_resource = resource
+            ctx.versions = _shared_full_urls(resource)
         self._object(plan, resource, location, ctx, uk_core)
         (
             ctx.resource,
@@ -906,6 +910,10 @@ class Walker:
         else:
             if ctx.bundle is not None:
                 target = _resolve_in_bundle(ctx.bundle, reference, ctx.source_url)
+                if target is not None and self._ambiguous(reference, ctx):
+                    message = "the reference matches several entries of the Bundle (give the version)"
+                    ctx.add("error", "not-found", at, message, "nhsstd-reference")
+                    return
                 if target is None and self._must_resolve(reference, ctx):
                     # bundle.html 2.36.4.1: a document or message carries what it refers to
                     severity: Severity = "error" if ctx.bundle_type in _SELF_CONTAINED else "warning"
@@ -938,6 +946,23 @@ class Walker:
             return
         if isinstance(found, str) and found not in allowed:
             ctx.add("error", "structure", at, f"a {found} is not a valid target here", "nhsstd-reference")
+
+    @staticmethod
+    def _ambiguous(reference: str, ctx: _Context) -> bool:
+        """Whether a reference names a fullUrl that several entries share, or a version none has."""
+        if not ctx.versions:
+            return False
+        url = reference
+        if not _ABSOLUTE.match(reference):
+            source = _RESTFUL_URL.match(ctx.source_url) if isinstance(ctx.source_url, str) else None
+            if source is None:
+                return False
+            url = f"{source.group('base')}/{reference}"
+        url, _, version = url.partition("/_history/")
+        versions = ctx.versions.get(url)
+        if versions is None:
+            return False
+        return not version or version not in versions
 
     @staticmethod
     def _must_resolve(reference: str, ctx: _Context) -> bool:
@@ -1195,6 +1220,46 @@ def _attachment_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here:
             ctx.add("error", "value", f"{here}.size", message, "nhsstd-attachment")
 
 
+def _questionnaire_rule(
+    walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context
+) -> None:
+    """An item's enableWhen names a question outside the item (Questionnaire.item.enableWhen.question:
+    the nearest occurrence on the ancestor, then preceding, then following axis -- never its own parts;
+    the HL7 validator: "cannot refer to an inner question")."""
+    pending = [(item, f"{here}.item[{i}]") for i, item in enumerate(_items(node))]
+    for _ in range(_MAX_ITEMS):  # bounded: content is untrusted and may contain itself
+        if not pending:
+            break
+        item, at = pending.pop()
+        inner = {link for part in _descendant_items(item) if isinstance(link := part.get("linkId"), str)}
+        conditions = item.get("enableWhen")
+        for condition in conditions if isinstance(conditions, list) else ():
+            if isinstance(condition, dict) and condition.get("question") in inner:
+                message = "enableWhen names a question inside the item it enables"
+                ctx.add("error", "business-rule", at, message, "nhsstd-questionnaire")
+                break
+        pending.extend((child, f"{at}.item[{i}]") for i, child in enumerate(_items(item)))
+
+
+#: Most Questionnaire items looked at by the enableWhen rule.
+_MAX_ITEMS: Final = 10_000
+
+
+def _items(node: Mapping[str, Any]) -> list[dict[str, Any]]:
+    items = node.get("item")
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _descendant_items(item: Mapping[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    pending = _items(item)
+    while pending and len(found) < _MAX_ITEMS:
+        part = pending.pop()
+        found.append(part)
+        pending.extend(_items(part))
+    return found
+
+
 def _bundle_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
     walker._bundle(plan, node, here, ctx)
 
@@ -1205,6 +1270,7 @@ _TYPE_RULES: Final[dict[str, Callable[[Walker, _Node, Mapping[str, Any], str, _C
     "Reference": _reference_rule,
     "Bundle": _bundle_rule,
     "Attachment": _attachment_rule,
+    "Questionnaire": _questionnaire_rule,
     "Coding": _codes_rule,
     "CodeableConcept": _codes_rule,
     "Quantity": _codes_rule,
@@ -1300,9 +1366,8 @@ def _resolve_in_bundle(
     reference resolves against the RESTful base of that fullUrl only; without it any
     entry of that type and id is taken.
     """
-    found = index.get(reference)
-    if found is not None or _ABSOLUTE.match(reference):
-        return found
+    if _ABSOLUTE.match(reference):
+        return index.get(reference) or index.get(reference.partition("/_history/")[0])
     if isinstance(source_url, str):
         match = _RESTFUL_URL.match(source_url)
         if match is None:
@@ -1310,11 +1375,26 @@ def _resolve_in_bundle(
         resolved = f"{match.group('base')}/{reference}"
         # a versioned reference names an entry whose fullUrl has no version
         return index.get(resolved) or index.get(resolved.partition("/_history/")[0])
+    found = index.get(reference)
     if found is None:
         match = _LITERAL_REFERENCE.search(reference)
         if match is not None:
             found = index.get(match.group(0).lstrip("/"))
     return found
+
+
+def _shared_full_urls(bundle: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """fullUrl -> the versionId of each entry, for fullUrls that several entries share."""
+    versions: dict[str, list[Any]] = {}
+    entries = bundle.get("entry")
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("fullUrl"), str):
+            resource = entry.get("resource")
+            meta = resource.get("meta") if isinstance(resource, dict) else None
+            versions.setdefault(entry["fullUrl"], []).append(
+                meta.get("versionId") if isinstance(meta, dict) else None
+            )
+    return {url: found for url, found in versions.items() if len(found) > 1}
 
 
 def _contained_ids(resource: Mapping[str, Any]) -> frozenset[str]:

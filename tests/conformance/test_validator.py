@@ -675,3 +675,87 @@ def test_byte_order_mark_is_ignored() -> None:
     for text in (xml, json_text):
         assert conformance.validate("\ufeff" + text).ok
         assert conformance.validate(b"\xef\xbb\xbf" + text.encode()).ok
+
+
+# --- rules the HL7 validator applies beyond the definitions ---------------------------------------
+
+
+def test_versioned_references_to_shared_full_urls() -> None:
+    # bundle.html 2.36.4.1: several versions of one resource share a fullUrl; a reference names one.
+    base = "https://example.org/fhir"
+    versions = [
+        {
+            "fullUrl": f"{base}/Patient/p",
+            "resource": {"resourceType": "Patient", "id": "p", "meta": {"versionId": v}},
+        }
+        for v in ("1", "2")
+    ]
+
+    def with_reference(reference: str) -> dict[str, Any]:
+        observation = {
+            "resourceType": "Observation",
+            "id": "o",
+            "status": "final",
+            "code": {"text": "x"},
+            "subject": {"reference": reference},
+        }
+        return bundle({"fullUrl": f"{base}/Observation/o", "resource": observation}, *versions)
+
+    assert (
+        found(conformance.validate(with_reference("Patient/p/_history/2"), uk_core=False), "nhsstd-reference")
+        == []
+    )
+    for reference in ("Patient/p", "Patient/p/_history/3"):
+        outcome = conformance.validate(with_reference(reference), uk_core=False)
+        assert found(outcome, "nhsstd-reference") == [("error", "Bundle.entry[0].resource.subject.reference")]
+
+
+def test_search_results_have_ids_and_links_are_unique() -> None:
+    searchset = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": [{"relation": "self", "url": "https://a/1"}, {"relation": "self", "url": "https://a/2"}],
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:0b5c1b3e-7a0b-4d4a-9b54-0f9f4c0f2a11",
+                "resource": {"resourceType": "Patient"},
+            }
+        ],
+    }
+    assert sorted(found(conformance.validate(searchset, uk_core=False), "nhsstd-bundle")) == [
+        ("error", "Bundle.entry[0].resource"),
+        ("error", "Bundle.link[1]"),
+    ]
+
+
+def test_attachment_size_matches_its_data() -> None:
+    # datatypes.html Attachment.size: "The number of bytes of data that make up this attachment".
+    photo = {"contentType": "text/plain", "data": "aGVsbG8=", "size": 6}  # "hello" is 5 bytes
+    outcome = conformance.validate({"resourceType": "Patient", "photo": [photo]}, uk_core=False)
+    assert found(outcome, "nhsstd-attachment") == [("error", "Patient.photo[0].size")]
+    ok = conformance.validate({"resourceType": "Patient", "photo": [{**photo, "size": 5}]}, uk_core=False)
+    assert found(ok, "nhsstd-attachment") == []
+
+
+def test_absolute_systems_and_canonicals() -> None:
+    coding = {"system": "local-codes", "code": "x"}
+    outcome = conformance.validate(
+        {"resourceType": "Patient", "maritalStatus": {"coding": [coding]}}, uk_core=False
+    )
+    assert found(outcome, "nhsstd-code") == [("error", "Patient.maritalStatus.coding[0].system")]
+    questionnaire = {"resourceType": "Questionnaire", "status": "draft", "derivedFrom": ["Questionnaire/q1"]}
+    outcome = conformance.validate(questionnaire, uk_core=False)
+    assert found(outcome, "nhsstd-format") == [("error", "Questionnaire.derivedFrom[0]")]
+
+
+def test_enable_when_names_no_inner_question() -> None:
+    inner = {"linkId": "1.1", "type": "boolean"}
+    group = {
+        "linkId": "1",
+        "type": "group",
+        "item": [inner],
+        "enableWhen": [{"question": "1.1", "operator": "exists", "answerBoolean": True}],
+    }
+    questionnaire = {"resourceType": "Questionnaire", "status": "draft", "item": [group]}
+    outcome = conformance.validate(questionnaire, uk_core=False)
+    assert found(outcome, "nhsstd-questionnaire") == [("error", "Questionnaire.item[0]")]
