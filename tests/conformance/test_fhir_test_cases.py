@@ -2,9 +2,9 @@
 
 The R4 cases of FHIR/fhir-test-cases that need no set-up (tests/fixtures/fhir-test-cases/README.md)
 are validated with ``uk_core=False``; a verdict is "invalid" (any error or fatal issue) or "valid".
-The target is 90% agreement outside the ``tx`` module.  Until it is reached the bar is the
-agreement last measured, so that it can only go up: raise it when the validator improves
-(``python tests/conformance/hl7_suite.py`` prints the table).
+The target is 90% agreement outside the ``tx`` module; the bar is that target or, while it was
+out of reach, the agreement last measured, so that it can only go up: raise the measured figures
+when the validator improves (``python tests/conformance/hl7_suite.py`` prints the table).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from hl7_suite import (
 TARGET_OUTSIDE_TX = 0.90
 
 #: Agreeing cases last measured (out of 145 outside ``tx``, 26 in it); never lower these.
-MEASURED_OUTSIDE_TX = 104
-MEASURED_TX = 11
+MEASURED_OUTSIDE_TX = 131
+MEASURED_TX = 13
 
 
 @pytest.fixture(scope="module")
