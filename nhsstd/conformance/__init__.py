@@ -45,6 +45,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import tarfile
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
@@ -59,12 +61,17 @@ from nhsstd.conformance._outcome import Issue, Outcome, Severity
 from nhsstd.conformance._pack import TERMINOLOGY_FILE, RulePack
 from nhsstd.conformance._terminology import Terminology
 from nhsstd.conformance._validator import Walker
+from nhsstd.exceptions import InvalidFormat, Reason
 from nhsstd.fhir._structure import r4_model
 
 if TYPE_CHECKING:
     from nhsstd.registers.terminology import TerminologyClient
 
-__all__ = ["Issue", "Outcome", "Severity", "Validator", "validate"]
+__all__ = ["Issue", "Outcome", "PackageError", "Severity", "Validator", "validate"]
+
+#: What a malformed package raises while it is read and compiled (missing keys, wrong JSON
+#: types, bad JSON or XML, a file that is not a tar archive, absurd nesting).
+_BAD_PACKAGE = (KeyError, TypeError, ValueError, AttributeError, tarfile.TarError, RecursionError)
 
 
 class Validator:
@@ -213,8 +220,9 @@ def _reason(error: ValueError) -> str:
 
 class _DuplicateKey(ValueError):
     def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = json.dumps(key)  # an element name, never a value
+        super().__init__()
+        # named only when it looks like an element name: a key can be anything (an NHS Number...)
+        self.key = json.dumps(key) if re.fullmatch(r"_?[A-Za-z][A-Za-z0-9]{0,63}", key) else "(unnamed)"
 
 
 def _no_constant(name: str) -> Any:
@@ -257,13 +265,44 @@ def _content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+class PackageError(InvalidFormat):
+    """A FHIR package given to :class:`Validator` could not be read or compiled.
+
+    The message names the package and what is wrong; :attr:`reason` is ``format``.
+    """
+
+    def __init__(self, package: Path, problem: str) -> None:
+        super().__init__(Reason.FORMAT, detail=f"FHIR package {package}: {problem}")
+        self.package = package
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_package_error, (self.package, str(self)))
+
+
+def _rebuild_package_error(package: Path, text: str) -> PackageError:
+    error = PackageError.__new__(PackageError)
+    error.reason, error.kind, error.package = Reason.FORMAT, None, package
+    Exception.__init__(error, text)
+    return error
+
+
 def _compiled_package(path: Path) -> Path:
     """The compiled form of a user's package, compiling it on first use."""
     target = _cache_dir() / "conformance" / f"{_content_hash(path)}.json"
     if not target.exists():
         from nhsstd.conformance._compile import compile_profiles, dump, read_package
 
-        text = dump(compile_profiles(read_package(path)))
+        try:
+            compiled = compile_profiles(read_package(path))
+            RulePack([compiled]).check_profiles()
+        except _BAD_PACKAGE as error:
+            problem = (
+                f"{type(error).__name__}: {error}"
+                if not isinstance(error, RecursionError)
+                else "nested too deeply"
+            )
+            raise PackageError(path, problem) from error
+        text = dump(compiled)
         target.parent.mkdir(parents=True, exist_ok=True)
         # Written beside and renamed, so a concurrent reader never sees half a file.
         with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, encoding="utf-8") as handle:

@@ -251,7 +251,12 @@ def compile_profiles(structure_definitions: Iterable[Mapping[str, Any]]) -> dict
     base: dict[str, Any] = {}
     primitives: dict[str, str] = {}
     for sd in structure_definitions:
-        if sd.get("resourceType") != "StructureDefinition" or sd.get("kind") == "logical":
+        if sd.get("resourceType") != "StructureDefinition":
+            continue
+        missing = [key for key in ("url", "kind", "type") if not isinstance(sd.get(key), str)]
+        if missing:
+            raise ValueError(f"a StructureDefinition without {', '.join(missing)}")
+        if sd["kind"] == "logical":
             continue
         if sd.get("derivation") == "constraint":
             structures[sd["url"]] = compile_structure_definition(sd, constraints)

@@ -101,6 +101,8 @@ class ElementDef:
         self.path: str = facts.get("path", self.id)
         self.name: str = self.path.rpartition(".")[2]
         self.min: int | None = facts.get("min")
+        if self.min is not None and (not isinstance(self.min, int) or isinstance(self.min, bool)):
+            raise TypeError(f"{self.id}: min must be an integer")
         maximum = facts.get("max")
         #: ``None`` when not constrained here, ``-1`` for ``*``.
         self.max: int | None = None if maximum is None else (-1 if maximum == "*" else int(maximum))
@@ -207,6 +209,11 @@ class RulePack:
     def from_files(cls, files: Iterable[Path]) -> RulePack:
         """The shipped pack merged with compiled user packs (later ones win on the same URL)."""
         return cls([orjson.loads(PROFILES_FILE.read_bytes())] + [orjson.loads(f.read_bytes()) for f in files])
+
+    def check_profiles(self) -> None:
+        """Build every profile now, so that a malformed one fails here rather than mid-validation."""
+        for url in self._raw:
+            self.profile(url)
 
     def knows(self, url: str) -> bool:
         """True when the pack defines the profile or extension at ``url`` (a version suffix is ignored)."""

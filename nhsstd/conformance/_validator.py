@@ -57,6 +57,11 @@ _INTEGER_RANGE: Final = {
 _DATE_TYPES: Final = frozenset({"date", "dateTime", "instant"})
 #: Largest string FHIR allows (R4 datatypes, string: "1,048,576 characters").
 _MAX_STRING: Final = 1024 * 1024
+#: The types that limit applies to: string and its specialisations (not base64Binary, uri...).
+_STRING_TYPES: Final = frozenset({"string", "code", "id", "markdown"})
+#: R4 regexes that Python's backtracking engine runs in exponential time on near misses, with a
+#: linear regex for the same language: base64Binary's ``\s*`` on both sides of each group.
+_LINEAR_EQUIVALENTS: Final = {r"(\s*([0-9a-zA-Z\+/=]){4}\s*)+": r"\s*(?:[0-9a-zA-Z+/=]{4}\s*)+"}
 
 
 class _Context:
@@ -226,7 +231,8 @@ class Walker:
         self._roots: dict[tuple[str, tuple[str, ...]], _Node] = {}
         self._nodes: dict[tuple[Any, ...], _Node] = {}
         self._regexes: dict[str, re.Pattern[str]] = {
-            name: re.compile(regex) for name, regex in pack.primitive_regex.items()
+            name: re.compile(_LINEAR_EQUIVALENTS.get(regex, regex))
+            for name, regex in pack.primitive_regex.items()
         }
 
     # --- entry points ----------------------------------------------------------------------------
@@ -624,13 +630,10 @@ class Walker:
         self._node_rules(plan, node, location, ctx)
 
     def _unknown(self, key: str, location: str, ctx: _Context) -> None:
-        ctx.add(
-            "error",
-            "structure",
-            f"{location}.{key}",
-            "this element is not defined here",
-            "nhsstd-unknown-element",
-        )
+        # Only a name that could be an element name goes into the location: a dict keyed by
+        # something else (an NHS Number...) must not put it in logs.
+        where = f"{location}.{key}" if _ELEMENT_NAME.fullmatch(key) else location
+        ctx.add("error", "structure", where, "this element is not defined here", "nhsstd-unknown-element")
 
     def _property(
         self, parent: _Node, prop: _Prop, value: Any, extra: Any, node: Mapping[str, Any], location: str,
@@ -755,7 +758,7 @@ class Walker:
             if not value:
                 ctx.add("error", "invariant", here, "a value must not be empty", "ele-1")
                 return
-            if len(value) > _MAX_STRING:
+            if len(value) > _MAX_STRING and type_name in _STRING_TYPES:
                 ctx.add("error", "value", here, "the value is longer than FHIR allows", "nhsstd-format")
                 return
             if plan.regex is not None and plan.regex.fullmatch(value) is None:
@@ -891,9 +894,18 @@ class Walker:
         if check is None or not isinstance(value, str):
             return
         try:
-            check(value)
+            checked = check(value)
         except ValidationError as error:
             ctx.add("error", "value", f"{here}.value", str(error), "nhsstd-identifier")
+            return
+        # A FHIR value is the form on the wire: a valid number written with spaces, dashes or
+        # in lower case is not silently accepted (the checks compact first, as python-stdnum does).
+        canonical = checked if isinstance(checked, str) else getattr(checked, "value", value)
+        if canonical != value:
+            system = node.get("system")
+            kind = _IDENTIFIER_LABELS.get(system, "identifier") if isinstance(system, str) else "identifier"
+            message = f"{kind}: not written in its compact form (no spaces, separators or lower case)"
+            ctx.add("error", "value", f"{here}.value", message, "nhsstd-identifier")
 
     def _reference(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
         reference = node.get("reference")
@@ -1320,6 +1332,23 @@ def _identifier_checks() -> dict[str, Callable[[str], object]]:
 
 
 _IDENTIFIER_CHECKS: Final = _identifier_checks()
+
+
+def _identifier_labels() -> dict[str, str]:
+    from nhsstd.identifiers import label
+
+    labels = {
+        system: label(getattr(check, "__module__", "").rpartition(".")[2])
+        for system, check in _IDENTIFIER_CHECKS.items()
+        if getattr(check, "__module__", "").startswith("nhsstd.identifiers.")
+    }
+    return labels
+
+
+#: Identifier system -> the people-readable name of its kind ("NHS Number").
+_IDENTIFIER_LABELS: Final = _identifier_labels()
+#: What an element name looks like (R4 element names; ``_name`` for a primitive's extras).
+_ELEMENT_NAME: Final = re.compile(r"_?[A-Za-z][A-Za-z0-9]{0,63}")
 
 _LITERAL_REFERENCE: Final = re.compile(
     r"(?:^|/)(?P<type>[A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}(?:/_history/[A-Za-z0-9\-.]{1,64})?$"

@@ -759,3 +759,45 @@ def test_enable_when_names_no_inner_question() -> None:
     questionnaire = {"resourceType": "Questionnaire", "status": "draft", "item": [group]}
     outcome = conformance.validate(questionnaire, uk_core=False)
     assert found(outcome, "nhsstd-questionnaire") == [("error", "Questionnaire.item[0]")]
+
+
+def test_identifier_value_in_another_form_than_the_wire_form() -> None:
+    # UK Core Patient.identifier:nhsNumber.value: the 10 digits, without spaces; nothing coerced.
+    for value in ("943 476 5919", "9434765919\n"):
+        outcome = conformance.validate(
+            {"resourceType": "Patient", "identifier": [{"system": NHS_NUMBER, "value": value}]}, uk_core=False
+        )
+        assert found(outcome, "nhsstd-identifier") == [("error", "Patient.identifier[0].value")]
+        assert "9434765919" not in str(outcome)
+
+
+def test_keys_that_are_not_element_names_stay_out_of_locations() -> None:
+    outcome = conformance.validate({"resourceType": "Patient", "9434765918": "x"})
+    assert found(outcome, "nhsstd-unknown-element") == [("error", "Patient")]
+    assert "9434765918" not in str(
+        conformance.validate('{"resourceType": "Patient", "9434765918": 1, "9434765918": 2}')
+    )
+
+
+def test_base64_near_miss_is_checked_in_linear_time() -> None:
+    # The R4 base64Binary regex backtracks exponentially in Python's re; a linear equivalent is used.
+    # 60 groups would take hours with the regex as written; the rule still rejects the value.
+    outcome = conformance.validate({"resourceType": "Patient", "photo": [{"data": "QUFB " * 60 + "QU"}]})
+    assert found(outcome, "nhsstd-format") == [("error", "Patient.photo[0].data")]
+
+
+def test_malformed_package_is_a_typed_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nhsstd.conformance import PackageError
+
+    monkeypatch.setenv("NHSSTD_CACHE_DIR", str(tmp_path / "cache"))
+    broken = tmp_path / "ig"
+    broken.mkdir()
+    (broken / "sd.json").write_text('{"resourceType": "StructureDefinition", "url": "http://x/sd"}')
+    with pytest.raises(PackageError, match="FHIR package") as caught:
+        Validator(packages=[broken])
+    assert caught.value.reason == "format"
+    assert isinstance(caught.value, ValueError)
+    not_a_tar = tmp_path / "ig.tgz"
+    not_a_tar.write_bytes(b"not a tar archive")
+    with pytest.raises(PackageError):
+        Validator(packages=[not_a_tar])
