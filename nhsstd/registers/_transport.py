@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import httpx
 
-from nhsstd.registers._core import Call, Core, Environment, RateLimit, RegisterInfo, RetryPolicy, Timeouts
-from nhsstd.registers._errors import MalformedResponse, redact
+from nhsstd.registers._core import (
+    Call,
+    Core,
+    Environment,
+    Exchange,
+    RateLimit,
+    RegisterInfo,
+    RetryPolicy,
+    Timeouts,
+)
+from nhsstd.registers._errors import MalformedResponse, TokenError, redact
 
 __all__ = ["AsyncClientBase", "DefaultRateLimit", "Paging", "SyncClientBase", "install_log_redaction"]
 
@@ -45,7 +57,7 @@ class Paging(Protocol[_T_co]):
 
 
 class _RedactingFilter(logging.Filter):
-    """Replace ten-digit numbers in httpx's own log lines (its request line has the URL)."""
+    """Replace ten-digit numbers in httpx's and httpcore's log lines (URLs, response headers)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -62,19 +74,32 @@ class _RedactingFilter(logging.Filter):
 _FILTER = _RedactingFilter("nhsstd")
 _FILTER_LOCK = threading.Lock()
 
+#: The loggers of httpx and of every httpcore module that logs.  A filter applies only to
+#: records logged on its own logger (not to those of its children), so each one gets it.
+_HTTP_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
 
 def install_log_redaction() -> None:
-    """Make sure httpx's request log lines never show a patient number.
+    """Make sure httpx's and httpcore's log lines never show a patient number.
 
     httpx logs every request URL at INFO level, and a PDS read has the NHS
-    Number in its path.  The clients call this on construction; it adds one
-    filter to the ``httpx`` logger (once per process) that redacts ten-digit
+    Number in its path; httpcore logs response headers (a ``Location`` header,
+    say) at DEBUG level.  The clients call this on construction; it adds one
+    filter to each of those loggers (once per process) that redacts ten-digit
     numbers and changes nothing else.
     """
-    httpx_logger = logging.getLogger("httpx")
     with _FILTER_LOCK:
-        if _FILTER not in httpx_logger.filters:
-            httpx_logger.addFilter(_FILTER)
+        for name in _HTTP_LOGGERS:
+            http_logger = logging.getLogger(name)
+            if _FILTER not in http_logger.filters:
+                http_logger.addFilter(_FILTER)
 
 
 def _client_kwargs(auth: httpx.Auth | None, timeouts: Timeouts) -> dict[str, Any]:
@@ -116,6 +141,95 @@ def _send_auth(auth: httpx.Auth | None, owns_client: bool) -> Any:
     return auth if (auth is not None and not owns_client) else httpx.USE_CLIENT_DEFAULT
 
 
+#: The httpcore trace events whose return value is a new connection's network stream.
+_NEW_STREAM_EVENTS = frozenset({"connection.connect_tcp.complete", "connection.start_tls.complete"})
+
+
+class _Watchdog:
+    """Cuts a sync attempt off at the call's deadline by shutting its connection down.
+
+    httpx's timeouts apply to each read, so a server sending a byte every half
+    second would hold a call for ever.  A timer thread shuts the attempt's socket
+    down when the deadline passes; the blocked read then fails at once.
+
+    The socket comes from httpcore's ``trace`` extension (a new connection, the
+    token endpoint's included) or, on a pooled connection, from the client's
+    *idle* streams: those no other attempt of this client is using at the time.
+    """
+
+    def __init__(self, seconds: float, streams: weakref.WeakKeyDictionary[Any, object]) -> None:
+        self._shared = streams
+        self._mine: list[Any] = []
+        self._lock = threading.Lock()
+        self.fired = False
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        """httpcore's trace hook: note the attempt's connections as they are made or used."""
+        if event in _NEW_STREAM_EVENTS:
+            stream = info.get("return_value")
+            if stream is not None:
+                self._claim([stream])
+        elif event == "http11.send_request_headers.started" and not self._mine:
+            # A pooled connection: claim the idle ones (this attempt has one of them).
+            with self._lock:
+                idle = [stream for stream, owner in list(self._shared.items()) if owner is None]
+            self._claim(idle)
+
+    def _claim(self, streams: Sequence[Any]) -> None:
+        fired = False
+        with self._lock:
+            for stream in streams:
+                self._shared[stream] = self
+                self._mine.append(stream)
+            fired = self.fired
+        if fired:
+            self._shut(streams)
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for stream in self._mine:
+                if self._shared.get(stream) is self:
+                    self._shared[stream] = None
+            self._mine.clear()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            streams = list(self._mine)
+        self._shut(streams)
+
+    @staticmethod
+    def _shut(streams: Sequence[Any]) -> None:
+        for stream in streams:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                # The plain socket's shutdown, also for a TLS socket: it wakes a blocked
+                # read at once, from any thread, without touching the TLS state.
+                with contextlib.suppress(OSError, ValueError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _without_encoding(response: httpx.Response, content: bytes) -> httpx.Response:
+    """A complete response holding *content*, the body already decoded (and capped)."""
+    headers = [
+        (name, value) for name, value in response.headers.multi_items() if name.lower() != "content-encoding"
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=content,
+        request=response.request,
+        extensions={key: value for key, value in response.extensions.items() if key != "network_stream"},
+    )
+
+
 class _Base:
     _info: ClassVar[RegisterInfo]
     _accept: ClassVar[str] = "application/json"
@@ -129,6 +243,7 @@ class _Base:
         rate_limit: RateLimit | DefaultRateLimit | None,
         correlation_id: str | None,
         headers: Mapping[str, str] | None,
+        max_response_bytes: int | None,
     ) -> Core:
         install_log_redaction()
         return Core(
@@ -141,6 +256,7 @@ class _Base:
             correlation_id=correlation_id,
             headers=headers,
             accept=self._accept,
+            max_response_bytes=max_response_bytes,
         )
 
     @property
@@ -174,6 +290,13 @@ class SyncClientBase(_Base):
         limit, or ``"default"`` for the register's published limit.
     :param correlation_id: sent as ``X-Correlation-ID`` on every call.
     :param headers: extra headers sent on every call.
+    :param max_response_bytes: the largest decoded response body accepted
+        (the register's default when ``None``); a larger one raises
+        :class:`~nhsstd.registers.ResponseTooLarge` as soon as it passes the cap.
+
+    Redirects are never followed, whatever *http_client* says: a 3xx raises
+    :class:`~nhsstd.registers.Redirected`, so that credentials and identifiers
+    only ever go to *base_url*.
     """
 
     def __init__(
@@ -189,9 +312,10 @@ class SyncClientBase(_Base):
         rate_limit: RateLimit | DefaultRateLimit | None = "default",
         correlation_id: str | None = None,
         headers: Mapping[str, str] | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         self._core = self._make_core(
-            environment, base_url, timeouts, retry, rate_limit, correlation_id, headers
+            environment, base_url, timeouts, retry, rate_limit, correlation_id, headers, max_response_bytes
         )
         self._auth = auth
         counterpart = "use the Async... client for httpx.AsyncClient"
@@ -199,6 +323,9 @@ class SyncClientBase(_Base):
             httpx.Client, http_client, transport, auth, self._core.timeouts, counterpart
         )
         self._request_auth = _send_auth(auth, self._owns_client)
+        # The network streams this client's attempts have used, and which attempt (if any)
+        # is using each now: see _Watchdog.
+        self._streams: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
 
     def _send(self, call: Call) -> tuple[httpx.Response, str]:
         """Make *call*, retrying as the policy allows; the final response and its request id."""
@@ -207,13 +334,14 @@ class SyncClientBase(_Base):
         if delay > 0:
             time.sleep(delay)
         exchange = core.exchange(call)
-        auth = self._request_auth
         while True:
             request = exchange.next_request(self._client)
             try:
-                response = self._client.send(request, auth=auth)
+                response = self._attempt(exchange, request)
             except httpx.TransportError as exc:
                 step = exchange.on_transport_error(exc)
+            except TokenError as exc:
+                step = exchange.on_token_error(exc)
             except httpx.DecodingError:
                 raise MalformedResponse(
                     "the response body could not be decoded", request_id=exchange.request_id
@@ -227,6 +355,38 @@ class SyncClientBase(_Base):
             delay = core.rate_delay()
             if delay > 0:
                 time.sleep(delay)
+
+    def _attempt(self, exchange: Exchange, request: httpx.Request) -> httpx.Response:
+        """One attempt: the response with its body read, decoded and capped, by the call's deadline."""
+        watchdog = _Watchdog(exchange.remaining, self._streams)
+        previous = request.extensions.get("trace")
+        if previous is None:
+            request.extensions["trace"] = watchdog.trace
+        else:  # a caller's trace hook keeps working
+
+            def both(event: str, info: Mapping[str, Any]) -> None:
+                watchdog.trace(event, info)
+                previous(event, info)
+
+            request.extensions["trace"] = both
+        try:
+            with watchdog:
+                response = self._client.send(
+                    request, auth=self._request_auth, stream=True, follow_redirects=False
+                )
+                try:
+                    exchange.check_length(response)
+                    status = response.status_code
+                    content = b"".join(exchange.take_chunk(chunk, status) for chunk in response.iter_bytes())
+                finally:
+                    response.close()
+        except (httpx.TransportError, httpx.DecodingError, TokenError):
+            if watchdog.fired:
+                raise exchange.out_of_time() from None
+            raise
+        if watchdog.fired:
+            raise exchange.out_of_time()
+        return _without_encoding(response, content)
 
     def _request(self, call: Call, parse: Parse[_T]) -> _T:
         """Make *call* and read its final response with *parse*."""
@@ -276,9 +436,10 @@ class AsyncClientBase(_Base):
         rate_limit: RateLimit | DefaultRateLimit | None = "default",
         correlation_id: str | None = None,
         headers: Mapping[str, str] | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         self._core = self._make_core(
-            environment, base_url, timeouts, retry, rate_limit, correlation_id, headers
+            environment, base_url, timeouts, retry, rate_limit, correlation_id, headers, max_response_bytes
         )
         self._auth = auth
         counterpart = "use the sync client for httpx.Client"
@@ -294,13 +455,14 @@ class AsyncClientBase(_Base):
         if delay > 0:
             await asyncio.sleep(delay)
         exchange = core.exchange(call)
-        auth = self._request_auth
         while True:
             request = exchange.next_request(self._client)
             try:
-                response = await self._client.send(request, auth=auth)
+                response = await self._attempt(exchange, request)
             except httpx.TransportError as exc:
                 step = exchange.on_transport_error(exc)
+            except TokenError as exc:
+                step = exchange.on_token_error(exc)
             except httpx.DecodingError:
                 raise MalformedResponse(
                     "the response body could not be decoded", request_id=exchange.request_id
@@ -314,6 +476,27 @@ class AsyncClientBase(_Base):
             delay = core.rate_delay()
             if delay > 0:
                 await asyncio.sleep(delay)
+
+    async def _attempt(self, exchange: Exchange, request: httpx.Request) -> httpx.Response:
+        """One attempt: the response with its body read, decoded and capped, by the call's deadline."""
+        try:
+            return await asyncio.wait_for(self._exchange(exchange, request), max(exchange.remaining, 0.0))
+        except asyncio.TimeoutError:
+            raise exchange.out_of_time() from None
+
+    async def _exchange(self, exchange: Exchange, request: httpx.Request) -> httpx.Response:
+        response = await self._client.send(
+            request, auth=self._request_auth, stream=True, follow_redirects=False
+        )
+        try:
+            exchange.check_length(response)
+            status = response.status_code
+            content = bytearray()
+            async for chunk in response.aiter_bytes():
+                content += exchange.take_chunk(chunk, status)
+        finally:
+            await response.aclose()
+        return _without_encoding(response, bytes(content))
 
     async def _request(self, call: Call, parse: Parse[_T]) -> _T:
         """Make *call* and read its final response with *parse*."""
