@@ -211,6 +211,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         super().setup()
         self.server.track(self.connection)
         self._deadline: threading.Timer | None = None
+        self._cut = False
 
     def handle(self) -> None:
         if self.server.open_connections > self.server.max_connections:
@@ -229,6 +230,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         timer = threading.Timer(self.server.request_deadline, self._shut)
         timer.daemon = True
         self._deadline = timer
+        self._cut = False
         timer.start()
         try:
             super().handle_one_request()
@@ -239,7 +241,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self._deadline is not None:
             self._deadline.cancel()
 
+    def parse_request(self) -> bool:
+        if self._cut:  # what arrived before the deadline is not a request
+            self.close_connection = True
+            return False
+        return super().parse_request()
+
     def _shut(self) -> None:
+        self._cut = True
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -273,7 +282,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             )
             return
         body = self.rfile.read(length) if length else b""
-        if len(body) < length:  # cut off (the request deadline, or the client went away)
+        if len(body) < length or self._cut:  # cut off (the request deadline, or the client went away)
             self.close_connection = True
             return
         self._request_read()
