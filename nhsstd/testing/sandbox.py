@@ -366,8 +366,9 @@ class Sandbox:
         return self._server.requests() if self._server is not None else []
 
     def reset(self) -> None:
-        """Forget recorded requests and queued faults (between tests)."""
+        """Forget recorded requests and queued faults, and undo PDS updates (between tests)."""
         self.faults.clear()
+        self._pds.reset()
         if self._server is not None:
             self._server.clear_requests()
 
