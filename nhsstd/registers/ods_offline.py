@@ -767,8 +767,11 @@ class OfflineOdsRegister:
         """The model cache, emptied first if a load has committed since it was filled (call under the lock).
 
         ``PRAGMA data_version`` changes when another connection -- a load of this register,
-        another register on the file, another process -- commits.
+        another register on the file, another process -- commits.  (A database in memory has
+        no other connection, and its loads clear the cache themselves.)
         """
+        if self._database == ":memory:":
+            return self._cache
         (version,) = self._conn.execute("PRAGMA data_version").fetchone()
         if version != self._data_version:
             self._cache.clear()
