@@ -495,24 +495,26 @@ def _related_person(number: str, base_url: str) -> dict[str, Any]:
     }
 
 
-def _invalid_update(reason: str) -> Response:
+# Spine code -> (HTTP status, FHIR issue type, display, start of the diagnostics).
+_UPDATE_REFUSALS = {
+    "INVALID_UPDATE": (400, "structure", "Update is invalid", "Invalid update"),
+    "FORBIDDEN_UPDATE": (403, "forbidden", "Update is forbidden", "Forbidden update"),
+}
+
+
+def _refused_update(spine_code: str, reason: str) -> Response:
+    status, fhir_code, display, what = _UPDATE_REFUSALS[spine_code]
     return outcome(
-        400,
-        "structure",
-        spine_code="INVALID_UPDATE",
-        display="Update is invalid",
-        diagnostics=f"Invalid update with error - {reason}",
+        status, fhir_code, spine_code=spine_code, display=display, diagnostics=f"{what} with error - {reason}"
     )
+
+
+def _invalid_update(reason: str) -> Response:
+    return _refused_update("INVALID_UPDATE", reason)
 
 
 def _forbidden_update(reason: str) -> Response:
-    return outcome(
-        403,
-        "forbidden",
-        spine_code="FORBIDDEN_UPDATE",
-        display="Update is forbidden",
-        diagnostics=f"Forbidden update with error - {reason}",
-    )
+    return _refused_update("FORBIDDEN_UPDATE", reason)
 
 
 #: Lists whose items PDS gives an ``id`` (to be mirrored back in updates).
