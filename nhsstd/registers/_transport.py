@@ -145,6 +145,33 @@ def _send_auth(auth: httpx.Auth | None, owns_client: bool) -> Any:
 _NEW_STREAM_EVENTS = frozenset({"connection.connect_tcp.complete", "connection.start_tls.complete"})
 
 
+class _Streams:
+    """The network streams a sync client's attempts have used, and which attempt is using each now.
+
+    Thread-safe: the attempts of several threads sharing one client claim and release here.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # stream -> the _Watchdog using it, or None while it idles in the pool
+        self._owners: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
+
+    def claim(self, streams: Sequence[Any], owner: object) -> None:
+        with self._lock:
+            for stream in streams:
+                self._owners[stream] = owner
+
+    def idle(self) -> list[Any]:
+        with self._lock:
+            return [stream for stream, owner in self._owners.items() if owner is None]
+
+    def release(self, streams: Sequence[Any], owner: object) -> None:
+        with self._lock:
+            for stream in streams:
+                if self._owners.get(stream) is owner:
+                    self._owners[stream] = None
+
+
 class _Watchdog:
     """Cuts a sync attempt off at the call's deadline by shutting its connection down.
 
@@ -157,7 +184,7 @@ class _Watchdog:
     *idle* streams: those no other attempt of this client is using at the time.
     """
 
-    def __init__(self, seconds: float, streams: weakref.WeakKeyDictionary[Any, object]) -> None:
+    def __init__(self, seconds: float, streams: _Streams) -> None:
         self._shared = streams
         self._mine: list[Any] = []
         self._lock = threading.Lock()
@@ -173,16 +200,12 @@ class _Watchdog:
                 self._claim([stream])
         elif event == "http11.send_request_headers.started" and not self._mine:
             # A pooled connection: claim the idle ones (this attempt has one of them).
-            with self._lock:
-                idle = [stream for stream, owner in list(self._shared.items()) if owner is None]
-            self._claim(idle)
+            self._claim(self._shared.idle())
 
     def _claim(self, streams: Sequence[Any]) -> None:
-        fired = False
+        self._shared.claim(streams, self)
         with self._lock:
-            for stream in streams:
-                self._shared[stream] = self
-                self._mine.append(stream)
+            self._mine.extend(streams)
             fired = self.fired
         if fired:
             self._shut(streams)
@@ -194,10 +217,8 @@ class _Watchdog:
     def __exit__(self, *exc_info: object) -> None:
         self._timer.cancel()
         with self._lock:
-            for stream in self._mine:
-                if self._shared.get(stream) is self:
-                    self._shared[stream] = None
-            self._mine.clear()
+            mine, self._mine = self._mine, []
+        self._shared.release(mine, self)
 
     def _fire(self) -> None:
         with self._lock:
@@ -325,7 +346,7 @@ class SyncClientBase(_Base):
         self._request_auth = _send_auth(auth, self._owns_client)
         # The network streams this client's attempts have used, and which attempt (if any)
         # is using each now: see _Watchdog.
-        self._streams: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
+        self._streams = _Streams()
 
     def _send(self, call: Call) -> tuple[httpx.Response, str]:
         """Make *call*, retrying as the policy allows; the final response and its request id."""

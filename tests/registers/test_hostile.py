@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -76,6 +77,30 @@ def test_a_dripping_server_on_a_reused_connection_is_cut_off_too(sandbox: Sandbo
         _, elapsed = timed(lambda: client.get_patient(NUMBER), RegisterTimeout)
     assert elapsed < DEADLINE.total_time + SLACK
     assert sandbox.total_connections >= 1
+
+
+def test_threads_sharing_a_client_are_each_cut_off_at_their_deadline(sandbox: Sandbox) -> None:
+    errors: list[BaseException] = []
+    with pds(sandbox, timeouts=Timeouts(read=1.0)) as client:
+        for _ in range(2):  # two pooled connections, so that some calls reuse one
+            assert client.get_patient(NUMBER).nhs_number == NUMBER
+        sandbox.faults.drip(0.25, path=PDS_PATH, times=None)
+
+        def call() -> None:
+            try:
+                client.get_patient(NUMBER)
+            except RegisterTimeout as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=call) for _ in range(4)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        elapsed = time.monotonic() - started
+    assert len(errors) == 4
+    assert elapsed < DEADLINE.total_time + 2 * SLACK
 
 
 def test_a_dripping_server_is_cut_off_at_the_deadline_async(sandbox: Sandbox) -> None:
