@@ -69,7 +69,7 @@ if TYPE_CHECKING:  # pragma: no cover
         OrganisationRegister,
     )
     from nhsstd.registers.ods_offline import MalformedExtract, OfflineOdsRegister
-    from nhsstd.registers.pds import AsyncPdsClient, PdsClient, PdsMatch, PdsPatient
+    from nhsstd.registers.pds import AsyncPdsClient, PdsClient, PdsMatch, PdsPatient, PdsRelatedPerson
     from nhsstd.registers.terminology import AsyncTerminologyClient, TerminologyClient
 
 __all__ = [
@@ -97,6 +97,7 @@ __all__ = [
     "PdsClient",
     "PdsMatch",
     "PdsPatient",
+    "PdsRelatedPerson",
     "RateLimit",
     "RateLimited",
     "Redirected",
@@ -132,6 +133,7 @@ _LAZY: dict[str, str] = {
     "PdsClient": "pds",
     "PdsMatch": "pds",
     "PdsPatient": "pds",
+    "PdsRelatedPerson": "pds",
     "AsyncTerminologyClient": "terminology",
     "TerminologyClient": "terminology",
 }
