@@ -40,6 +40,7 @@ import time
 import urllib.parse
 import uuid
 import weakref
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -437,6 +438,107 @@ def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time
     return max(0.0, min(when.timestamp() - now(), 86_400.0))
 
 
+#: The most a compressed body is inflated by in one step: memory stays near the size cap
+#: however far a body would inflate (gzip reaches a thousandfold).
+_INFLATE_STEP: Final = 64 * 1024
+#: The content codings the clients ask for (``Accept-Encoding``), and decode themselves.
+ACCEPT_ENCODING: Final = "gzip, deflate"
+
+
+class Body:
+    """A response body, decoded as its raw chunks arrive and refused once it passes the size cap.
+
+    Only ``identity``, ``gzip`` and ``deflate`` are read -- the clients ask for no other
+    (:data:`ACCEPT_ENCODING`) -- and a compressed body is inflated a step at a time, so
+    that a small body that would inflate to gigabytes is stopped at the cap, having used
+    little more memory than the cap.
+
+    >>> import gzip
+    >>> bomb = gzip.compress(b" " * 1_000_000)
+    >>> body = Body(200, {"Content-Encoding": "gzip"}, 10_000, None)
+    >>> body.feed(bomb)
+    Traceback (most recent call last):
+    ...
+    nhsstd.registers._errors.ResponseTooLarge: the response body is larger than 10000 bytes (HTTP 200)
+    """
+
+    def __init__(self, status: int, headers: Mapping[str, str], limit: int, request_id: str | None) -> None:
+        self.status = status
+        self._limit = limit
+        self._request_id = request_id
+        self._parts: list[bytes] = []
+        self._size = 0
+        coding = headers.get("Content-Encoding", "").strip().lower()
+        self._inflater: Any = None
+        # HTTP's "deflate" is zlib-wrapped, but some servers send it raw: the first chunk says.
+        self._maybe_raw = coding == "deflate"
+        if coding in ("gzip", "x-gzip"):
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif coding == "deflate":
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS)
+        elif coding not in ("", "identity"):
+            raise MalformedResponse(
+                "the response body has a content encoding that was not asked for",
+                status=status,
+                request_id=request_id,
+            )
+        length = headers.get("Content-Length", "")
+        if self._inflater is None and length.isascii() and length.isdigit() and int(length) > limit:
+            raise self._too_large()
+
+    def feed(self, raw: bytes) -> None:
+        """Take the next raw chunk of the body (``ResponseTooLarge`` once past the cap)."""
+        if self._inflater is None:
+            self._take(raw)
+            return
+        maybe_raw = self._maybe_raw and bool(raw)
+        if raw:
+            self._maybe_raw = False
+        try:
+            self._inflate(raw)
+        except zlib.error:
+            if not maybe_raw:
+                raise self._undecodable() from None
+            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            try:
+                self._inflate(raw)
+            except zlib.error:
+                raise self._undecodable() from None
+
+    def _inflate(self, data: bytes) -> None:
+        while data:
+            self._take(self._inflater.decompress(data, _INFLATE_STEP))
+            data = self._inflater.unconsumed_tail
+
+    def content(self) -> bytes:
+        """The whole decoded body (after the last chunk)."""
+        if self._inflater is not None:
+            try:
+                self._take(self._inflater.flush())
+            except zlib.error:
+                raise self._undecodable() from None
+        return b"".join(self._parts)
+
+    def _take(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self._limit:
+            raise self._too_large()
+        if chunk:
+            self._parts.append(chunk)
+
+    def _too_large(self) -> ResponseTooLarge:
+        return ResponseTooLarge(
+            f"the response body is larger than {self._limit} bytes",
+            status=self.status,
+            request_id=self._request_id,
+        )
+
+    def _undecodable(self) -> MalformedResponse:
+        return MalformedResponse(
+            "the response body could not be decoded", status=self.status, request_id=self._request_id
+        )
+
+
 class Exchange:
     """The attempts of one :class:`Call`: request building and retry decisions.
 
@@ -451,8 +553,6 @@ class Exchange:
         self.attempt = 0
         self.started = core.clock()
         self.last_error: RegisterError | None = None
-        #: Decoded body bytes read so far in this attempt (see :meth:`take_chunk`).
-        self.received = 0
 
     @property
     def url(self) -> str:
@@ -470,7 +570,6 @@ class Exchange:
         import httpx
 
         self.attempt += 1
-        self.received = 0
         call = self.call
         headers = self.core.headers(self.request_id)
         headers.update(call.headers)
@@ -484,29 +583,18 @@ class Exchange:
             timeout=httpx.Timeout(**self.core.timeouts.capped(self.remaining)),
         )
 
-    def check_length(self, response: httpx.Response) -> None:
-        """Refuse a response whose ``Content-Length`` already says it is over the cap.
+    def body(self, response: httpx.Response) -> Body:
+        """A reader for *response*'s body: feed it the raw chunks as they arrive.
 
-        (Only a hint: a compressed body is counted again as it is decoded, by
-        :meth:`take_chunk`.)
+        A response the transport has read already (``httpx.MockTransport`` does) comes
+        decoded: its content goes in at once, and there is nothing left to feed.
         """
-        length = response.headers.get("Content-Length", "")
-        if length.isascii() and length.isdigit() and int(length) > self.core.max_response_bytes:
-            raise self._too_large(response.status_code)
-
-    def take_chunk(self, chunk: bytes, status: int) -> bytes:
-        """*chunk* of the decoded body, or :class:`ResponseTooLarge` once the body passes the cap."""
-        self.received += len(chunk)
-        if self.received > self.core.max_response_bytes:
-            raise self._too_large(status)
-        return chunk
-
-    def _too_large(self, status: int) -> ResponseTooLarge:
-        return ResponseTooLarge(
-            f"the response body is larger than {self.core.max_response_bytes} bytes",
-            status=status,
-            request_id=self.request_id,
-        )
+        limit = self.core.max_response_bytes
+        if response.is_stream_consumed:
+            body = Body(response.status_code, {}, limit, self.request_id)
+            body.feed(response.content)
+            return body
+        return Body(response.status_code, response.headers, limit, self.request_id)
 
     def out_of_time(self) -> RegisterTimeout:
         """The error for an attempt cut off because the call's total time ran out."""
@@ -740,7 +828,7 @@ class Core:
 
     def headers(self, request_id: str) -> dict[str, str]:
         """Headers common to every attempt of a call."""
-        headers = {"Accept": self.accept, "X-Request-ID": request_id}
+        headers = {"Accept": self.accept, "Accept-Encoding": ACCEPT_ENCODING, "X-Request-ID": request_id}
         if self.correlation_id:
             headers["X-Correlation-ID"] = self.correlation_id
         headers.update(self.extra_headers)

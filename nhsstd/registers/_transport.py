@@ -238,7 +238,7 @@ class _Watchdog:
 
 
 def _without_encoding(response: httpx.Response, content: bytes) -> httpx.Response:
-    """A complete response holding *content*, the body already decoded (and capped)."""
+    """A complete response holding *content*, the body already decoded (and capped) by ``Body``."""
     headers = [
         (name, value) for name, value in response.headers.multi_items() if name.lower() != "content-encoding"
     ]
@@ -396,9 +396,10 @@ class SyncClientBase(_Base):
                     request, auth=self._request_auth, stream=True, follow_redirects=False
                 )
                 try:
-                    exchange.check_length(response)
-                    status = response.status_code
-                    content = b"".join(exchange.take_chunk(chunk, status) for chunk in response.iter_bytes())
+                    body = exchange.body(response)
+                    for chunk in () if response.is_stream_consumed else response.iter_raw():
+                        body.feed(chunk)
+                    content = body.content()
                 finally:
                     response.close()
         except (httpx.TransportError, httpx.DecodingError, TokenError):
@@ -510,14 +511,14 @@ class AsyncClientBase(_Base):
             request, auth=self._request_auth, stream=True, follow_redirects=False
         )
         try:
-            exchange.check_length(response)
-            status = response.status_code
-            content = bytearray()
-            async for chunk in response.aiter_bytes():
-                content += exchange.take_chunk(chunk, status)
+            body = exchange.body(response)
+            if not response.is_stream_consumed:
+                async for chunk in response.aiter_raw():
+                    body.feed(chunk)
+            content = body.content()
         finally:
             await response.aclose()
-        return _without_encoding(response, bytes(content))
+        return _without_encoding(response, content)
 
     async def _request(self, call: Call, parse: Parse[_T]) -> _T:
         """Make *call* and read its final response with *parse*."""

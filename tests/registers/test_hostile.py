@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import logging
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -225,6 +228,45 @@ def test_a_gzip_bomb_is_stopped_at_the_cap_async(sandbox: Sandbox, gzip_bomb: by
 
     with pytest.raises(ResponseTooLarge):
         asyncio.run(main())
+
+
+def test_a_gzip_bomb_costs_little_more_memory_than_the_cap(sandbox: Sandbox, gzip_bomb: bytes) -> None:
+    # Issue 14: a 1 MB gzip body that inflates to 1 GB cost 1-2 GB.  Inflated a step at a
+    # time, a bomb is stopped at the cap having allocated little more than the cap (decoding
+    # one 64 KiB network read of this bomb at once would allocate 64 MiB).
+    headers = {"Content-Type": "application/fhir+json", "Content-Encoding": "gzip"}
+    sandbox.faults.respond(200, gzip_bomb, headers, path=PDS_PATH)
+    with pds(sandbox, max_response_bytes=CAP) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseTooLarge):
+                client.get_patient(NUMBER)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024, peak
+
+
+@pytest.mark.parametrize("wrap", [zlib.MAX_WBITS, -zlib.MAX_WBITS], ids=["zlib", "raw"])
+def test_deflate_bodies_are_read_in_both_forms(sandbox: Sandbox, wrap: int) -> None:
+    with pds(sandbox) as client:
+        expected = client.get_patient(NUMBER).raw
+        compressor = zlib.compressobj(6, zlib.DEFLATED, wrap)
+        body = compressor.compress(json.dumps(expected).encode()) + compressor.flush()
+        headers = {"Content-Type": "application/fhir+json", "Content-Encoding": "deflate"}
+        sandbox.faults.respond(200, body, headers, path=PDS_PATH)
+        assert client.get_patient(NUMBER).raw == expected
+    assert sandbox.requests[0].header("Accept-Encoding") == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"), [("br", b"\x1b\x00"), ("gzip", b"not gzip at all"), ("deflate", b"\xff" * 20)]
+)
+def test_a_body_that_cannot_be_decoded_is_malformed(sandbox: Sandbox, encoding: str, body: bytes) -> None:
+    headers = {"Content-Type": "application/fhir+json", "Content-Encoding": encoding}
+    sandbox.faults.respond(200, body, headers, path=PDS_PATH)
+    with pds(sandbox) as client, pytest.raises(MalformedResponse, match=r"encoding|decoded"):
+        client.get_patient(NUMBER)
 
 
 # -- no redirects, whatever client ------------------------------------------------------------------
