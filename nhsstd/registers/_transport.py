@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
+import os
 import socket
 import threading
 import time
@@ -172,12 +175,76 @@ class _Streams:
                     self._owners[stream] = None
 
 
+class _Deadlines:
+    """One thread for the process that fires the deadlines of sync attempts (see :class:`_Watchdog`).
+
+    A thread per attempt would cost more than the rest of the client's work on a call; this
+    one starts with the first deadline and ends after a second with none to watch.
+    """
+
+    _LINGER = 1.0
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, when: float, watchdog: _Watchdog) -> None:
+        """Fire *watchdog* at monotonic time *when* (unless it is done by then)."""
+        with self._ready:
+            while self._heap and self._heap[0][2].done:  # (finished attempts go lazily)
+                heapq.heappop(self._heap)
+            heapq.heappush(self._heap, (when, next(self._order), watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="nhsstd-deadlines", daemon=True)
+                self._thread.start()
+            else:
+                self._ready.notify()
+
+    def finished(self) -> None:
+        """An attempt is over: let the thread drop it (and end, if it was the last)."""
+        with self._ready:
+            self._ready.notify()
+
+    def _run(self) -> None:
+        with self._ready:
+            while True:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._ready.wait(self._LINGER)
+                    if not self._heap:
+                        self._thread = None
+                        return
+                    continue
+                when, _, watchdog = self._heap[0]
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._ready.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+                watchdog.fire()
+
+    def _forget_thread(self) -> None:
+        # In a forked child the thread is gone (and so are the parent's attempts).
+        self._ready = threading.Condition()
+        self._heap = []
+        self._thread = None
+
+
+_DEADLINES = _Deadlines()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_DEADLINES._forget_thread)
+
+
 class _Watchdog:
     """Cuts a sync attempt off at the call's deadline by shutting its connection down.
 
     httpx's timeouts apply to each read, so a server sending a byte every half
-    second would hold a call for ever.  A timer thread shuts the attempt's socket
-    down when the deadline passes; the blocked read then fails at once.
+    second would hold a call for ever.  When the deadline passes, the attempt's
+    socket is shut down (by :data:`_DEADLINES`' thread); the blocked read then
+    fails at once.
 
     The socket comes from httpcore's ``trace`` extension (a new connection, the
     token endpoint's included) or, on a pooled connection, from the client's
@@ -188,9 +255,9 @@ class _Watchdog:
         self._shared = streams
         self._mine: list[Any] = []
         self._lock = threading.Lock()
+        self._deadline = time.monotonic() + max(seconds, 0.0)
         self.fired = False
-        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
-        self._timer.daemon = True
+        self.done = False
 
     def trace(self, event: str, info: Mapping[str, Any]) -> None:
         """httpcore's trace hook: note the attempt's connections as they are made or used."""
@@ -211,17 +278,21 @@ class _Watchdog:
             self._shut(streams)
 
     def __enter__(self) -> _Watchdog:
-        self._timer.start()
+        _DEADLINES.watch(self._deadline, self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
         with self._lock:
+            self.done = True
             mine, self._mine = self._mine, []
         self._shared.release(mine, self)
+        _DEADLINES.finished()
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
+        """The deadline has passed: shut the attempt's connections down (unless it is done)."""
         with self._lock:
+            if self.done:
+                return
             self.fired = True
             streams = list(self._mine)
         self._shut(streams)

@@ -106,6 +106,16 @@ def test_threads_sharing_a_client_are_each_cut_off_at_their_deadline(sandbox: Sa
     assert elapsed < DEADLINE.total_time + 2 * SLACK
 
 
+def test_the_deadline_thread_ends_after_the_last_call(sandbox: Sandbox) -> None:
+    with pds(sandbox) as client:
+        for _ in range(3):
+            assert client.get_patient(NUMBER).nhs_number == NUMBER
+    running = [t for t in threading.enumerate() if t.name == "nhsstd-deadlines"]
+    assert len(running) == 1  # one for the process, not one per call
+    running[0].join(5.0)
+    assert not running[0].is_alive()
+
+
 def test_a_dripping_server_is_cut_off_at_the_deadline_async(sandbox: Sandbox) -> None:
     sandbox.faults.drip(0.25, path=PDS_PATH, times=None)
 
