@@ -36,13 +36,16 @@ from nhsstd.registers._errors import (
     Forbidden,
     Invalidated,
     InvalidParameter,
+    InvalidPatch,
     InvalidRequest,
     MalformedResponse,
     NotFound,
     RateLimited,
+    Redirected,
     RegisterConnectionError,
     RegisterError,
     RegisterTimeout,
+    ResponseTooLarge,
     ServerError,
     TokenError,
     TooCostly,
@@ -66,7 +69,7 @@ if TYPE_CHECKING:  # pragma: no cover
         OrganisationRegister,
     )
     from nhsstd.registers.ods_offline import MalformedExtract, OfflineOdsRegister
-    from nhsstd.registers.pds import AsyncPdsClient, PdsClient, PdsMatch, PdsPatient
+    from nhsstd.registers.pds import AsyncPdsClient, PdsClient, PdsMatch, PdsPatient, PdsRelatedPerson
     from nhsstd.registers.terminology import AsyncTerminologyClient, TerminologyClient
 
 __all__ = [
@@ -81,6 +84,7 @@ __all__ = [
     "Environment",
     "Forbidden",
     "InvalidParameter",
+    "InvalidPatch",
     "InvalidRequest",
     "Invalidated",
     "MalformedExtract",
@@ -93,11 +97,14 @@ __all__ = [
     "PdsClient",
     "PdsMatch",
     "PdsPatient",
+    "PdsRelatedPerson",
     "RateLimit",
     "RateLimited",
+    "Redirected",
     "RegisterConnectionError",
     "RegisterError",
     "RegisterTimeout",
+    "ResponseTooLarge",
     "RetryPolicy",
     "ServerError",
     "SignedJwtAuth",
@@ -126,6 +133,7 @@ _LAZY: dict[str, str] = {
     "PdsClient": "pds",
     "PdsMatch": "pds",
     "PdsPatient": "pds",
+    "PdsRelatedPerson": "pds",
     "AsyncTerminologyClient": "terminology",
     "TerminologyClient": "terminology",
 }

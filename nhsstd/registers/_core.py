@@ -13,9 +13,14 @@ Policies:
 * every request has connect, read, write and pool timeouts (:class:`Timeouts`),
   shortened so that no attempt outlives the retry budget;
 * only idempotent calls are retried, and only on HTTP 429 (waiting at least
-  ``Retry-After``), 408, 5xx, and connection errors or timeouts;
+  ``Retry-After``), 408, 5xx, and connection errors or timeouts; a write is
+  retried only when it cannot have reached the register (the connection was
+  never made, the token endpoint failed, or HTTP 429);
 * the number of attempts *and* the total time are bounded (:class:`RetryPolicy`);
-  the wait between attempts is "full jitter" exponential backoff;
+  the wait between attempts is "full jitter" exponential backoff, and the total
+  time is a deadline for the whole call: connecting, headers, body and retries;
+* a response body is read in chunks, decoded, and refused as soon as it passes
+  the register's size cap (:attr:`RegisterInfo.max_response_bytes`);
 * a client-side token bucket (:class:`RateLimiter`) keeps the client under
   the register's published rate limit unless told otherwise.
 """
@@ -35,6 +40,7 @@ import time
 import urllib.parse
 import uuid
 import weakref
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -46,6 +52,8 @@ from nhsstd.registers._errors import (
     RegisterConnectionError,
     RegisterError,
     RegisterTimeout,
+    ResponseTooLarge,
+    TokenError,
     error_from_outcome,
 )
 
@@ -233,8 +241,11 @@ class RetryPolicy:
     """When and how often an idempotent call is retried.
 
     :param max_attempts: attempts in all, including the first (1 = no retries).
-    :param total_time: seconds from the first attempt after which no new
-        attempt starts; each attempt's timeouts are cut to what is left.
+    :param total_time: the deadline of the whole call, in seconds from its first
+        attempt: no attempt starts after it, each attempt's timeouts are cut to
+        what is left, and an attempt still connecting or receiving when it passes
+        (a server sending a byte at a time, say) is cut off with
+        :class:`~nhsstd.registers.RegisterTimeout`.
     :param backoff_base: the first backoff ceiling in seconds; it doubles per
         attempt up to *backoff_max*, and the actual wait is drawn uniformly
         below the ceiling ("full jitter").
@@ -272,13 +283,23 @@ class RetryPolicy:
         return (rng or random).uniform(0.0, ceiling)
 
 
+#: The largest decoded response body a client accepts unless its register says otherwise.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
+
+
 @attrs.frozen
 class RegisterInfo:
-    """Published facts about one register: base URLs and rate limit."""
+    """Published facts about one register: base URLs, rate limit and the largest sensible answer.
+
+    :param max_response_bytes: the default cap on a decoded response body; a
+        larger one is refused (:class:`~nhsstd.registers.ResponseTooLarge`) as it
+        arrives, so that a broken or hostile server cannot exhaust memory.
+    """
 
     name: str
     base_urls: Mapping[Environment, str]
     rate_limit: RateLimit | None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def base_url(self, environment: Environment) -> str:
         """The base URL in *environment*; ``ValueError`` if the register has none there."""
@@ -417,6 +438,107 @@ def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time
     return max(0.0, min(when.timestamp() - now(), 86_400.0))
 
 
+#: The most a compressed body is inflated by in one step: memory stays near the size cap
+#: however far a body would inflate (gzip reaches a thousandfold).
+_INFLATE_STEP: Final = 64 * 1024
+#: The content codings the clients ask for (``Accept-Encoding``), and decode themselves.
+ACCEPT_ENCODING: Final = "gzip, deflate"
+
+
+class Body:
+    """A response body, decoded as its raw chunks arrive and refused once it passes the size cap.
+
+    Only ``identity``, ``gzip`` and ``deflate`` are read -- the clients ask for no other
+    (:data:`ACCEPT_ENCODING`) -- and a compressed body is inflated a step at a time, so
+    that a small body that would inflate to gigabytes is stopped at the cap, having used
+    little more memory than the cap.
+
+    >>> import gzip
+    >>> bomb = gzip.compress(b" " * 1_000_000)
+    >>> body = Body(200, {"Content-Encoding": "gzip"}, 10_000, None)
+    >>> body.feed(bomb)
+    Traceback (most recent call last):
+    ...
+    nhsstd.registers._errors.ResponseTooLarge: the response body is larger than 10000 bytes (HTTP 200)
+    """
+
+    def __init__(self, status: int, headers: Mapping[str, str], limit: int, request_id: str | None) -> None:
+        self.status = status
+        self._limit = limit
+        self._request_id = request_id
+        self._parts: list[bytes] = []
+        self._size = 0
+        coding = headers.get("Content-Encoding", "").strip().lower()
+        self._inflater: Any = None
+        # HTTP's "deflate" is zlib-wrapped, but some servers send it raw: the first chunk says.
+        self._maybe_raw = coding == "deflate"
+        if coding in ("gzip", "x-gzip"):
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif coding == "deflate":
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS)
+        elif coding not in ("", "identity"):
+            raise MalformedResponse(
+                "the response body has a content encoding that was not asked for",
+                status=status,
+                request_id=request_id,
+            )
+        length = headers.get("Content-Length", "")
+        if self._inflater is None and length.isascii() and length.isdigit() and int(length) > limit:
+            raise self._too_large()
+
+    def feed(self, raw: bytes) -> None:
+        """Take the next raw chunk of the body (``ResponseTooLarge`` once past the cap)."""
+        if self._inflater is None:
+            self._take(raw)
+            return
+        maybe_raw = self._maybe_raw and bool(raw)
+        if raw:
+            self._maybe_raw = False
+        try:
+            self._inflate(raw)
+        except zlib.error:
+            if not maybe_raw:
+                raise self._undecodable() from None
+            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            try:
+                self._inflate(raw)
+            except zlib.error:
+                raise self._undecodable() from None
+
+    def _inflate(self, data: bytes) -> None:
+        while data:
+            self._take(self._inflater.decompress(data, _INFLATE_STEP))
+            data = self._inflater.unconsumed_tail
+
+    def content(self) -> bytes:
+        """The whole decoded body (after the last chunk)."""
+        if self._inflater is not None:
+            try:
+                self._take(self._inflater.flush())
+            except zlib.error:
+                raise self._undecodable() from None
+        return b"".join(self._parts)
+
+    def _take(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self._limit:
+            raise self._too_large()
+        if chunk:
+            self._parts.append(chunk)
+
+    def _too_large(self) -> ResponseTooLarge:
+        return ResponseTooLarge(
+            f"the response body is larger than {self._limit} bytes",
+            status=self.status,
+            request_id=self._request_id,
+        )
+
+    def _undecodable(self) -> MalformedResponse:
+        return MalformedResponse(
+            "the response body could not be decoded", status=self.status, request_id=self._request_id
+        )
+
+
 class Exchange:
     """The attempts of one :class:`Call`: request building and retry decisions.
 
@@ -461,6 +583,28 @@ class Exchange:
             timeout=httpx.Timeout(**self.core.timeouts.capped(self.remaining)),
         )
 
+    def body(self, response: httpx.Response) -> Body:
+        """A reader for *response*'s body: feed it the raw chunks as they arrive.
+
+        A response the transport has read already (``httpx.MockTransport`` does) comes
+        decoded: its content goes in at once, and there is nothing left to feed.
+        """
+        limit = self.core.max_response_bytes
+        if response.is_stream_consumed:
+            body = Body(response.status_code, {}, limit, self.request_id)
+            body.feed(response.content)
+            return body
+        return Body(response.status_code, response.headers, limit, self.request_id)
+
+    def out_of_time(self) -> RegisterTimeout:
+        """The error for an attempt cut off because the call's total time ran out."""
+        error = RegisterTimeout(
+            f"no complete response within the call's total time of {self.core.retry.total_time:g} s",
+            request_id=self.request_id,
+        )
+        self.last_error = error
+        return error
+
     def on_response(self, response: httpx.Response) -> Retry | None:
         """``None`` when the call succeeded; a :class:`Retry`; or raise the typed error.
 
@@ -475,8 +619,22 @@ class Exchange:
             status, _json_or_none(response), request_id=self.request_id, retry_after=retry_after
         )
         if status in self.core.retry.retry_statuses:
-            return self._retry_or_raise(error, minimum=retry_after if status == 429 else None)
+            # A 429 says the register did not take the request: a write may go again too.
+            return self._retry_or_raise(
+                error, minimum=retry_after if status == 429 else None, unsent=status == 429
+            )
         raise error
+
+    def on_token_error(self, error: TokenError) -> Retry:
+        """A :class:`Retry` when the token endpoint failed for a while (5xx, 429...), or raise *error*.
+
+        The register has not seen the call (a write included): it goes again, with a new
+        token request, within the same budget.
+        """
+        self._log(error.status, "token endpoint")
+        if error.status not in self.core.retry.retry_statuses:
+            raise error from None
+        return self._retry_or_raise(error, minimum=None, unsent=True)
 
     def on_transport_error(self, exc: Exception) -> Retry:
         """A :class:`Retry`, or raise the typed error for a failed attempt."""
@@ -501,7 +659,10 @@ class Exchange:
         self._log(None, type(exc).__name__)
         if not retryable:
             raise error from None
-        return self._retry_or_raise(error, minimum=None)
+        # No connection, none from the pool, or the token endpoint failing: the register
+        # cannot have taken the request.
+        unsent = where != "" or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+        return self._retry_or_raise(error, minimum=None, unsent=unsent)
 
     def _failed_in_register(self, exc: Exception) -> bool:
         """False when *exc* came from a request to another server (an auth plug-in's token request)."""
@@ -511,10 +672,10 @@ class Exchange:
             return True
         return url.startswith(self.url) or url.startswith(self.core.base_url + "/")
 
-    def _retry_or_raise(self, error: RegisterError, *, minimum: float | None) -> Retry:
+    def _retry_or_raise(self, error: RegisterError, *, minimum: float | None, unsent: bool = False) -> Retry:
         self.last_error = error
         policy = self.core.retry
-        if not self.call.idempotent or self.attempt >= policy.max_attempts:
+        if not (self.call.idempotent or unsent) or self.attempt >= policy.max_attempts:
             raise error from None
         delay = policy.backoff(self.attempt, self.core.rng)
         if minimum is not None:
@@ -562,17 +723,26 @@ def load_json(content: bytes) -> Any:
     orjson does it in about half the time of the standard library.  It is used only where
     it reads the same: not where a run of 19 digits could be an integer beyond 64 bits
     (orjson would make it a float), nor where it refuses the body (UTF-16, a BOM,
-    unpaired surrogates), which then goes to the standard library.
+    unpaired surrogates), which then goes to the standard library.  Nesting deeper than
+    the standard library can follow is refused with ``ValueError`` too, never
+    ``RecursionError``.
 
     >>> load_json(b'{"total": 12345678901234567890123}')
     {'total': 12345678901234567890123}
+    >>> load_json(b"[" * 100_000)
+    Traceback (most recent call last):
+    ...
+    ValueError: the JSON is nested too deeply
     """
     if _LONG_DIGIT_RUN not in content.translate(_DIGIT_RUNS):
         try:
             return orjson.loads(content)
         except orjson.JSONDecodeError:
             pass  # the standard library decides, so that both read and refuse the same
-    return json.loads(content, parse_constant=_refuse_constant)
+    try:
+        return json.loads(content, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
 
 
 def _json_or_none(response: httpx.Response) -> Any:
@@ -614,8 +784,18 @@ class Core:
         accept: str = "application/json",
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.info = info
+        if max_response_bytes is None:
+            max_response_bytes = info.max_response_bytes
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or max_response_bytes < 1
+        ):
+            raise ValueError("max_response_bytes must be a positive integer")
+        self.max_response_bytes = max_response_bytes
         self.environment, self.base_url = resolve_base_url(info, environment, base_url)
         self.timeouts = timeouts if timeouts is not None else Timeouts()
         self.retry = retry if retry is not None else RetryPolicy()
@@ -648,7 +828,7 @@ class Core:
 
     def headers(self, request_id: str) -> dict[str, str]:
         """Headers common to every attempt of a call."""
-        headers = {"Accept": self.accept, "X-Request-ID": request_id}
+        headers = {"Accept": self.accept, "Accept-Encoding": ACCEPT_ENCODING, "X-Request-ID": request_id}
         if self.correlation_id:
             headers["X-Correlation-ID"] = self.correlation_id
         headers.update(self.extra_headers)

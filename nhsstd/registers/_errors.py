@@ -48,14 +48,17 @@ __all__ = [
     "AuthConfigurationError",
     "Forbidden",
     "InvalidParameter",
+    "InvalidPatch",
     "InvalidRequest",
     "Invalidated",
     "MalformedResponse",
     "NotFound",
     "RateLimited",
+    "Redirected",
     "RegisterConnectionError",
     "RegisterError",
     "RegisterTimeout",
+    "ResponseTooLarge",
     "ServerError",
     "TokenError",
     "TooCostly",
@@ -68,16 +71,22 @@ __all__ = [
 
 _DIAGNOSTICS_LIMIT = 500
 
-# A run of exactly ten digits, optionally in 3-3-4 groups with spaces or
-# hyphens: the written forms of NHS, CHI and H&C numbers.
-_PATIENT_NUMBER = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?![0-9])")
+# Ten digits (any script's: a server may echo fullwidth or Arabic-Indic digits) with up to
+# three separators between any two of them -- spaces of every kind (NBSP too), dots, slashes,
+# underscores, hyphens and dashes -- and no digit right before or after: however an NHS, CHI
+# or H&C number is written (3-3-4, 4-3-3, 5-5, 943.476.5919...).  Grouping is not checked, so
+# that a form nobody thought of is redacted too; a longer digit run is left alone.
+_SEPARATOR = r"[\s.\-/_\u2010-\u2015\u2212]"
+_PATIENT_NUMBER = re.compile(rf"(?<!\d)\d(?:{_SEPARATOR}{{0,3}}\d){{9}}(?!\d)")
 
 
 def redact(text: str) -> str:
-    """*text* with every ten-digit number replaced by ``[redacted]``.
+    """*text* with every ten-digit number, however separated, replaced by ``[redacted]``.
 
     >>> redact("NHS number 943 476 5919 / 9434765919 / 943-476-5919; SCTID 22298006")
     'NHS number [redacted] / [redacted] / [redacted]; SCTID 22298006'
+    >>> redact("943.476.5919, 9434 765 919, 94347 65919 and 943\u00a0476\u00a05919")
+    '[redacted], [redacted], [redacted] and [redacted]'
     """
     return _PATIENT_NUMBER.sub("[redacted]", text)
 
@@ -176,6 +185,15 @@ class InvalidRequest(RegisterError):
     default_summary = "the request was rejected as invalid"
 
 
+class InvalidPatch(InvalidRequest):
+    """The register refused an update's JSON Patch (PDS ``INVALID_UPDATE``, HTTP 400).
+
+    Nothing was changed: PDS applies all of a patch or none of it.
+    """
+
+    default_summary = "the update was refused as invalid"
+
+
 class InvalidParameter(InvalidRequest, ValueError):
     """A parameter was refused by the client before any request was sent.
 
@@ -228,11 +246,14 @@ class Forbidden(Unauthorised):
 
 
 class TokenError(Unauthorised):
-    """The OAuth 2.0 token endpoint refused to issue an access token.
+    """The OAuth 2.0 token endpoint refused to issue an access token, or failed.
 
-    :attr:`error` holds the OAuth ``error`` code (``invalid_request``,
-    ``invalid_client``...).  Neither the client assertion nor any token is
-    ever part of the message.
+    :attr:`error` holds the OAuth ``error`` code when it is one of those RFC 6749
+    and RFC 6750 define (``invalid_request``, ``invalid_client``...).  No other
+    text from the endpoint is kept -- not its ``error_description``, nor an
+    unregistered ``error`` -- since an endpoint may echo the request, client
+    secret and assertion included.  :attr:`status` is the HTTP status: the
+    register clients retry a 5xx or 429 within their budget.
     """
 
     default_summary = "the token endpoint refused the request"
@@ -248,7 +269,7 @@ class TokenError(Unauthorised):
         diagnostics: str | None = None,
         request_id: str | None = None,
     ) -> None:
-        self.error = _clean_code(error)
+        self.error = error if error in OAUTH_ERROR_CODES else None
         super().__init__(
             summary, status=status, spine_code=self.error, diagnostics=diagnostics, request_id=request_id
         )
@@ -269,6 +290,26 @@ def _rebuild_token(
     request_id: str | None,
 ) -> TokenError:
     return cls(summary, status=status, error=error, diagnostics=diagnostics, request_id=request_id)
+
+
+#: The OAuth 2.0 ``error`` codes (RFC 6749 sections 4.1.2.1 and 5.2; RFC 6750 section 3.1):
+#: the only text from a token endpoint a :class:`TokenError` keeps.
+OAUTH_ERROR_CODES: frozenset[str | None] = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "access_denied",
+        "unsupported_response_type",
+        "server_error",
+        "temporarily_unavailable",
+        "invalid_token",
+        "insufficient_scope",
+    }
+)
 
 
 class AuthConfigurationError(RegisterError, ValueError):
@@ -310,9 +351,23 @@ class RateLimited(RegisterError):
 
 
 class VersionConflict(RegisterError):
-    """An update was refused because the record changed (HTTP 409/412)."""
+    """An update was refused because the record changed since it was read (HTTP 409/412).
+
+    Read the record again, apply the change to what it now holds, and send it
+    with the new version.
+    """
 
     default_summary = "the record version does not match"
+
+
+class Redirected(RegisterError):
+    """The service answered with a redirect (HTTP 3xx), which the clients never follow.
+
+    Following one could send the credentials, and an NHS Number in the path, to
+    a host other than the configured base URL; the target is not shown either.
+    """
+
+    default_summary = "the service redirected the call, and redirects are not followed"
 
 
 class ServerError(RegisterError):
@@ -339,6 +394,16 @@ class MalformedResponse(RegisterError):
     default_summary = "the response could not be understood"
 
 
+class ResponseTooLarge(MalformedResponse):
+    """The response body passed the client's size cap (``max_response_bytes``) and was dropped.
+
+    The body is counted as it is decoded, so a small compressed body that
+    inflates to gigabytes is stopped at the cap.
+    """
+
+    default_summary = "the response body is too large"
+
+
 # Spine codes -> class.  Checked before the HTTP status.
 _SPINE_CODES: dict[str, type[RegisterError]] = {
     "RESOURCE_NOT_FOUND": NotFound,
@@ -349,6 +414,9 @@ _SPINE_CODES: dict[str, type[RegisterError]] = {
     "UNABLE_TO_CALL_SERVICE": RegisterTimeout,
     "PRECONDITION_FAILED": VersionConflict,
     "RESOURCE_VERSION_MISMATCH": VersionConflict,
+    "INVALID_UPDATE": InvalidPatch,
+    "FORBIDDEN_UPDATE": Forbidden,
+    "TOO_MANY_VALUES_SUBMITTED": InvalidRequest,
     "INVALID_RESOURCE_ID": InvalidRequest,
     "INVALID_VALUE": InvalidRequest,
     "MISSING_VALUE": InvalidRequest,
@@ -396,6 +464,8 @@ def _class_for(status: int | None, spine_code: str | None, fhir_code: str | None
         return RegisterTimeout
     if status in (409, 412):
         return VersionConflict
+    if status is not None and 300 <= status < 400:
+        return Redirected
     if status is not None and status >= 500:
         return ServerError
     if fhir_code in _FHIR_CODES:

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import logging
+import os
+import socket
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import httpx
 
-from nhsstd.registers._core import Call, Core, Environment, RateLimit, RegisterInfo, RetryPolicy, Timeouts
-from nhsstd.registers._errors import MalformedResponse, redact
+from nhsstd.registers._core import (
+    Call,
+    Core,
+    Environment,
+    Exchange,
+    RateLimit,
+    RegisterInfo,
+    RetryPolicy,
+    Timeouts,
+)
+from nhsstd.registers._errors import MalformedResponse, TokenError, redact
 
 __all__ = ["AsyncClientBase", "DefaultRateLimit", "Paging", "SyncClientBase", "install_log_redaction"]
 
@@ -45,7 +60,7 @@ class Paging(Protocol[_T_co]):
 
 
 class _RedactingFilter(logging.Filter):
-    """Replace ten-digit numbers in httpx's own log lines (its request line has the URL)."""
+    """Replace ten-digit numbers in httpx's and httpcore's log lines (URLs, response headers)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -62,19 +77,32 @@ class _RedactingFilter(logging.Filter):
 _FILTER = _RedactingFilter("nhsstd")
 _FILTER_LOCK = threading.Lock()
 
+#: The loggers of httpx and of every httpcore module that logs.  A filter applies only to
+#: records logged on its own logger (not to those of its children), so each one gets it.
+_HTTP_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
 
 def install_log_redaction() -> None:
-    """Make sure httpx's request log lines never show a patient number.
+    """Make sure httpx's and httpcore's log lines never show a patient number.
 
     httpx logs every request URL at INFO level, and a PDS read has the NHS
-    Number in its path.  The clients call this on construction; it adds one
-    filter to the ``httpx`` logger (once per process) that redacts ten-digit
+    Number in its path; httpcore logs response headers (a ``Location`` header,
+    say) at DEBUG level.  The clients call this on construction; it adds one
+    filter to each of those loggers (once per process) that redacts ten-digit
     numbers and changes nothing else.
     """
-    httpx_logger = logging.getLogger("httpx")
     with _FILTER_LOCK:
-        if _FILTER not in httpx_logger.filters:
-            httpx_logger.addFilter(_FILTER)
+        for name in _HTTP_LOGGERS:
+            http_logger = logging.getLogger(name)
+            if _FILTER not in http_logger.filters:
+                http_logger.addFilter(_FILTER)
 
 
 def _client_kwargs(auth: httpx.Auth | None, timeouts: Timeouts) -> dict[str, Any]:
@@ -116,6 +144,184 @@ def _send_auth(auth: httpx.Auth | None, owns_client: bool) -> Any:
     return auth if (auth is not None and not owns_client) else httpx.USE_CLIENT_DEFAULT
 
 
+#: The httpcore trace events whose return value is a new connection's network stream.
+_NEW_STREAM_EVENTS = frozenset({"connection.connect_tcp.complete", "connection.start_tls.complete"})
+
+
+class _Streams:
+    """The network streams a sync client's attempts have used, and which attempt is using each now.
+
+    Thread-safe: the attempts of several threads sharing one client claim and release here.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # stream -> the _Watchdog using it, or None while it idles in the pool
+        self._owners: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
+
+    def claim(self, streams: Sequence[Any], owner: object) -> None:
+        with self._lock:
+            for stream in streams:
+                self._owners[stream] = owner
+
+    def idle(self) -> list[Any]:
+        with self._lock:
+            return [stream for stream, owner in self._owners.items() if owner is None]
+
+    def release(self, streams: Sequence[Any], owner: object) -> None:
+        with self._lock:
+            for stream in streams:
+                if self._owners.get(stream) is owner:
+                    self._owners[stream] = None
+
+
+class _Deadlines:
+    """One thread for the process that fires the deadlines of sync attempts (see :class:`_Watchdog`).
+
+    A thread per attempt would cost more than the rest of the client's work on a call; this
+    one starts with the first deadline and ends after a second with none to watch.
+    """
+
+    _LINGER = 1.0
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, when: float, watchdog: _Watchdog) -> None:
+        """Fire *watchdog* at monotonic time *when* (unless it is done by then)."""
+        with self._ready:
+            while self._heap and self._heap[0][2].done:  # (finished attempts go lazily)
+                heapq.heappop(self._heap)
+            heapq.heappush(self._heap, (when, next(self._order), watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="nhsstd-deadlines", daemon=True)
+                self._thread.start()
+            else:
+                self._ready.notify()
+
+    def finished(self) -> None:
+        """An attempt is over: let the thread drop it (and end, if it was the last)."""
+        with self._ready:
+            self._ready.notify()
+
+    def _run(self) -> None:
+        with self._ready:
+            while True:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._ready.wait(self._LINGER)
+                    if not self._heap:
+                        self._thread = None
+                        return
+                    continue
+                when, _, watchdog = self._heap[0]
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._ready.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+                watchdog.fire()
+
+    def _forget_thread(self) -> None:
+        # In a forked child the thread is gone (and so are the parent's attempts).
+        self._ready = threading.Condition()
+        self._heap = []
+        self._thread = None
+
+
+_DEADLINES = _Deadlines()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_DEADLINES._forget_thread)
+
+
+class _Watchdog:
+    """Cuts a sync attempt off at the call's deadline by shutting its connection down.
+
+    httpx's timeouts apply to each read, so a server sending a byte every half
+    second would hold a call for ever.  When the deadline passes, the attempt's
+    socket is shut down (by :data:`_DEADLINES`' thread); the blocked read then
+    fails at once.
+
+    The socket comes from httpcore's ``trace`` extension (a new connection, the
+    token endpoint's included) or, on a pooled connection, from the client's
+    *idle* streams: those no other attempt of this client is using at the time.
+    """
+
+    def __init__(self, seconds: float, streams: _Streams) -> None:
+        self._shared = streams
+        self._mine: list[Any] = []
+        self._lock = threading.Lock()
+        self._deadline = time.monotonic() + max(seconds, 0.0)
+        self.fired = False
+        self.done = False
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        """httpcore's trace hook: note the attempt's connections as they are made or used."""
+        if event in _NEW_STREAM_EVENTS:
+            stream = info.get("return_value")
+            if stream is not None:
+                self._claim([stream])
+        elif event == "http11.send_request_headers.started" and not self._mine:
+            # A pooled connection: claim the idle ones (this attempt has one of them).
+            self._claim(self._shared.idle())
+
+    def _claim(self, streams: Sequence[Any]) -> None:
+        self._shared.claim(streams, self)
+        with self._lock:
+            self._mine.extend(streams)
+            fired = self.fired
+        if fired:
+            self._shut(streams)
+
+    def __enter__(self) -> _Watchdog:
+        _DEADLINES.watch(self._deadline, self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self.done = True
+            mine, self._mine = self._mine, []
+        self._shared.release(mine, self)
+        _DEADLINES.finished()
+
+    def fire(self) -> None:
+        """The deadline has passed: shut the attempt's connections down (unless it is done)."""
+        with self._lock:
+            if self.done:
+                return
+            self.fired = True
+            streams = list(self._mine)
+        self._shut(streams)
+
+    @staticmethod
+    def _shut(streams: Sequence[Any]) -> None:
+        for stream in streams:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                # The plain socket's shutdown, also for a TLS socket: it wakes a blocked
+                # read at once, from any thread, without touching the TLS state.
+                with contextlib.suppress(OSError, ValueError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _without_encoding(response: httpx.Response, content: bytes) -> httpx.Response:
+    """A complete response holding *content*, the body already decoded (and capped) by ``Body``."""
+    headers = [
+        (name, value) for name, value in response.headers.multi_items() if name.lower() != "content-encoding"
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=content,
+        request=response.request,
+        extensions={key: value for key, value in response.extensions.items() if key != "network_stream"},
+    )
+
+
 class _Base:
     _info: ClassVar[RegisterInfo]
     _accept: ClassVar[str] = "application/json"
@@ -129,6 +335,7 @@ class _Base:
         rate_limit: RateLimit | DefaultRateLimit | None,
         correlation_id: str | None,
         headers: Mapping[str, str] | None,
+        max_response_bytes: int | None,
     ) -> Core:
         install_log_redaction()
         return Core(
@@ -141,6 +348,7 @@ class _Base:
             correlation_id=correlation_id,
             headers=headers,
             accept=self._accept,
+            max_response_bytes=max_response_bytes,
         )
 
     @property
@@ -174,6 +382,13 @@ class SyncClientBase(_Base):
         limit, or ``"default"`` for the register's published limit.
     :param correlation_id: sent as ``X-Correlation-ID`` on every call.
     :param headers: extra headers sent on every call.
+    :param max_response_bytes: the largest decoded response body accepted
+        (the register's default when ``None``); a larger one raises
+        :class:`~nhsstd.registers.ResponseTooLarge` as soon as it passes the cap.
+
+    Redirects are never followed, whatever *http_client* says: a 3xx raises
+    :class:`~nhsstd.registers.Redirected`, so that credentials and identifiers
+    only ever go to *base_url*.
     """
 
     def __init__(
@@ -189,9 +404,10 @@ class SyncClientBase(_Base):
         rate_limit: RateLimit | DefaultRateLimit | None = "default",
         correlation_id: str | None = None,
         headers: Mapping[str, str] | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         self._core = self._make_core(
-            environment, base_url, timeouts, retry, rate_limit, correlation_id, headers
+            environment, base_url, timeouts, retry, rate_limit, correlation_id, headers, max_response_bytes
         )
         self._auth = auth
         counterpart = "use the Async... client for httpx.AsyncClient"
@@ -199,6 +415,9 @@ class SyncClientBase(_Base):
             httpx.Client, http_client, transport, auth, self._core.timeouts, counterpart
         )
         self._request_auth = _send_auth(auth, self._owns_client)
+        # The network streams this client's attempts have used, and which attempt (if any)
+        # is using each now: see _Watchdog.
+        self._streams = _Streams()
 
     def _send(self, call: Call) -> tuple[httpx.Response, str]:
         """Make *call*, retrying as the policy allows; the final response and its request id."""
@@ -207,13 +426,14 @@ class SyncClientBase(_Base):
         if delay > 0:
             time.sleep(delay)
         exchange = core.exchange(call)
-        auth = self._request_auth
         while True:
             request = exchange.next_request(self._client)
             try:
-                response = self._client.send(request, auth=auth)
+                response = self._attempt(exchange, request)
             except httpx.TransportError as exc:
                 step = exchange.on_transport_error(exc)
+            except TokenError as exc:
+                step = exchange.on_token_error(exc)
             except httpx.DecodingError:
                 raise MalformedResponse(
                     "the response body could not be decoded", request_id=exchange.request_id
@@ -227,6 +447,39 @@ class SyncClientBase(_Base):
             delay = core.rate_delay()
             if delay > 0:
                 time.sleep(delay)
+
+    def _attempt(self, exchange: Exchange, request: httpx.Request) -> httpx.Response:
+        """One attempt: the response with its body read, decoded and capped, by the call's deadline."""
+        watchdog = _Watchdog(exchange.remaining, self._streams)
+        previous = request.extensions.get("trace")
+        if previous is None:
+            request.extensions["trace"] = watchdog.trace
+        else:  # a caller's trace hook keeps working
+
+            def both(event: str, info: Mapping[str, Any]) -> None:
+                watchdog.trace(event, info)
+                previous(event, info)
+
+            request.extensions["trace"] = both
+        try:
+            with watchdog:
+                response = self._client.send(
+                    request, auth=self._request_auth, stream=True, follow_redirects=False
+                )
+                try:
+                    body = exchange.body(response)
+                    for chunk in () if response.is_stream_consumed else response.iter_raw():
+                        body.feed(chunk)
+                    content = body.content()
+                finally:
+                    response.close()
+        except (httpx.TransportError, httpx.DecodingError, TokenError):
+            if watchdog.fired:
+                raise exchange.out_of_time() from None
+            raise
+        if watchdog.fired:
+            raise exchange.out_of_time()
+        return _without_encoding(response, content)
 
     def _request(self, call: Call, parse: Parse[_T]) -> _T:
         """Make *call* and read its final response with *parse*."""
@@ -276,9 +529,10 @@ class AsyncClientBase(_Base):
         rate_limit: RateLimit | DefaultRateLimit | None = "default",
         correlation_id: str | None = None,
         headers: Mapping[str, str] | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         self._core = self._make_core(
-            environment, base_url, timeouts, retry, rate_limit, correlation_id, headers
+            environment, base_url, timeouts, retry, rate_limit, correlation_id, headers, max_response_bytes
         )
         self._auth = auth
         counterpart = "use the sync client for httpx.Client"
@@ -294,13 +548,14 @@ class AsyncClientBase(_Base):
         if delay > 0:
             await asyncio.sleep(delay)
         exchange = core.exchange(call)
-        auth = self._request_auth
         while True:
             request = exchange.next_request(self._client)
             try:
-                response = await self._client.send(request, auth=auth)
+                response = await self._attempt(exchange, request)
             except httpx.TransportError as exc:
                 step = exchange.on_transport_error(exc)
+            except TokenError as exc:
+                step = exchange.on_token_error(exc)
             except httpx.DecodingError:
                 raise MalformedResponse(
                     "the response body could not be decoded", request_id=exchange.request_id
@@ -314,6 +569,27 @@ class AsyncClientBase(_Base):
             delay = core.rate_delay()
             if delay > 0:
                 await asyncio.sleep(delay)
+
+    async def _attempt(self, exchange: Exchange, request: httpx.Request) -> httpx.Response:
+        """One attempt: the response with its body read, decoded and capped, by the call's deadline."""
+        try:
+            return await asyncio.wait_for(self._exchange(exchange, request), max(exchange.remaining, 0.0))
+        except asyncio.TimeoutError:
+            raise exchange.out_of_time() from None
+
+    async def _exchange(self, exchange: Exchange, request: httpx.Request) -> httpx.Response:
+        response = await self._client.send(
+            request, auth=self._request_auth, stream=True, follow_redirects=False
+        )
+        try:
+            body = exchange.body(response)
+            if not response.is_stream_consumed:
+                async for chunk in response.aiter_raw():
+                    body.feed(chunk)
+            content = body.content()
+        finally:
+            await response.aclose()
+        return _without_encoding(response, content)
 
     async def _request(self, call: Call, parse: Parse[_T]) -> _T:
         """Make *call* and read its final response with *parse*."""

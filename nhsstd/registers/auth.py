@@ -59,8 +59,10 @@ import asyncio
 import json
 import math
 import os
+import re
 import threading
 import time
+import urllib.parse
 import uuid
 import weakref
 from collections.abc import AsyncGenerator, Generator, Mapping
@@ -72,7 +74,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from nhsstd.registers._core import Environment, Timeouts, check_url
+from nhsstd.registers._core import Environment, Timeouts, check_url, load_json
 from nhsstd.registers._errors import AuthConfigurationError, TokenError
 
 __all__ = [
@@ -100,6 +102,10 @@ TERMINOLOGY_TOKEN_URL = (
 MAX_ASSERTION_LIFETIME = 300
 
 _MIN_RSA_BITS = 2048
+
+#: The largest token-endpoint answer read: a token response is a few kilobytes.
+MAX_TOKEN_RESPONSE_BYTES = 64 * 1024
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 #: Timeouts of a token request triggered by a call that carries none (a request
 #: sent through a plain ``httpx`` client built with ``timeout=None``, say).
@@ -225,24 +231,49 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
         token_request.extensions["timeout"] = dict(timeouts)
         return token_request
 
+    @staticmethod
+    def _traced(token_request: httpx.Request, request: httpx.Request) -> httpx.Request:
+        # The triggering request's trace hook goes along: the register clients watch the
+        # connections a call opens, the token endpoint's too, to end it at its deadline.
+        if "trace" in request.extensions:
+            token_request.extensions["trace"] = request.extensions["trace"]
+        return token_request
+
+    @staticmethod
+    def _check_length(response: httpx.Response) -> None:
+        """Refuse a token response whose ``Content-Length`` is over the size cap, before reading it.
+
+        (httpx reads the body of a response an auth flow was shown, so the flow reads it
+        whole too; a body without a length is bounded by the register client's deadline.)
+        """
+        length = response.headers.get("Content-Length", "")
+        if length.isascii() and length.isdigit() and int(length) > MAX_TOKEN_RESPONSE_BYTES:
+            raise TokenError("the token endpoint's answer is too large", status=response.status_code)
+
     def _accept(self, response: httpx.Response) -> str:
         """Store the token from a token-endpoint response, or raise :class:`TokenError`."""
         try:
-            body: Any = response.json()
+            body: Any = load_json(response.content)
         except ValueError:
             body = None
         if not isinstance(body, dict):
             body = {}
         value = body.get("access_token")
         if response.status_code != 200 or not isinstance(value, str) or not value:
+            # An endpoint may echo the request (client secret, assertion): only the status, a
+            # registered OAuth error code, a UUID-shaped request id and a description that
+            # holds nothing from the request nor anything token-shaped are kept.
             error = body.get("error")
-            description = body.get("error_description")
+            request_id = response.headers.get("X-Request-ID", "")
+            failed = response.status_code >= 500 or response.status_code in (408, 429)
             raise TokenError(
-                "the token endpoint refused to issue an access token",
+                "the token endpoint failed"
+                if failed
+                else "the token endpoint refused to issue an access token",
                 status=response.status_code,
                 error=error if isinstance(error, str) else None,
-                diagnostics=description if isinstance(description, str) else None,
-                request_id=response.headers.get("X-Request-ID"),
+                diagnostics=_safe_description(body.get("error_description"), response.request),
+                request_id=request_id if _UUID.fullmatch(request_id) else None,
             )
         lifetime = _seconds(body.get("expires_in"))
         if lifetime is None:
@@ -290,7 +321,8 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
                 self.invalidate()
             token = self._fresh()
             if token is None:
-                reply = yield self._next_token_request(timeouts)
+                reply = yield self._traced(self._next_token_request(timeouts), request)
+                self._check_length(reply)
                 reply.read()
                 token = self._accept(reply)
             return token
@@ -319,7 +351,8 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
                         self.invalidate()
                     token = self._fresh()
                     if token is None:
-                        reply = yield self._next_token_request(timeouts)
+                        reply = yield self._traced(self._next_token_request(timeouts), request)
+                        self._check_length(reply)
                         await reply.aread()
                         token = self._accept(reply)
                 finally:
@@ -339,6 +372,31 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
         except asyncio.TimeoutError:
             raise _refresh_wait_timeout(request, timeouts) from None
         return lock
+
+
+# A run that could be a secret or a token: characters of the base64, base64url and URL-safe
+# alphabets without a space, 20 or more of them, or 12 or more with a digit among letters
+# (an error description's words, ``client_assertion`` say, are neither).
+_TOKEN_SHAPED = re.compile(
+    r"[A-Za-z0-9_.~+/=%-]{20,}|(?=[A-Za-z0-9_.~+/=%-]*[0-9])(?=[A-Za-z0-9_.~+/=%-]*[A-Za-z])[A-Za-z0-9_.~+/=%-]{12,}"
+)
+
+
+def _safe_description(description: object, request: httpx.Request) -> str | None:
+    """A token endpoint's ``error_description``, or ``None`` when it may hold a secret.
+
+    It is dropped if it has a form separator (``=`` or ``&``), a token-shaped run, or any
+    value the token request sent (the client secret, the assertion, the client id).
+    """
+    if not isinstance(description, str) or "=" in description or "&" in description:
+        return None
+    if _TOKEN_SHAPED.search(description):
+        return None
+    sent = [value for _, value in urllib.parse.parse_qsl(request.content.decode("ascii", "replace"))]
+    sent += [value for name, value in request.headers.items() if name.lower() == "authorization"]
+    if any(len(value) >= 4 and value in description for value in sent):
+        return None
+    return description
 
 
 def _seconds(value: object) -> float | None:

@@ -24,6 +24,13 @@ codes), and a bad row raises :class:`MalformedExtract` with its line number
 before the database is touched.  Loading a newer extract of the same kind
 replaces the older one in a single transaction.
 
+A database file may be shared: by several registers in one process and by other
+processes.  It is kept in SQLite's write-ahead-log mode, and a load writes
+through a connection of its own, so readers go on answering from the extract
+they had while a load runs, and every reader -- lookups from its cache included
+-- answers from the new extract as soon as the load commits.  (A register held
+in memory has one connection: its lookups wait while it loads.)
+
 Several extracts combine.  Each extract's rows are kept under its kind, and a
 code found in several loaded extracts (a dispensing GP practice is in both
 ``epraccur`` and ``edispensary``) is one organisation: its record -- name,
@@ -602,6 +609,8 @@ class OfflineOdsRegister:
         self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._cache: collections.OrderedDict[str, Organisation] = collections.OrderedDict()
         self._seen: set[str] = set()
+        #: SQLite's count of commits by other connections, when the cache was last known good.
+        self._data_version = -1
         try:
             self._prepare()
         except BaseException:
@@ -621,6 +630,10 @@ class OfflineOdsRegister:
             # Larger pages than SQLite's 4 KiB default: loading is a fifth faster (fewer page
             # splits for these wide rows) and lookups are no slower.  Only a new database can.
             conn.execute("PRAGMA page_size = 16384")
+        if self._database != ":memory:":
+            # Readers of a file never wait for a load, nor a load for them (the mode is kept
+            # in the file, for every connection and process that opens it).
+            conn.execute("PRAGMA journal_mode = WAL")
         conn.executescript(_SCHEMA)
         conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
@@ -714,28 +727,21 @@ class OfflineOdsRegister:
         if not rows and not allow_empty:
             raise MalformedExtract(0, "the extract has no rows")
         loaded_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-        with self._lock:
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
+        record = (kind, len(rows), " ".join(role_codes), name, loaded_at)
+        if self._database == ":memory:":
+            with self._lock:
+                _write_extract(self._conn, kind, rows, record)
+                # (Under the lock, as lookups fill the cache: none can keep a model of before.)
+                self._cache.clear()
+                self._seen.clear()
+        else:
+            # A connection of its own: this register's readers go on meanwhile, and see the
+            # commit (data_version) as other registers and processes on the file do.
+            writer = sqlite3.connect(self._database, isolation_level=None, timeout=_LOAD_WAIT)
             try:
-                conn.execute("DELETE FROM organisation WHERE kind = ?", (kind,))
-                conn.executemany(_INSERT, rows)
-                conn.execute(
-                    "INSERT OR REPLACE INTO extract (kind, rows, roles, source, loaded_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (kind, len(rows), " ".join(role_codes), name, loaded_at),
-                )
-                # With no other extract, every row is its code's only one, as inserted.
-                others = conn.execute("SELECT 1 FROM extract WHERE kind != ? AND rows > 0", (kind,))
-                if others.fetchone() is not None:
-                    _combine(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            # (Under the lock, as lookups fill the cache: none can keep a model of before.)
-            self._cache.clear()
-            self._seen.clear()
+                _write_extract(writer, kind, rows, record)
+            finally:
+                writer.close()
         return len(rows)
 
     def extracts(self) -> list[ExtractInfo]:
@@ -756,6 +762,22 @@ class OfflineOdsRegister:
         return int(count)
 
     # -- queries ---------------------------------------------------------------------------
+
+    def _fresh_cache(self) -> collections.OrderedDict[str, Organisation]:
+        """The model cache, emptied first if a load has committed since it was filled (call under the lock).
+
+        ``PRAGMA data_version`` changes when another connection -- a load of this register,
+        another register on the file, another process -- commits.  (A database in memory has
+        no other connection, and its loads clear the cache themselves.)
+        """
+        if self._database == ":memory:":
+            return self._cache
+        (version,) = self._conn.execute("PRAGMA data_version").fetchone()
+        if version != self._data_version:
+            self._cache.clear()
+            self._seen.clear()
+            self._data_version = version
+        return self._cache
 
     def _data(self, row: Sequence[Any]) -> OrgData:
         kind, status, active, roles, last_change, stored = row
@@ -797,10 +819,10 @@ class OfflineOdsRegister:
         same code are cheaper still.
         """
         compact = check_code(code)
-        cache = self._cache
         # The model is built under the lock too: it is pure Python (the GIL serialises it
         # anyway), and a reload cannot then slip in between the row and the cache entry.
         with self._lock:
+            cache = self._fresh_cache()
             organisation = cache.get(compact)
             if organisation is not None:
                 cache.move_to_end(compact)
@@ -975,6 +997,32 @@ class OfflineOdsRegister:
     def __repr__(self) -> str:
         where = "memory" if self._database == ":memory:" else "file"
         return f"OfflineOdsRegister({where}, {len(self)} organisations)"
+
+
+#: Seconds a load waits for another load of the same file to commit.
+_LOAD_WAIT = 300.0
+
+
+def _write_extract(
+    conn: sqlite3.Connection, kind: str, rows: Sequence[tuple[Any, ...]], record: tuple[Any, ...]
+) -> None:
+    """Replace extract *kind* by *rows* in one transaction (*record*: its ``extract`` table row)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DELETE FROM organisation WHERE kind = ?", (kind,))
+        conn.executemany(_INSERT, rows)
+        conn.execute(
+            "INSERT OR REPLACE INTO extract (kind, rows, roles, source, loaded_at) VALUES (?, ?, ?, ?, ?)",
+            record,
+        )
+        # With no other extract, every row is its code's only one, as inserted.
+        others = conn.execute("SELECT 1 FROM extract WHERE kind != ? AND rows > 0", (kind,))
+        if others.fetchone() is not None:
+            _combine(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def sample_extract(name: str = "epraccur-sample.csv") -> bytes:

@@ -1,10 +1,15 @@
 """Client for the Personal Demographics Service (PDS) FHIR API.
 
 ``PdsClient`` (sync) and ``AsyncPdsClient`` (asyncio) share one core and
-offer the same two calls:
+offer the same calls:
 
 * :meth:`PdsClient.get_patient` -- read a patient by NHS Number;
-* :meth:`PdsClient.search_patients` -- a demographic search.
+* :meth:`PdsClient.search_patients` -- a demographic search;
+* :meth:`PdsClient.update_patient` -- change a record with a JSON Patch
+  (:func:`patient_patch` makes one from the record read and the changed
+  :class:`~nhsstd.models.Patient`), guarded by the version read;
+* :meth:`PdsClient.get_related_persons` -- the people PDS holds as related to
+  a patient.
 
 Both validate their input before any request is made (an invalid NHS Number
 raises the usual :mod:`nhsstd.exceptions` error, an impossible search
@@ -38,12 +43,34 @@ PdsPatient(nhs_number='*** *** 0009', version_id='2', restricted=False, supersed
 'Smith'
 >>> [(match.score, match.record.nhs_number == "9000000009") for match in matches]
 [(0.8, True)]
+
+An update: read, change the model, send the difference with the version read;
+a second update from the same (now stale) read is refused:
+
+>>> import attrs
+>>> from nhsstd.registers import VersionConflict
+>>> with Sandbox() as sandbox, PdsClient(base_url=sandbox.pds_url) as pds:
+...     record = pds.get_patient("9000000009")
+...     name = attrs.evolve(record.patient.names[0], given=("Janet",))
+...     changed = attrs.evolve(record.patient, names=(name,))
+...     patch = patient_patch(record, changed)
+...     updated = pds.update_patient("9000000009", patch, etag=record.etag)
+...     try:
+...         pds.update_patient("9000000009", patch, etag=record.etag)
+...     except VersionConflict as error:
+...         print(error.spine_code)
+RESOURCE_VERSION_MISMATCH
+>>> [op["op"] + " " + op["path"] for op in patch]
+['replace /name/0']
+>>> updated.version_id, updated.patient.names[0].given
+('3', ('Janet',))
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -51,7 +78,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from nhsstd.fhir import FHIRWarning, SerialisationError
-from nhsstd.fhir._api import from_parsed_json
+from nhsstd.fhir._api import from_parsed_json, to_fhir
 from nhsstd.identifiers import nhs_number as _nhs_number
 from nhsstd.identifiers._common import mask
 from nhsstd.models import Patient
@@ -67,7 +94,15 @@ from nhsstd.registers._transport import AsyncClientBase, Parse, SyncClientBase
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["PDS", "AsyncPdsClient", "PdsClient", "PdsMatch", "PdsPatient"]
+__all__ = [
+    "PDS",
+    "AsyncPdsClient",
+    "PdsClient",
+    "PdsMatch",
+    "PdsPatient",
+    "PdsRelatedPerson",
+    "patient_patch",
+]
 
 _PATH = "/personal-demographics/FHIR/R4"
 
@@ -76,6 +111,8 @@ PDS = RegisterInfo(
     name="PDS",
     base_urls={env: env.api_platform_host + _PATH for env in Environment},
     rate_limit=RateLimit(5, 1.0),
+    # A record is tens of kilobytes and a search returns at most 50 reduced ones.
+    max_response_bytes=4 * 1024 * 1024,
 )
 
 _FHIR_JSON = "application/fhir+json"
@@ -152,6 +189,33 @@ class PdsMatch:
 
     def __repr__(self) -> str:
         return f"PdsMatch(score={self.score!r}, record={self.record!r})"
+
+
+@attrs.frozen(repr=False, eq=False)
+class PdsRelatedPerson:
+    """Someone PDS holds as related to a patient (a FHIR ``RelatedPerson``).
+
+    :param id: the related person's id within the patient's record.
+    :param nhs_number: the related person's own NHS Number, when PDS links them to
+        their own record (``RelatedPerson.patient``), else ``None``.
+    :param relationships: the relationship codes (``MTH``, ``Guardian``...), in order.
+    :param active: whether the relationship is current (``None`` if PDS did not say).
+    :param raw: the FHIR resource exactly as received (names, telecom and address,
+        when PDS holds them, are there).
+    """
+
+    id: str | None
+    nhs_number: str | None
+    relationships: tuple[str, ...]
+    active: bool | None
+    raw: Mapping[str, Any]
+
+    def __repr__(self) -> str:
+        number = None if self.nhs_number is None else mask(self.nhs_number)
+        return (
+            f"PdsRelatedPerson(id={self.id!r}, nhs_number={number!r}, "
+            f"relationships={self.relationships!r}, active={self.active!r})"
+        )
 
 
 # -- requests (shared by the sync and async clients) -------------------------------------------------
@@ -413,6 +477,188 @@ def _parse_search(response: httpx.Response, request_id: str) -> list[PdsMatch]:
     return matches
 
 
+# -- the write path -----------------------------------------------------------------------------------
+
+_PATCH_OPS = frozenset({"add", "replace", "remove", "test"})
+_JSON_PATCH = "application/json-patch+json"
+#: Keys of a Patient an update never sends: what PDS keeps itself.
+_NOT_PATCHED = ("resourceType", "id", "meta")
+_MAX_PATCHES = 100
+
+
+def patient_patch(before: PdsPatient | Patient, after: Patient) -> list[dict[str, Any]]:
+    """The JSON Patch (RFC 6902) that turns *before* into *after*, in the form PDS accepts.
+
+    *before* is best the :class:`PdsPatient` just read: list items (names,
+    addresses, telecoms, contacts, extensions) are matched by position, and a changed
+    item is sent whole with the ``id`` PDS gave it, a new one is added at ``-`` (PDS
+    numbers and orders list items itself), and a removed one is removed after a
+    ``test`` of its ``id`` (or ``url``, or the whole item), as PDS requires.
+
+    >>> import attrs
+    >>> from nhsstd.codes import PersonStatedGenderCode
+    >>> from nhsstd.identifiers.nhs_number import NHSNumber
+    >>> from nhsstd.models import Patient
+    >>> before = Patient(nhs_number=NHSNumber.parse("943 476 5919"))
+    >>> patient_patch(before, attrs.evolve(before, stated_gender=PersonStatedGenderCode.MALE))
+    [{'op': 'add', 'path': '/gender', 'value': 'male'}]
+
+    :raises InvalidParameter: *after* has another NHS Number (PDS never changes one).
+    """
+    if not isinstance(after, Patient):
+        raise InvalidParameter("after must be an nhsstd.models.Patient", parameter="after")
+    if isinstance(before, PdsPatient):
+        old = to_fhir(before.patient)
+    elif isinstance(before, Patient):
+        old = to_fhir(before)
+    else:
+        raise InvalidParameter("before must be a PdsPatient or an nhsstd.models.Patient", parameter="before")
+    new = to_fhir(after)
+    if old.get("identifier") != new.get("identifier"):
+        raise InvalidParameter("an update cannot change the NHS Number", parameter="after")
+    patch: list[dict[str, Any]] = []
+    for key in sorted((set(old) | set(new)) - {"identifier", *_NOT_PATCHED}):
+        was, now = old.get(key), new.get(key)
+        if was == now:
+            continue
+        if isinstance(was, list) or isinstance(now, list):
+            patch.extend(
+                _list_patch(key, was if isinstance(was, list) else [], now if isinstance(now, list) else [])
+            )
+        elif now is None:
+            patch.append({"op": "remove", "path": f"/{key}"})
+        else:
+            patch.append({"op": "add" if was is None else "replace", "path": f"/{key}", "value": now})
+    return patch
+
+
+def _list_patch(key: str, was: list[Any], now: list[Any]) -> list[dict[str, Any]]:
+    patch: list[dict[str, Any]] = []
+    for index, (old_item, new_item) in enumerate(zip(was, now, strict=False)):
+        if old_item != new_item:
+            value = new_item
+            if isinstance(old_item, dict) and isinstance(new_item, dict) and "id" in old_item:
+                value = {**new_item, "id": new_item.get("id", old_item["id"])}
+            patch.append({"op": "replace", "path": f"/{key}/{index}", "value": value})
+    # A new item goes without an id: PDS gives it one (an id sent would be another item's).
+    patch.extend({"op": "add", "path": f"/{key}/-", "value": _without_id(item)} for item in now[len(was) :])
+    # From the last down, so that no removal moves an item still to be removed.
+    for index in range(len(was) - 1, len(now) - 1, -1):
+        item = was[index]
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            patch.append({"op": "test", "path": f"/{key}/{index}/id", "value": item["id"]})
+        elif isinstance(item, dict) and isinstance(item.get("url"), str):
+            patch.append({"op": "test", "path": f"/{key}/{index}/url", "value": item["url"]})
+        else:
+            patch.append({"op": "test", "path": f"/{key}/{index}", "value": item})
+        patch.append({"op": "remove", "path": f"/{key}/{index}"})
+    return patch
+
+
+def _without_id(item: Any) -> Any:
+    return {name: value for name, value in item.items() if name != "id"} if isinstance(item, dict) else item
+
+
+def _checked_patch(patch: object) -> list[dict[str, Any]]:
+    """*patch* as a list of JSON Patch operations, each checked (never echoing a value)."""
+    if isinstance(patch, (str, bytes, Mapping)) or not isinstance(patch, Sequence):
+        raise InvalidParameter("patch must be a list of JSON Patch operations", parameter="patch")
+    if not 1 <= len(patch) <= _MAX_PATCHES:
+        raise InvalidParameter(f"patch must hold from 1 to {_MAX_PATCHES} operations", parameter="patch")
+    checked = []
+    for number, operation in enumerate(patch):
+        where = f"patch operation {number}"
+        if not isinstance(operation, Mapping):
+            raise InvalidParameter(f"{where} is not an object", parameter="patch")
+        op, path = operation.get("op"), operation.get("path")
+        if op not in _PATCH_OPS:
+            raise InvalidParameter(f"{where}: op must be add, replace, remove or test", parameter="patch")
+        if not isinstance(path, str) or not path.startswith("/") or len(path) > 200:
+            raise InvalidParameter(f"{where}: path must be a JSON Pointer such as /gender", parameter="patch")
+        allowed = {"op", "path"} if op == "remove" else {"op", "path", "value"}
+        if set(operation) - allowed:
+            raise InvalidParameter(f"{where}: unexpected members for '{op}'", parameter="patch")
+        if op != "remove" and "value" not in operation:
+            raise InvalidParameter(f"{where}: '{op}' needs a value", parameter="patch")
+        checked.append(dict(operation))
+    return checked
+
+
+def _if_match(etag: object) -> str:
+    """``W/"<version>"`` from an ETag as read, a bare version, or the :class:`PdsPatient` read."""
+    if isinstance(etag, PdsPatient):
+        etag = etag.etag if etag.etag else etag.version_id
+    if not isinstance(etag, str):
+        raise InvalidParameter("etag must be the ETag (or version) of the record read", parameter="etag")
+    text = etag.strip()
+    match = _ETAG.fullmatch(text)
+    version = match[1] if match else text
+    if not (version.isascii() and version.isdigit() and len(version) <= 12):
+        raise InvalidParameter('etag must look like W/"2" (or the version, "2")', parameter="etag")
+    return f'W/"{version}"'
+
+
+def _update_call(nhs_number: str, patch: object, etag: object) -> tuple[Call, Parse[PdsPatient]]:
+    """The update of *nhs_number* with *patch* at version *etag* (all checked first)."""
+    number = _nhs_number.validate(nhs_number)
+    body = json.dumps({"patches": _checked_patch(patch)}, ensure_ascii=False, allow_nan=False)
+    call = Call(
+        "PATCH",
+        f"/Patient/{number}",
+        label="PATCH /Patient/{id}",
+        headers={"Content-Type": _JSON_PATCH, "If-Match": _if_match(etag)},
+        content=body.encode("utf-8"),
+        # PDS may have applied a write whose answer was lost: it is sent again only when it
+        # cannot have arrived (see nhsstd.registers._core); the If-Match version keeps a
+        # resubmission from applying twice.
+        idempotent=False,
+    )
+    return call, functools.partial(_parse_patient, requested=number)
+
+
+def _related_call(nhs_number: str) -> Call:
+    number = _nhs_number.validate(nhs_number)
+    return Call("GET", f"/Patient/{number}/RelatedPerson", label="GET /Patient/{id}/RelatedPerson")
+
+
+def _related_person(resource: object, request_id: str) -> PdsRelatedPerson:
+    if not isinstance(resource, Mapping) or resource.get("resourceType") != "RelatedPerson":
+        raise MalformedResponse("expected a FHIR RelatedPerson resource", request_id=request_id)
+    reference = resource.get("patient")
+    identifier = reference.get("identifier") if isinstance(reference, Mapping) else None
+    value = identifier.get("value") if isinstance(identifier, Mapping) else None
+    # A number that is not valid is not the person's NHS Number (PDS's own examples have one).
+    nhs_number = value if isinstance(value, str) and _nhs_number.is_valid(value) else None
+    relationships = []
+    for concept in resource.get("relationship") or ():
+        codings = concept.get("coding") if isinstance(concept, Mapping) else None
+        for coding in codings if isinstance(codings, list) else ():
+            if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
+                relationships.append(coding["code"])
+    active = resource.get("active")
+    identity = resource.get("id")
+    return PdsRelatedPerson(
+        id=identity if isinstance(identity, str) else None,
+        nhs_number=None if nhs_number is None else _nhs_number.compact(nhs_number),
+        relationships=tuple(relationships),
+        active=active if isinstance(active, bool) else None,
+        raw=resource,
+    )
+
+
+def _parse_related(response: httpx.Response, request_id: str) -> list[PdsRelatedPerson]:
+    body = parse_json(response, request_id)
+    if body.get("resourceType") != "Bundle":
+        raise MalformedResponse("expected a FHIR Bundle", status=response.status_code, request_id=request_id)
+    entries = body.get("entry", [])
+    if not isinstance(entries, list):
+        raise MalformedResponse("Bundle.entry is not a list", request_id=request_id)
+    return [
+        _related_person(entry.get("resource") if isinstance(entry, Mapping) else None, request_id)
+        for entry in entries
+    ]
+
+
 def _is_app_restricted(auth: object) -> bool:
     from nhsstd.registers.auth import SignedJwtAuth
 
@@ -481,6 +727,33 @@ class PdsClient(SyncClientBase):
         )
         return self._request(call, _parse_search)
 
+    def update_patient(
+        self, nhs_number: str, patch: Sequence[Mapping[str, Any]], *, etag: str | PdsPatient
+    ) -> PdsPatient:
+        """Apply *patch* to the record of *nhs_number* if it is still at version *etag*; the updated record.
+
+        :param patch: JSON Patch operations (``add``, ``replace``, ``remove``, ``test``),
+            from :func:`patient_patch` or written out; PDS applies all or none.
+        :param etag: the :attr:`PdsPatient.etag` of the read the change is based on
+            (``W/"2"``), its version (``"2"``), or the :class:`PdsPatient` itself.
+        :raises VersionConflict: the record changed since that read (PDS
+            ``RESOURCE_VERSION_MISMATCH``, HTTP 409; ``PRECONDITION_FAILED``, 412):
+            read it again and redo the change.
+        :raises InvalidPatch: PDS refused the patch (``INVALID_UPDATE``, HTTP 400).
+        :raises Forbidden: this change is not allowed (``FORBIDDEN_UPDATE``, HTTP 403),
+            or not with this access mode.
+        :raises InvalidParameter: the patch or etag is not well formed (no request made).
+
+        The write is retried only when it cannot have reached PDS (no connection, the
+        token endpoint failed, HTTP 429); after a timeout or a 5xx, read the record
+        again to see whether it was applied.
+        """
+        return self._request(*_update_call(nhs_number, patch, etag))
+
+    def get_related_persons(self, nhs_number: str) -> list[PdsRelatedPerson]:
+        """The people PDS holds as related to the patient *nhs_number* (an empty list for none)."""
+        return self._request(_related_call(nhs_number), _parse_related)
+
 
 class AsyncPdsClient(AsyncClientBase):
     """Asynchronous PDS FHIR client; the same calls as :class:`PdsClient`, awaited.
@@ -533,3 +806,13 @@ class AsyncPdsClient(AsyncClientBase):
             app_restricted=_is_app_restricted(self._auth or self._client.auth),
         )
         return await self._request(call, _parse_search)
+
+    async def update_patient(
+        self, nhs_number: str, patch: Sequence[Mapping[str, Any]], *, etag: str | PdsPatient
+    ) -> PdsPatient:
+        """See :meth:`PdsClient.update_patient`."""
+        return await self._request(*_update_call(nhs_number, patch, etag))
+
+    async def get_related_persons(self, nhs_number: str) -> list[PdsRelatedPerson]:
+        """See :meth:`PdsClient.get_related_persons`."""
+        return await self._request(_related_call(nhs_number), _parse_related)

@@ -54,7 +54,16 @@ from nhsstd.testing._sandbox import _pds
 from nhsstd.testing._sandbox._http import Request, Response, not_found
 from nhsstd.testing._sandbox._oauth import TokenIssuer
 from nhsstd.testing._sandbox._ods import ODT_PREFIX, ORD_PREFIX, OdsHandler
-from nhsstd.testing._sandbox._server import Fault, FaultInjector, FaultKind, SandboxServer, running
+from nhsstd.testing._sandbox._server import (
+    MAX_CONNECTIONS,
+    MAX_RECORDED,
+    REQUEST_DEADLINE,
+    Fault,
+    FaultInjector,
+    FaultKind,
+    SandboxServer,
+    running,
+)
 from nhsstd.testing._sandbox._terminology import PREFIX as TERMINOLOGY_PREFIX
 from nhsstd.testing._sandbox._terminology import TerminologyHandler
 
@@ -133,6 +142,10 @@ class Sandbox:
     :param client_id: client id accepted by the terminology token endpoint.
     :param client_secret: its secret.
     :param token_lifetime: seconds an issued access token is valid.
+    :param max_connections: connections served at once; more are answered 503 and closed.
+    :param max_recorded: requests kept for :attr:`requests` (the oldest are dropped).
+    :param request_deadline: seconds a connection has to deliver a whole request; one that
+        drips slower is closed.
     """
 
     def __init__(
@@ -147,6 +160,9 @@ class Sandbox:
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
         token_lifetime: int = 599,
+        max_connections: int = MAX_CONNECTIONS,
+        max_recorded: int = MAX_RECORDED,
+        request_deadline: float = REQUEST_DEADLINE,
     ) -> None:
         if not is_loopback(host):
             raise ValueError("the sandbox listens on a loopback address only (127.0.0.1, ::1, localhost)")
@@ -154,6 +170,9 @@ class Sandbox:
             raise ValueError("port must be an integer from 0 to 65535")
         self._host = host
         self._port = port
+        self._max_connections = max_connections
+        self._max_recorded = max_recorded
+        self._request_deadline = request_deadline
         self._owns_register = register is None
         self.register = register if register is not None else OfflineOdsRegister.sample()
         self.require_auth = require_auth
@@ -183,7 +202,13 @@ class Sandbox:
         """Start serving (idempotent); returns the sandbox."""
         if self._server is not None:
             return self
-        server = SandboxServer((self._host, self._port), self._route)
+        server = SandboxServer(
+            (self._host, self._port),
+            self._route,
+            max_connections=self._max_connections,
+            max_recorded=self._max_recorded,
+            request_deadline=self._request_deadline,
+        )
         server.faults = self.faults
         self._server = server
         self._running = running(server)
@@ -341,8 +366,9 @@ class Sandbox:
         return self._server.requests() if self._server is not None else []
 
     def reset(self) -> None:
-        """Forget recorded requests and queued faults (between tests)."""
+        """Forget recorded requests and queued faults, and undo PDS updates (between tests)."""
         self.faults.clear()
+        self._pds.reset()
         if self._server is not None:
             self._server.clear_requests()
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -173,3 +175,62 @@ def test_cli_ods_search(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ods", "search", "--sample", "--role", "GP"]) == 2
     assert main(["ods", "search", "--sample", "--status", "inactive", "--json", "--limit", "1"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+# -- the sandbox protects itself (issue 14) --------------------------------------------------------
+
+
+def test_connections_beyond_the_cap_are_refused() -> None:
+    with Sandbox(max_connections=2) as sandbox:
+        port = int(sandbox.url.rsplit(":", 1)[1])
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+        deadline = time.monotonic() + 5
+        while sandbox.open_connections < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as third:
+            answer = third.recv(1024)
+        assert answer.startswith(b"HTTP/1.1 503 ")
+        for connection in held:
+            connection.close()
+        assert sandbox.wait_until_idle()
+        with httpx.Client() as client:  # a free slot serves again
+            assert client.get(sandbox.url + "/nowhere").status_code == 404
+
+
+def test_recorded_requests_are_capped() -> None:
+    with Sandbox(max_recorded=3) as sandbox, httpx.Client() as client:
+        for number in range(5):
+            client.get(f"{sandbox.url}/nowhere/{number}")
+        assert [request.path for request in sandbox.requests] == [f"/nowhere/{n}" for n in (2, 3, 4)]
+
+
+def test_a_client_that_drips_its_request_is_disconnected() -> None:
+    with Sandbox(request_deadline=0.5) as sandbox:
+        port = int(sandbox.url.rsplit(":", 1)[1])
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            closed = False
+            for byte in b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n":
+                try:
+                    connection.sendall(bytes((byte,)))
+                except OSError:
+                    closed = True
+                    break
+                time.sleep(0.1)
+            if not closed:
+                closed = connection.recv(1024) == b""
+        assert closed
+        assert time.monotonic() - started < 3.5  # the whole request would take 3.3 s
+        assert sandbox.requests == []
+        assert sandbox.wait_until_idle()
+
+
+def test_the_sandbox_listens_on_ipv6_loopback() -> None:
+    with Sandbox(host="::1") as sandbox, PdsClient(base_url=sandbox.pds_url, rate_limit=None) as pds:
+        assert sandbox.url.startswith("http://[::1]:")
+        assert pds.get_patient("9000000009").nhs_number == "9000000009"
+
+
+def test_cli_sandbox_on_ipv6_loopback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "--host", "::1", "--duration", "0.2"]) == 0
+    assert "listening on http://[::1]:" in capsys.readouterr().out

@@ -3,18 +3,27 @@
 It tracks every open connection (so tests can check none leak and so
 :meth:`SandboxServer.stop` can close them), records every request, and applies
 injected faults before routing a request to its register.
+
+It keeps itself safe from its own clients: at most :data:`MAX_CONNECTIONS` at
+once (more are answered 503 and closed), the last :data:`MAX_RECORDED` requests
+recorded, and a connection that takes longer than :data:`REQUEST_DEADLINE`
+seconds to deliver a whole request (a client sending a byte at a time) closed.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import enum
 import http.server
+import io
+import json
 import socket
 import struct
+import sys
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -23,6 +32,12 @@ from nhsstd.testing._sandbox._http import Request, Response, outcome
 
 MAX_BODY = 1_000_000
 IDLE_TIMEOUT = 15.0
+#: Connections served at once; one more is answered 503 and closed.
+MAX_CONNECTIONS = 64
+#: Requests kept for :meth:`SandboxServer.requests` (the oldest are dropped).
+MAX_RECORDED = 10_000
+#: Seconds a connection has to deliver a whole request, from the end of the previous answer.
+REQUEST_DEADLINE = IDLE_TIMEOUT
 
 
 class FaultKind(str, enum.Enum):
@@ -38,6 +53,15 @@ class FaultKind(str, enum.Enum):
     STATUS = "status"
     #: Answer HTTP 429 with ``Retry-After: retry_after`` and Spine ``TOO_MANY_REQUESTS``.
     RATE_LIMIT = "rate_limit"
+    #: Send the normal answer one byte every ``delay`` seconds (a server that drips).
+    DRIP = "drip"
+    #: Answer ``status`` with ``body`` and ``headers`` as given (a huge, nested or gzip body...).
+    BODY = "body"
+    #: Answer ``status`` (a 3xx) with ``Location: location``.
+    REDIRECT = "redirect"
+    #: Answer ``status`` with an OAuth-style error whose description is the request body
+    #: and headers (an endpoint that echoes the request, secrets and all).
+    ECHO = "echo"
 
 
 @attrs.frozen
@@ -55,6 +79,9 @@ class Fault:
     delay: float = 0.0
     status: int = 500
     retry_after: float = 1.0
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    location: str = ""
 
 
 class FaultInjector:
@@ -105,6 +132,44 @@ class FaultInjector:
         """Answer 429 with ``Retry-After``."""
         self.add(Fault(FaultKind.RATE_LIMIT, path, method, times, retry_after=retry_after))
 
+    def drip(
+        self, interval: float = 0.5, *, path: str = "", method: str | None = None, times: int | None = 1
+    ) -> None:
+        """Send the next matching answers one byte every *interval* seconds."""
+        self.add(Fault(FaultKind.DRIP, path, method, times, delay=interval))
+
+    def respond(
+        self,
+        status: int,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        path: str = "",
+        method: str | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Answer the next matching requests with *status*, *body* and *headers* exactly."""
+        items = tuple((headers or {}).items())
+        self.add(Fault(FaultKind.BODY, path, method, times, status=status, body=body, headers=items))
+
+    def redirect(
+        self,
+        location: str,
+        status: int = 302,
+        *,
+        path: str = "",
+        method: str | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Answer with a redirect to *location*."""
+        self.add(Fault(FaultKind.REDIRECT, path, method, times, status=status, location=location))
+
+    def echo(
+        self, status: int = 400, *, path: str = "", method: str | None = None, times: int | None = 1
+    ) -> None:
+        """Answer with an OAuth-style error that echoes the request's body and headers."""
+        self.add(Fault(FaultKind.ECHO, path, method, times, status=status))
+
     def clear(self) -> None:
         """Drop every queued fault and reset :attr:`applied`."""
         with self._lock:
@@ -146,6 +211,48 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.server.track(self.connection)
+        self._deadline: threading.Timer | None = None
+        self._cut = False
+
+    def handle(self) -> None:
+        if self.server.open_connections > self.server.max_connections:
+            # Refused before reading anything: a bare answer, then the connection closes.
+            with contextlib.suppress(OSError):
+                self.wfile.write(
+                    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                self.wfile.flush()
+            return
+        super().handle()
+
+    def handle_one_request(self) -> None:
+        # The whole request must arrive by the deadline: http.server's timeout is per read,
+        # so a client sending a byte at a time would hold this thread for ever.
+        timer = threading.Timer(self.server.request_deadline, self._shut)
+        timer.daemon = True
+        self._deadline = timer
+        self._cut = False
+        timer.start()
+        try:
+            super().handle_one_request()
+        finally:
+            timer.cancel()
+
+    def _request_read(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+
+    def parse_request(self) -> bool:
+        if self._cut:  # what arrived before the deadline is not a request
+            self.close_connection = True
+            return False
+        return super().parse_request()
+
+    def _shut(self) -> None:
+        self._cut = True
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def finish(self) -> None:
         try:
@@ -176,6 +283,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             )
             return
         body = self.rfile.read(length) if length else b""
+        if len(body) < length or self._cut:  # cut off (the request deadline, or the client went away)
+            self.close_connection = True
+            return
+        self._request_read()
         parts = urllib.parse.urlsplit(self.path)
         request = Request(
             method=self.command,
@@ -207,6 +318,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             elif fault.kind is FaultKind.STATUS:
                 self._send(outcome(fault.status, "exception", diagnostics="injected fault"), request=request)
                 return
+            elif fault.kind is FaultKind.BODY:
+                self._send(Response(fault.status, fault.body, dict(fault.headers)), request=request)
+                return
+            elif fault.kind is FaultKind.REDIRECT:
+                self._send(Response(fault.status, b"", {"Location": fault.location}), request=request)
+                return
+            elif fault.kind is FaultKind.ECHO:
+                echoed = {
+                    "error": "invalid_request",
+                    "error_description": f"{request.body.decode('utf-8', 'replace')} {dict(request.headers)}",
+                }
+                body = json.dumps(echoed).encode("utf-8")
+                self._send(
+                    Response(fault.status, body, {"Content-Type": "application/json"}), request=request
+                )
+                return
             elif fault.kind is FaultKind.RATE_LIMIT:
                 self._send(
                     outcome(
@@ -223,7 +350,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             response = self.server.router(request)
         except Exception:  # a sandbox bug must still give the client an answer
             response = outcome(500, "exception", diagnostics="the sandbox failed")
+        if fault is not None and fault.kind is FaultKind.DRIP:
+            self._drip(response, request, fault.delay)
+            return
         self._send(response, request=request)
+
+    def _drip(self, response: Response, request: Request, interval: float) -> None:
+        """Send *response* a byte at a time, *interval* seconds apart, until done or stopped."""
+        buffer = io.BytesIO()
+        wfile, self.wfile = self.wfile, buffer
+        try:
+            self._send(response, request=request, close=True)
+        finally:
+            self.wfile = wfile
+        self.close_connection = True
+        for index, byte in enumerate(buffer.getvalue()):
+            if index and self.server.stopping.wait(interval):
+                return
+            try:
+                self.wfile.write(bytes((byte,)))
+                self.wfile.flush()
+            except OSError:
+                return
 
     def _reset(self) -> None:
         with contextlib.suppress(OSError):
@@ -263,16 +411,35 @@ class SandboxServer(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], router: Router) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        router: Router,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        max_recorded: int = MAX_RECORDED,
+        request_deadline: float = REQUEST_DEADLINE,
+    ) -> None:
         self.router = router
         self.faults = FaultInjector()
         self.stopping = threading.Event()
+        self.max_connections = max_connections
+        self.request_deadline = request_deadline
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        self._requests: list[Request] = []
+        self._requests: collections.deque[Request] = collections.deque(maxlen=max_recorded)
         self._requests_lock = threading.Lock()
         self.total_connections = 0
+        # An IPv6 host ("::1") needs an IPv6 socket; the class attribute is IPv4.
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that goes away (a reset, a closed socket) is not a sandbox failure: quiet.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
     def track(self, connection: socket.socket) -> None:
         with self._connections_lock:
