@@ -185,34 +185,57 @@ def check_kept(r: Reader, value: Any, path: str) -> None:
     they were read, and a residual patch uses ``None`` for "not there", so either would
     otherwise be lost or written as invalid FHIR without a word.
     """
-    if type(value) is dict:
-        for key, item in value.items():
-            check_member(r, value, key, item, path)
-    elif type(value) is list:
-        for index, entry in enumerate(value):
-            if entry is None:
-                r.problem(f"{path}[{index}]", "null is not allowed in FHIR JSON (leave the item out)")
-            else:
-                check_kept(r, entry, f"{path}[{index}]")
+    _check_value(r, value, path)
 
 
 def check_member(r: Reader, owner: dict[Any, Any], key: Any, item: Any, path: str) -> None:
     """:func:`check_kept` for one member ``key: item`` of the object *owner* at *path*."""
+    _check_member(r, owner, key, item, path)
+
+
+# The walk below runs over every kept element of every resource read, so it carries where it
+# is as a chain of (parent, key or index) pairs and spells a JSON path out only for a problem.
+_Where = str | tuple[Any, str | int]
+
+
+def _path(where: _Where) -> str:
+    segments: list[str | int] = []
+    while type(where) is tuple:
+        where, segment = where
+        segments.append(segment)
+    path = str(where)
+    for segment in reversed(segments):
+        path = f"{path}[{segment}]" if type(segment) is int else key_path(path, segment)
+    return path
+
+
+def _check_value(r: Reader, value: Any, where: _Where) -> None:
+    if type(value) is dict:
+        for key, item in value.items():
+            _check_member(r, value, key, item, where)
+    elif type(value) is list:
+        for index, entry in enumerate(value):
+            if entry is None:
+                r.problem(_path((where, index)), "null is not allowed in FHIR JSON (leave the item out)")
+            elif type(entry) is dict or type(entry) is list:
+                _check_value(r, entry, (where, index))
+
+
+def _check_member(r: Reader, owner: dict[Any, Any], key: Any, item: Any, where: _Where) -> None:
     if type(key) is not str:
-        r.problem(f"{path}.?", "object keys must be strings")
-        return
-    here = key_path(path, key)
-    if item is None:
-        r.problem(here, "null is not allowed in FHIR JSON (leave the element out)")
+        r.problem(_path(where) + ".?", "object keys must be strings")
+    elif item is None:
+        r.problem(_path((where, key)), "null is not allowed in FHIR JSON (leave the element out)")
+    elif type(item) is dict:
+        _check_value(r, item, (where, key))
     elif type(item) is list:
         partner = None if key.startswith("_") else owner.get("_" + key)
         for index, entry in enumerate(item):
-            if entry is not None:
-                check_kept(r, entry, f"{here}[{index}]")
-            elif not (key.startswith("_") or carried_by_extension(partner, index, len(item))):
-                null_without_extension(r, f"{here}[{index}]", key)
-    elif type(item) is dict:
-        check_kept(r, item, here)
+            if entry is None:
+                if not (key.startswith("_") or carried_by_extension(partner, index, len(item))):
+                    null_without_extension(r, _path(((where, key), index)), key)
+            elif type(entry) is dict or type(entry) is list:
+                _check_value(r, entry, ((where, key), index))
 
 
 def check_patched(r: Reader, original: dict[str, Any], patch: dict[str, Any], path: str) -> None:
