@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 
 from nhsstd import conformance
 from nhsstd.cli import main
-from nhsstd.conformance import Outcome, Validator
+from nhsstd.conformance import Outcome, PackageError, Validator
 
 Resource = dict[str, Any]
 
@@ -569,3 +570,229 @@ def test_shared_validator_gives_each_thread_its_own_outcome_for_text_input() -> 
         together = list(pool.map(shared.validate, inputs))
     assert together == alone
     assert all(outcome.issues for outcome in alone)
+
+
+# --- regressions from this review (each built from the rule it enforces) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"resourceType": "Patient", "extension": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        # json.html: JSON numbers only; NaN and Infinity are not JSON
+        '{"resourceType": "Observation", "valueQuantity": {"value": NaN}}',
+        '{"resourceType": "Observation", "valueQuantity": {"value": -Infinity}}',
+    ],
+)
+def test_json_text_too_deep_or_not_json_numbers_is_one_fatal_issue(text: str) -> None:
+    outcome = conformance.validate(text)
+    assert [(i.severity, i.rule) for i in outcome.issues] == [("fatal", "nhsstd-parse")]
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
+def test_a_float_that_is_no_number_is_no_decimal(number: float) -> None:
+    observation = {"resourceType": "Parameters", "parameter": [{"name": "p", "valueDecimal": number}]}
+    outcome = conformance.validate(observation, uk_core=False)
+    assert [(i.location, i.rule) for i in outcome.errors] == [
+        ("Parameters.parameter[0].value.ofType(decimal)", "nhsstd-type")
+    ]
+
+
+def _nested(depth: int, make: Callable[[Resource], Resource], inner: Resource) -> Resource:
+    for _ in range(depth):
+        inner = make(inner)
+    return inner
+
+
+NESTINGS: list[Resource] = [
+    {
+        "resourceType": "Questionnaire",
+        "status": "active",
+        "item": [
+            _nested(
+                150,
+                lambda i: {"linkId": "g", "type": "group", "item": [i]},
+                {"linkId": "s", "type": "string"},
+            )
+        ],
+    },
+    {"resourceType": "Patient", "name": [_nested(100_000, lambda e: {"extension": [e]}, {})]},
+    _nested(
+        500,
+        lambda r: {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r}]},
+        {"resourceType": "Patient"},
+    ),
+    {
+        "resourceType": "Parameters",
+        "parameter": [
+            _nested(3_000, lambda p: {"name": "p", "part": [p]}, {"name": "p", "valueString": "v"})
+        ],
+    },
+]
+
+
+@pytest.mark.parametrize("resource", NESTINGS, ids=lambda r: r["resourceType"])
+def test_content_nested_beyond_the_limit_is_one_fatal_issue_not_a_crash(resource: Resource) -> None:
+    outcome = conformance.validate(resource, uk_core=False)
+    assert [issue.rule for issue in outcome.issues if issue.severity == "fatal"] == ["nhsstd-shape"]
+
+
+def test_a_resource_that_contains_itself_ends() -> None:
+    patient: Resource = {"resourceType": "Patient"}
+    patient["contained"] = [patient]
+    outcome = conformance.validate(patient, uk_core=False)
+    assert "nhsstd-shape" in {issue.rule for issue in outcome.issues if issue.severity == "fatal"}
+
+
+@pytest.mark.parametrize(
+    ("resource", "location"),
+    [
+        ({"resourceType": "Patient", 5: "x"}, "Patient"),
+        ({"resourceType": "Patient", "name": [{("family",): "x"}]}, "Patient.name[0]"),
+        ({"resourceType": "Patient", "": "x"}, "Patient"),
+    ],
+)
+def test_a_property_name_that_is_no_string_is_a_shape_error(resource: Resource, location: str) -> None:
+    outcome = conformance.validate(resource, uk_core=False)
+    assert [(i.location, i.rule) for i in outcome.errors] == [(location, "nhsstd-shape")]
+
+
+@pytest.mark.parametrize("resource_type", [5, ["Patient"], {"a": 1}, None, "9434765918"])
+def test_a_resource_type_that_is_no_type_name_is_not_echoed(resource_type: Any) -> None:
+    outcome = conformance.validate({"resourceType": resource_type})
+    assert [(i.location, i.rule) for i in outcome.errors] == [("Resource", "nhsstd-resource-type")]
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {"resourceType": "Patient", "9434765918": "x"},
+        {"resourceType": "Patient", "name": [{"QXZJ VKWQ": "x"}]},
+        '{"resourceType": "Patient", "9434765918": 1, "9434765918": 2}',
+    ],
+)
+def test_a_key_that_is_no_element_name_is_not_echoed(resource: Resource | str) -> None:
+    outcome = conformance.validate(resource)
+    assert not outcome.ok
+    assert_nothing_repeated(outcome, ["9434765918", "QXZJ VKWQ"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '\ufeff{"resourceType": "Patient", "gender": "woman"}',
+        b'\xef\xbb\xbf{"resourceType": "Patient", "gender": "woman"}',
+        '\ufeff<Patient xmlns="http://hl7.org/fhir"><gender value="woman"/></Patient>',
+        b'\xef\xbb\xbf<Patient xmlns="http://hl7.org/fhir"><gender value="woman"/></Patient>',
+    ],
+)
+def test_a_byte_order_mark_changes_nothing(text: str | bytes) -> None:
+    assert [(i.location, i.rule) for i in conformance.validate(text).errors] == [
+        ("Patient.gender", "nhsstd-binding")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("system", "value"),
+    [
+        (NHS_NUMBER, "943 476 5919"),
+        (NHS_NUMBER, "943-476-5919"),
+        (NHS_NUMBER, " 9434765919"),
+        (NHS_NUMBER, "9434765919\n"),
+        ("https://fhir.nhs.uk/Id/ods-organization-code", "rr8"),
+    ],
+)
+def test_an_identifier_value_must_be_in_its_wire_form(system: str, value: str) -> None:
+    # nhsstd's identifier rule: the value is the exact form, nothing silently compacted.
+    outcome = conformance.validate(
+        {"resourceType": "Patient", "identifier": [{"system": system, "value": value}]}
+    )
+    assert [(i.location, i.rule) for i in outcome.errors] == [
+        ("Patient.identifier[0].value", "nhsstd-identifier")
+    ]
+    assert_nothing_repeated(outcome, [value.strip()])
+
+
+def test_base64_with_spaces_that_does_not_match_is_refused_at_once() -> None:
+    # The R4 base64Binary regex backtracks exponentially on this in a backtracking engine;
+    # forty groups would take hours that way.
+    patient = {
+        "resourceType": "Patient",
+        "photo": [{"contentType": "image/png", "data": "QUFB " * 40 + "QU"}],
+    }
+    outcome = conformance.validate(patient, uk_core=False)
+    assert [(i.location, i.rule) for i in outcome.errors] == [("Patient.photo[0].data", "nhsstd-format")]
+
+
+def test_base64_data_may_exceed_the_string_limit() -> None:
+    # datatypes.html sets the 1 MB limit for string; base64Binary is no string (an embedded PDF).
+    patient = {
+        "resourceType": "Patient",
+        "photo": [{"contentType": "application/pdf", "data": "QUFB" * 400_000}],
+    }
+    assert conformance.validate(patient, uk_core=False).errors == ()
+
+
+def test_an_element_outside_the_fhir_namespace_is_unknown() -> None:
+    # xml.html: FHIR elements are in http://hl7.org/fhir; a prefix bound elsewhere is no FHIR element.
+    text = '<Patient xmlns="http://hl7.org/fhir"><name xmlns:x="urn:x"><x:family value="a"/></name></Patient>'
+    assert [(i.location, i.rule) for i in conformance.validate(text).errors] == [
+        ("Patient.name[0]", "nhsstd-unknown-element")
+    ]
+
+
+def test_an_unknown_xml_encoding_is_one_fatal_issue() -> None:
+    text = b'<?xml version="1.0" encoding="bogus"?><Patient xmlns="http://hl7.org/fhir"/>'
+    assert [(i.severity, i.rule) for i in conformance.validate(text).issues] == [("fatal", "nhsstd-parse")]
+
+
+def _structure_definition(**changes: Any) -> Resource:
+    definition: Resource = {
+        "resourceType": "StructureDefinition",
+        "url": "https://example.org/fhir/StructureDefinition/Bad",
+        "name": "Bad",
+        "status": "draft",
+        "kind": "resource",
+        "abstract": False,
+        "type": "Patient",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+        "derivation": "constraint",
+        "differential": {"element": [{"id": "Patient.gender", "path": "Patient.gender", "min": 1}]},
+    }
+    definition.update(changes)
+    return {key: value for key, value in definition.items() if value is not None}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps(_structure_definition(type=None)),
+        json.dumps(_structure_definition(kind=None)),
+        json.dumps(_structure_definition(differential={"element": [{"id": "Patient.gender", "min": 1}]})),
+        json.dumps(_structure_definition(differential={"element": [{"path": "Patient.gender", "min": "1"}]})),
+        "{not json",
+        "[" * 100_000 + "]" * 100_000,
+    ],
+)
+def test_a_malformed_package_is_a_package_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str
+) -> None:
+    monkeypatch.setenv("NHSSTD_CACHE_DIR", str(tmp_path / "cache"))
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "package.json").write_text('{"name": "bad", "version": "0.1.0"}', encoding="utf-8")
+    (package / "StructureDefinition-Bad.json").write_text(content, encoding="utf-8")
+    with pytest.raises(PackageError) as error:
+        Validator(packages=[package])
+    assert isinstance(error.value, ValueError)
+
+
+def test_a_file_that_is_no_package_archive_is_a_package_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NHSSTD_CACHE_DIR", str(tmp_path / "cache"))
+    archive = tmp_path / "package.tgz"
+    archive.write_bytes(b"not a tar archive")
+    with pytest.raises(PackageError):
+        Validator(packages=[archive])
