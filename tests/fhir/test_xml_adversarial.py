@@ -211,3 +211,28 @@ ROUND_TRIPS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("resource", ROUND_TRIPS)
 def test_json_to_xml_to_json_is_the_identity_on_corner_cases(resource: dict[str, Any]) -> None:
     assert loads(dumps(resource)) == resource
+
+
+# --- regressions from the review --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<name xmlns:x="urn:x"><x:family value="a"/></name>',
+        '<name><family xmlns="urn:x" value="a"/></name>',
+    ],
+)
+def test_a_kept_element_outside_the_fhir_namespace_is_never_a_fhir_element(body: str) -> None:
+    # Namespaces in XML: the element's name is (namespace, local name); only the FHIR namespace's are FHIR's.
+    with pytest.raises(FHIRXMLError):
+        loads(patient(body))
+    kept = loads(patient(body), unknown="keep")
+    assert kept == {"resourceType": "Patient", "name": [{"{urn:x}family": "a"}]}
+
+
+def test_an_unknown_encoding_is_a_typed_error() -> None:
+    # XML 4.3.3: a processor that does not know the declared encoding reports an error.
+    with pytest.raises(FHIRXMLError) as error:
+        loads(b'<?xml version="1.0" encoding="bogus"?><Patient xmlns="http://hl7.org/fhir"/>')
+    assert error.value.reason is Reason.FORMAT
