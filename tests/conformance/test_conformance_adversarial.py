@@ -796,3 +796,49 @@ def test_a_file_that_is_no_package_archive_is_a_package_error(
     archive.write_bytes(b"not a tar archive")
     with pytest.raises(PackageError):
         Validator(packages=[archive])
+
+
+# --- any JSON value anywhere: always an Outcome ------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                ["url", "valueString", "extension", "id", "system", "code", "coding", "reference"]
+            ),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=12,
+)
+PATIENT_ELEMENTS = st.sampled_from(
+    [
+        "name",
+        "identifier",
+        "telecom",
+        "gender",
+        "birthDate",
+        "_birthDate",
+        "address",
+        "contact",
+        "extension",
+        "modifierExtension",
+        "contained",
+        "meta",
+        "text",
+        "generalPractitioner",
+        "photo",
+        "deceasedBoolean",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(PATIENT_ELEMENTS, JSON_VALUES, max_size=4))
+def test_any_json_value_in_any_element_gives_an_outcome(elements: Resource) -> None:
+    outcome = conformance.validate({"resourceType": "Patient", **elements})
+    assert all(isinstance(issue.location, str) and isinstance(issue.message, str) for issue in outcome.issues)
+    json.dumps(outcome.to_operation_outcome())  # always serialisable
