@@ -51,6 +51,16 @@ fhirpathpy keeps some state in globals (the type model set by ``is``/``as``,
 the clock of ``now()``); with the one R4 model used here, sharing an engine
 between threads is safe.
 
+A constraint that reads its context node only through element names
+(``duration.empty() or durationUnit.exists()``) has the same value on every
+node that has none of those elements: the engine derives both facts when it
+parses the expression (the names from the parse tree, the value by evaluating
+on an empty node) and gives that value without evaluating when none of the
+names is present.  Expressions that can reach the node another way
+(``$this`` or a function at the root, ``%resource``, type names, ``union()``
+and the other functions fhirpathpy evaluates at the root, ``resolve()``,
+``children()``, clocks) are always evaluated.
+
 For speed, expressions are parsed once per engine, and each check calls
 fhirpathpy's evaluator directly with a small context dict, skipping
 ``fhirpathpy.evaluate``'s per-call work: re-wrapping the function table and
@@ -241,6 +251,51 @@ _EVALUATION_ERRORS: Final = (Exception, RecursionError)
 _UNPARSABLE: Final = object()
 
 
+#: Functions whose value may depend on more than their input (the root, the clock, the
+#: Bundle), or that walk a whole subtree: a constraint using one is always evaluated.
+_NODE_READING_FUNCTIONS: Final = frozenset(
+    {"resolve", "children", "descendants", "now", "today", "timeOfDay"}
+)
+#: Parse-tree node types that cannot read the context node themselves.
+_NAVIGATION_FREE_NODES: Final = frozenset(
+    {
+        "Functn",
+        "ParamList",
+        "Identifier",
+        "NullLiteral",
+        "LiteralTerm",
+        "NumberLiteral",
+        "StringLiteral",
+        "BooleanLiteral",
+        "QuantityLiteral",
+        "DateTimeLiteral",
+        "TimeLiteral",
+        "ParenthesizedTerm",
+        "PolarityExpression",
+        "IndexerExpression",
+        "MembershipExpression",
+        "TermExpression",
+        "UnionExpression",
+        "InvocationExpression",
+        "InequalityExpression",
+        "AdditiveExpression",
+        "MultiplicativeExpression",
+        "TypeExpression",
+        "EqualityExpression",
+        "OrExpression",
+        "ImpliesExpression",
+        "AndExpression",
+        "XorExpression",
+        "TypeSpecifier",
+        "QualifiedIdentifier",
+    }
+)
+
+
+class _NotByNames(Exception):
+    """The expression can read its context node other than through element names."""
+
+
 class _CannotEvaluate(Exception):
     """The expression needs something this engine does not have (a terminology server...)."""
 
@@ -266,6 +321,91 @@ def _check_syntax(expression: str) -> None:
         recognizer.removeErrorListeners()
         recognizer.addErrorListener(_SyntaxErrors())
     parser.entireExpression()  # type: ignore[no-untyped-call]
+
+
+def _function_params(function: Mapping[str, Any], name: str, count: int) -> list[str]:
+    """The kinds of the *count* parameters fhirpathpy gives *name* (``Expr``: evaluated per item)."""
+    if name in _NODE_READING_FUNCTIONS or "variadic" in function:
+        raise _NotByNames(name)
+    kinds: list[str] = function.get("arity", {}).get(count, [])
+    if len(kinds) != count or "AnyAtRoot" in kinds:
+        # AnyAtRoot parameters are evaluated on the root (or the last $this), not on the input
+        raise _NotByNames(name)
+    return kinds
+
+
+def _element_names(tree: Mapping[str, Any], *, per_item: bool, names: set[str]) -> None:
+    """Adds to *names* every element name *tree* navigates by; raises ``_NotByNames`` if it can
+    reach the context node any other way.
+
+    At the root of an expression, and in the parameters of functions that are
+    not evaluated per item, a path must start with an element name (or a
+    literal): ``$this`` and a function without a focus would apply to the
+    context node itself.  Inside a per-item parameter (``where()``,
+    ``select()``, ``exists()``...) they apply to the items, which come from
+    those names.  A capitalised name can be the resource's own type
+    (``Patient.name``), which fhirpathpy finds by ``resourceType``.
+    """
+    kind = tree["type"]
+    children: list[Any] = tree.get("children", [])
+    if kind == "InvocationTerm":
+        (term,) = children
+        if term["type"] == "ThisInvocation" and per_item:
+            return
+        if term["type"] == "FunctionInvocation" and per_item:
+            _element_names(term, per_item=per_item, names=names)
+            return
+        if term["type"] != "MemberInvocation":
+            raise _NotByNames(term["type"])  # $this, a function, $index, $total at the root
+        _element_names(term, per_item=per_item, names=names)
+    elif kind == "MemberInvocation":
+        name = children[0]["text"].replace("`", "")
+        if not name[:1].islower():
+            raise _NotByNames(name)
+        names.add(name)
+    elif kind == "FunctionInvocation":
+        (functn,) = children
+        name = functn["children"][0]["text"]
+        params = functn["children"][1]["children"] if len(functn["children"]) > 1 else []
+        function = _FUNCTIONS.get(name) or _fhirpathpy_functions.get(name)
+        if function is None:
+            raise _NotByNames(name)
+        kinds = _function_params(function, name, len(params))
+        for param, param_kind in zip(params, kinds, strict=True):
+            if param_kind in ("TypeSpecifier", "Identifier"):
+                continue  # a type or a name, not evaluated
+            _element_names(param, per_item=per_item or param_kind == "Expr", names=names)
+    elif kind in _NAVIGATION_FREE_NODES:
+        for child in children:
+            _element_names(child, per_item=per_item, names=names)
+    else:
+        raise _NotByNames(kind)  # %constants and anything this analysis does not know
+
+
+def _names_read(parsed: Any) -> frozenset[str] | None:
+    """The element names through which alone *parsed* reads its context node, or None."""
+    names: set[str] = set()
+    try:
+        _element_names(parsed, per_item=False, names=names)
+    except _NotByNames:
+        return None
+    return frozenset(names)
+
+
+def _has_any(node: Mapping[Any, Any], names: frozenset[str]) -> bool:
+    """Whether *node* has a property fhirpathpy could read for one of *names*.
+
+    It reads ``name``, ``_name`` and, for a choice element, ``name`` + a type
+    name (``valueQuantity``): any key that starts with a name counts, and so
+    does any key that is not a string.
+    """
+    for key in node:
+        if not isinstance(key, str):
+            return True
+        bare = key[1:] if key[:1] == "_" else key
+        if bare in names or any(bare.startswith(name) for name in names):
+            return True
+    return False
 
 
 def _data(item: Any) -> Any:
@@ -544,10 +684,23 @@ def _is_met(result: list[Any]) -> bool:
     return len(result) > 0
 
 
+class _Compiled:
+    """A parsed constraint expression and what is known of it before any data is seen."""
+
+    __slots__ = ("names", "parsed", "vacuous")
+
+    def __init__(self, parsed: Any, names: frozenset[str] | None, vacuous: bool | None) -> None:
+        self.parsed = parsed
+        #: the element names through which alone it reads its context node (None: other ways too)
+        self.names = names
+        #: its value on a node that has none of those names
+        self.vacuous = vacuous
+
+
 class InvariantEngine:
     """Evaluates FHIRPath constraints on FHIR JSON data.
 
-    Thread-safe: parsed expressions are kept in a dict filled under a lock,
+    Thread-safe: compiled expressions are kept in a dict filled under a lock,
     and each evaluation gets its own context.  Give a *terminology* for
     ``memberOf()``.
     """
@@ -556,25 +709,31 @@ class InvariantEngine:
         self._terminology = terminology
         self._model = _r4_model()
         # Parsing costs milliseconds per expression and each constraint runs on every resource,
-        # so each expression is parsed once per engine: this dict is the compiled form, not a cache
-        # of results.
-        self._parsed: dict[str, Any] = {}
+        # so each expression is compiled once per engine: this dict is the compiled form, not a
+        # cache of results.
+        self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
 
-    def _parse(self, expression: str) -> Any:
-        """The parsed expression, or ``_UNPARSABLE``."""
-        parsed = self._parsed.get(expression)
-        if parsed is None:
+    def _compile(self, expression: str) -> _Compiled:
+        """The parsed expression (``_UNPARSABLE`` if it is not FHIRPath) and its derived facts."""
+        compiled = self._compiled.get(expression)
+        if compiled is None:
             with self._lock:
-                parsed = self._parsed.get(expression)
-                if parsed is None:
+                compiled = self._compiled.get(expression)
+                if compiled is None:
                     try:
                         _check_syntax(expression)
                         parsed = _parse_expression(expression)
                     except _EVALUATION_ERRORS:
-                        parsed = _UNPARSABLE
-                    self._parsed[expression] = parsed
-        return parsed
+                        compiled = _Compiled(_UNPARSABLE, None, None)
+                    else:
+                        names = _names_read(parsed["children"][0])
+                        vacuous = (
+                            self._evaluate(parsed, {}, {}, {}, None, None) if names is not None else None
+                        )
+                        compiled = _Compiled(parsed, names, vacuous)
+                    self._compiled[expression] = compiled
+        return compiled
 
     def check(
         self,
@@ -597,9 +756,17 @@ class InvariantEngine:
         ``resolve()`` looks for entries.  *key* names the constraint in
         errors only.
         """
-        parsed = self._parse(_CORRECTED_EXPRESSIONS.get(expression, expression))
-        if parsed is _UNPARSABLE:
+        compiled = self._compile(_CORRECTED_EXPRESSIONS.get(expression, expression))
+        if compiled.parsed is _UNPARSABLE:
             return None
+        if compiled.names is not None and isinstance(node, Mapping) and not _has_any(node, compiled.names):
+            return compiled.vacuous  # the node has nothing the expression reads
+        return self._evaluate(compiled.parsed, node, resource, root, type_name, bundle)
+
+    def _evaluate(
+        self, parsed: Any, node: Any, resource: Mapping[str, Any], root: Mapping[str, Any],
+        type_name: str | None, bundle: Mapping[str, Any] | None,
+    ) -> bool | None:  # fmt: skip
         focus = _node(node, type_name)
         ctx: dict[str, Any] = {
             "dataRoot": [focus],
