@@ -87,6 +87,7 @@ from typing import Any, Final, cast
 import fhirpathpy
 from antlr4 import CommonTokenStream, InputStream  # type: ignore[import-untyped]
 from antlr4.error.ErrorListener import ErrorListener  # type: ignore[import-untyped]
+from antlr4.tree.Tree import ParseTreeWalker  # type: ignore[import-untyped]
 from defusedxml import ElementTree as SafeElementTree  # type: ignore[import-untyped]
 from fhirpathpy.engine import do_eval as _fhirpathpy_eval
 from fhirpathpy.engine.invocations import invocation_registry as _fhirpathpy_registry
@@ -94,7 +95,7 @@ from fhirpathpy.engine.invocations.constants import constants
 from fhirpathpy.engine.invocations.navigation import create_reduce_children as _fhirpathpy_children_fn
 from fhirpathpy.engine.invocations.types import as_fn as _fhirpathpy_as_fn
 from fhirpathpy.engine.nodes import FP_Type, ResourceNode
-from fhirpathpy.parser import parse as _fhirpathpy_parse
+from fhirpathpy.parser.ASTPathListener import ASTPathListener
 from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
 from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
 
@@ -103,7 +104,6 @@ from nhsstd.conformance._terminology import Membership, Terminology
 __all__ = ["InvariantEngine"]
 
 # fhirpathpy's functions carry no annotations: typed once here.
-_parse_expression: Callable[[str], Any] = _fhirpathpy_parse
 _evaluate: Callable[[dict[str, Any], list[Any], Any], list[Any]] = _fhirpathpy_eval
 _node: Callable[[Any, str | None], ResourceNode] = ResourceNode.create_node
 _reset_constants: Callable[[], None] = constants.reset
@@ -307,20 +307,25 @@ class _SyntaxErrors(ErrorListener):  # type: ignore[misc]
         raise _CannotEvaluate(f"FHIRPath syntax error at column {column}")
 
 
-def _check_syntax(expression: str) -> None:
-    """Parses the whole *expression* with FHIRPath's grammar, raising on any error.
+def _parse(expression: str) -> Any:
+    """The whole *expression* parsed with FHIRPath's grammar into fhirpathpy's tree form.
 
-    fhirpathpy parses ``expression`` without the trailing EOF of the
-    grammar's ``entireExpression`` rule and ignores syntax errors, so a
-    truncated or misspelt constraint would otherwise be evaluated as
-    something else.
+    Raises on any syntax error: fhirpathpy's own ``parse`` reads an
+    ``expression`` without the trailing EOF of the grammar's
+    ``entireExpression`` rule and ignores syntax errors, so a truncated or
+    misspelt constraint would otherwise be evaluated as something else.  The
+    tree is built by fhirpathpy's listener from the same parse (parsing is
+    most of the engine's start-up).
     """
     lexer = FHIRPathLexer(InputStream(expression))
     parser = FHIRPathParser(CommonTokenStream(lexer))
     for recognizer in (lexer, parser):
         recognizer.removeErrorListeners()
         recognizer.addErrorListener(_SyntaxErrors())
-    parser.entireExpression()  # type: ignore[no-untyped-call]
+    tree = parser.entireExpression()  # type: ignore[no-untyped-call]
+    listener = ASTPathListener()
+    ParseTreeWalker().walk(listener, tree.expression())
+    return listener.parentStack[0]
 
 
 def _function_params(function: Mapping[str, Any], name: str, count: int) -> list[str]:
@@ -722,8 +727,7 @@ class InvariantEngine:
                 compiled = self._compiled.get(expression)
                 if compiled is None:
                     try:
-                        _check_syntax(expression)
-                        parsed = _parse_expression(expression)
+                        parsed = _parse(expression)
                     except _EVALUATION_ERRORS:
                         compiled = _Compiled(_UNPARSABLE, None, None)
                     else:

@@ -15,10 +15,11 @@ from typing import Any
 
 import orjson
 import pytest
+from fhirpathpy.parser import parse as fhirpathpy_parse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nhsstd.conformance._fhirpath import _CORRECTED_EXPRESSIONS, InvariantEngine
+from nhsstd.conformance._fhirpath import _CORRECTED_EXPRESSIONS, InvariantEngine, _parse
 from nhsstd.conformance._pack import PROFILES_FILE
 
 ENGINE = InvariantEngine()
@@ -139,3 +140,19 @@ def test_nodes_without_the_names_take_the_derived_value(
         ENGINE.check(key, expression, node, resource=node, root=node, type_name=type_name) == compiled.vacuous
     )
     assert compiled.vacuous == _full(ENGINE, expression, node, type_name)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    sorted({_CORRECTED_EXPRESSIONS.get(expression, expression) for _, expression, _ in CONSTRAINTS}),
+)
+def test_one_parse_gives_fhirpathpys_tree_for_every_pack_expression(expression: str) -> None:
+    # The engine checks the grammar's entireExpression (with EOF) and builds fhirpathpy's tree from
+    # that same parse; on a valid expression it is the tree fhirpathpy's parse() gives.
+    assert _parse(expression) == fhirpathpy_parse(expression)
+
+
+@pytest.mark.parametrize("expression", ["name.exists() or", "name.exists() )", "name.where(", "a b"])
+def test_an_expression_that_is_not_fhirpath_is_refused(expression: str) -> None:
+    with pytest.raises(Exception, match="syntax error"):
+        _parse(expression)
