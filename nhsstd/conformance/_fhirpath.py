@@ -323,7 +323,7 @@ def _parse(expression: str) -> Any:
         recognizer.removeErrorListeners()
         recognizer.addErrorListener(_SyntaxErrors())
     tree = parser.entireExpression()  # type: ignore[no-untyped-call]
-    listener = ASTPathListener()
+    listener = ASTPathListener()  # type: ignore[no-untyped-call]
     ParseTreeWalker().walk(listener, tree.expression())
     return listener.parentStack[0]
 
