@@ -78,6 +78,7 @@ class _Context:
         "resource",
         "root",
         "source_url",
+        "too_deep",
         "versions",
     )
 
@@ -87,6 +88,9 @@ class _Context:
         self.versions: dict[str, list[Any]] = {}
         #: objects entered and not yet left (a bound on nesting, so on recursion)
         self.depth = 0
+        #: the nesting bound was hit: invariants are no longer evaluated, since an expression such
+        #: as dom-3's descendants() would walk the whole over-deep content from every level above it
+        self.too_deep = False
         self.resource: Mapping[str, Any] = {}
         self.root: Mapping[str, Any] = {}
         self.contained: frozenset[str] = frozenset()
@@ -568,6 +572,7 @@ class Walker:
             # deeper than any real resource; also ends a structure that contains itself
             message = f"the content is nested more than {MAX_DEPTH} levels deep: not checked further"
             ctx.add("fatal", "structure", location, message, "nhsstd-shape")
+            ctx.too_deep = True
             return
         ctx.depth += 1
         try:
@@ -809,6 +814,8 @@ class Walker:
             self._invariant(constraint, node, plan, here, ctx)
 
     def _invariant(self, constraint: Constraint, node: Any, plan: _Node, here: str, ctx: _Context) -> None:
+        if ctx.too_deep:
+            return  # the fatal nhsstd-shape issue already says the content was not checked further
         type_name = (
             plan.path if plan.container == plan.path and plan.path != plan.type_name else plan.type_name
         )

@@ -638,6 +638,31 @@ def test_content_nested_beyond_the_limit_is_one_fatal_issue_not_a_crash(resource
     assert [issue.rule for issue in outcome.issues if issue.severity == "fatal"] == ["nhsstd-shape"]
 
 
+def test_no_invariant_is_evaluated_once_content_is_nested_beyond_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # dom-3 reads %resource.descendants(): evaluated at each of 150 levels of contained resources
+    # it walked the whole chain again and again (seconds to minutes). The walk stops at the limit
+    # with a fatal issue, and nothing above the over-deep content is evaluated either.
+    chain = _nested(150, lambda r: {"resourceType": "Patient", "contained": [r]}, {"resourceType": "Patient"})
+    validator = Validator()
+    evaluated: list[str] = []
+    check = validator._walker.invariants.check
+
+    def counting(key: str, *args: Any, **kwargs: Any) -> bool | None:
+        evaluated.append(key)
+        return check(key, *args, **kwargs)
+
+    monkeypatch.setattr(validator._walker.invariants, "check", counting)
+    outcome = validator.validate(chain, uk_core=False)
+    assert [(issue.severity, issue.rule) for issue in outcome.issues] == [("fatal", "nhsstd-shape")]
+    assert evaluated == []
+    # the same validator still evaluates invariants on content within the limit
+    shallow = _nested(3, lambda r: {"resourceType": "Patient", "contained": [r]}, {"resourceType": "Patient"})
+    assert "dom-2" in {issue.rule for issue in validator.validate(shallow, uk_core=False).errors}
+    assert evaluated
+
+
 def test_a_resource_that_contains_itself_ends() -> None:
     patient: Resource = {"resourceType": "Patient"}
     patient["contained"] = [patient]
