@@ -94,14 +94,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--id-column",
         metavar="NAME",
         help=(
-            "show this column's value (a record id) with each failing row; masked only if it is "
-            "itself a personal identifier being checked"
+            "show this column's value (a record id) with each failing row; masked if its header "
+            "names a personal kind (NHS Number, postcode, birth date...) or the value is shaped like "
+            "a patient number, unless --unmask"
         ),
     )
     parser.add_argument(
         "--unmask",
         action="store_true",
-        help="show failing values of personal kinds (patient numbers, postcodes, dates) unmasked",
+        help=(
+            "show failing values and record ids of personal kinds (patient numbers, postcodes, dates) "
+            "unmasked"
+        ),
     )
     parser.add_argument(
         "--report",

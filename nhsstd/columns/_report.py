@@ -99,6 +99,34 @@ class Trend:
         return [int(count) for count in self.counts[: -(-rows // self.width)]]
 
 
+def _patient_number_shaped(value: str) -> bool:
+    """Whether *value* is ten digits and punctuation only: an NHS, CHI or H&C Number however
+    written (``943 476 5919``, ``943.476.5919``...), in whatever column it turns up."""
+    characters = [char for char in value if char.isalnum()]
+    return len(characters) == 10 and all(char.isdecimal() for char in characters)
+
+
+def shown_value(value: str, kind: str | None, unmask: bool) -> str:
+    """*value* as a report shows it: masked if *kind* (``None`` when unknown) is personal, or if
+    it is shaped like a patient number whatever its kind -- unless *unmask*.
+
+    >>> shown_value("9434765919", "ods_code", unmask=False)
+    '*** *** 5919'
+    >>> shown_value("1970-09-01", "birth_date", unmask=False)
+    '****-**-**'
+    >>> shown_value("EP-000123", None, unmask=False)
+    'EP-000123'
+    """
+    if unmask:
+        return value
+    column_kind = _kinds.KINDS.get(kind) if kind is not None else None
+    if column_kind is not None and column_kind.personal:
+        return identifiers.mask(value, visible=column_kind.visible)
+    if _patient_number_shaped(value):
+        return identifiers.mask(value)
+    return value
+
+
 def _first_failures(failures: list[Any], more: list[Any], limit: int) -> list[Any]:
     return sorted(failures + more, key=lambda failure: failure.row)[:limit]
 
@@ -148,10 +176,7 @@ class ColumnReport:
     def _shown(self, raw: Any) -> str:
         if not isinstance(raw, str):
             return "***"
-        value: str = raw
-        kind = _kinds.KINDS[self.kind]
-        if not self.unmask and kind.personal:
-            value = identifiers.mask(value, visible=kind.visible)
+        value = shown_value(raw, self.kind, self.unmask)
         if len(value) > MAX_SHOWN:  # a stray paragraph (or megabyte) in an identifier column
             return f"{value[: MAX_SHOWN - 20]}... ({len(value)} characters)"
         return value
@@ -276,8 +301,11 @@ class Tally:
         ]
         self._rule_checks = [indices for _, indices in _rules.bind(checks)]
         self.id_column = id_column
-        kinds = dict(checks)
-        self.mask_ids = not unmask and id_column in kinds and _kinds.KINDS[kinds[id_column]].personal
+        self.unmask = unmask
+        #: The kind the id column holds, if known: checked as, else named by its header.
+        self.id_kind = (
+            None if id_column is None else dict(checks).get(id_column, _kinds.detect_kind(id_column))
+        )
         self.rows = 0
         self.warnings: list[str] = []
 
@@ -292,12 +320,11 @@ class Tally:
         if self.id_column is None:
             return None
         column = batch.column(self.id_column)
-        mask_ids = self.mask_ids
+        kind, unmask = self.id_kind, self.unmask
 
         def record_ids(rows: Rows) -> list[str | None]:
             values = column.take(pa.array(rows)).to_pylist()
-            shown = [None if value is None else str(value) for value in values]
-            return [identifiers.mask(value) if mask_ids and value else value for value in shown]
+            return [None if value is None else shown_value(str(value), kind, unmask) for value in values]
 
         return record_ids
 
