@@ -99,6 +99,27 @@ class Trend:
         return [int(count) for count in self.counts[: -(-rows // self.width)]]
 
 
+_WHITESPACE_BYTES = np.frombuffer(_arrow.ASCII_WHITESPACE.encode("ascii"), dtype=np.uint8)
+
+
+def _blank(column: Any) -> Mask:
+    """The rows of a string *column* that are empty or only ASCII whitespace (nulls aside).
+
+    Only the rows that start with whitespace are trimmed to see what is left, so a clean column
+    costs one look at each row's first byte.
+    """
+    offsets, data = _arrow.offsets_and_data(column)
+    blank: Mask = np.diff(offsets) == 0
+    filled = np.flatnonzero(~blank)
+    if len(filled):
+        suspects = filled[np.isin(data[offsets[filled]], _WHITESPACE_BYTES)]
+        if len(suspects):
+            trimmed = _arrow.trim(column.take(pa.array(suspects)))
+            left = np.asarray(pc.binary_length(trimmed).fill_null(1).to_numpy(zero_copy_only=False))
+            blank[suspects[left == 0]] = True
+    return blank
+
+
 def _patient_number_shaped(value: str) -> bool:
     """Whether *value* is ten digits and punctuation only: an NHS, CHI or H&C Number however
     written (``943 476 5919``, ``943.476.5919``...), in whatever column it turns up."""
@@ -329,13 +350,13 @@ class Tally:
         return record_ids
 
     def _as_text(self, column: Any, report: ColumnReport) -> Any:
-        """*column* ready to validate: empty strings as nulls, and an integer column of ten-digit
-        patient numbers as ten-digit text (leading zeros restored)."""
+        """*column* ready to validate: empty and whitespace-only strings as nulls, and an integer
+        column of ten-digit patient numbers as ten-digit text (leading zeros restored)."""
         if _arrow.is_string_type(column.type):
             # Empty cells are missing whatever the input: Arrow's CSV reader makes them null
-            # already, Parquet and Spark keep "" -- which must count the same.
-            offsets, _ = _arrow.offsets_and_data(column)
-            empty = np.diff(offsets) == 0
+            # already, Parquet and Spark keep "" -- which must count the same.  So is a cell of
+            # only whitespace (issue 12: empty and null alike), which no reader makes null.
+            empty = _blank(column)
             if empty.any():
                 return _arrow.keep_rows(column, ~empty & _arrow.present(column))
             return column

@@ -228,6 +228,25 @@ def test_cross_field_rules(tmp_path: Path, capsys: Capture) -> None:
     assert all(item["invalid"] == 0 for item in report["columns"])
 
 
+def test_whitespace_only_cells_are_missing_in_cross_field_rules(tmp_path: Path, capsys: Capture) -> None:
+    # A cell of only whitespace is missing (as empty is): status 01 "number present and verified"
+    # over a blank NHS Number breaks the rule; a blank birth date leaves the date rule unchecked.
+    header = ["record", "NHS Number", "NHS Number Status", "Date of Birth", "Date of Death"]
+    rows = [
+        ["R1", "  ", "01", "1970-09-01", "2020-01-01"],
+        ["R2", nhs_number.generate(random.Random(3)), "01", " \t ", "1960-01-01"],
+    ]
+    path = write_csv(tmp_path / "blank.csv", header, rows)
+    status, report = report_of(capsys, path, "--id-column", "record")
+    assert status == 1
+    assert (column(report, "NHS Number")["missing"], column(report, "NHS Number")["invalid"]) == (1, 0)
+    assert (column(report, "Date of Birth")["missing"], column(report, "Date of Birth")["invalid"]) == (1, 0)
+    rules = {rule["rule"]: rule for rule in report["rules"]}
+    verified = rules["nhs_number_status_verified_without_number"]
+    assert (verified["checked"], verified["failed"], verified["failures"]) == (2, 1, [{"row": 1, "id": "R1"}])
+    assert (rules["death_not_before_birth"]["checked"], rules["death_not_before_birth"]["failed"]) == (1, 0)
+
+
 def test_masking_and_record_ids(tmp_path: Path, capsys: Capture) -> None:
     header = ["NHS Number", "GP Practice Code", "Postcode"]
     path = write_csv(tmp_path / "m.csv", header, [["9434765918", "A8100!", "LS1 4AX!"]])
