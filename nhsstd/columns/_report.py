@@ -148,6 +148,14 @@ def shown_value(value: str, kind: str | None, unmask: bool) -> str:
     return value
 
 
+def _cut(value: str) -> str:
+    """*value*, cut to :data:`MAX_SHOWN` characters with its length if longer: a stray paragraph
+    (or megabyte) in an identifier or record id column."""
+    if len(value) > MAX_SHOWN:
+        return f"{value[: MAX_SHOWN - 20]}... ({len(value)} characters)"
+    return value
+
+
 def _first_failures(failures: list[Any], more: list[Any], limit: int) -> list[Any]:
     return sorted(failures + more, key=lambda failure: failure.row)[:limit]
 
@@ -197,10 +205,7 @@ class ColumnReport:
     def _shown(self, raw: Any) -> str:
         if not isinstance(raw, str):
             return "***"
-        value = shown_value(raw, self.kind, self.unmask)
-        if len(value) > MAX_SHOWN:  # a stray paragraph (or megabyte) in an identifier column
-            return f"{value[: MAX_SHOWN - 20]}... ({len(value)} characters)"
-        return value
+        return _cut(shown_value(raw, self.kind, self.unmask))
 
     def add(
         self,
@@ -345,7 +350,9 @@ class Tally:
 
         def record_ids(rows: Rows) -> list[str | None]:
             values = column.take(pa.array(rows)).to_pylist()
-            return [None if value is None else shown_value(str(value), kind, unmask) for value in values]
+            return [
+                None if value is None else _cut(shown_value(str(value), kind, unmask)) for value in values
+            ]
 
         return record_ids
 

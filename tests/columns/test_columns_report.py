@@ -311,6 +311,15 @@ def test_id_values_shaped_like_patient_numbers_are_masked_whatever_the_header(
     assert written in unmasked
 
 
+def test_long_record_ids_are_cut_like_long_values(tmp_path: Path, capsys: Capture) -> None:
+    note = "seen at clinic " * 20
+    path = write_csv(tmp_path / "r.csv", ["ods_code", "record"], [["A8100!", note]])
+    _, report = report_of(capsys, path, "--id-column", "record")
+    shown = column(report, "ods_code")["failures"][0]["id"]
+    assert shown.startswith(note[: _report.MAX_SHOWN - 20])
+    assert shown.endswith(f"... ({len(note)} characters)")
+
+
 def test_failing_values_of_other_kinds_shaped_like_patient_numbers_are_masked(
     tmp_path: Path, capsys: Capture
 ) -> None:
