@@ -99,7 +99,9 @@ class Trend:
         return [int(count) for count in self.counts[: -(-rows // self.width)]]
 
 
-_WHITESPACE_BYTES = np.frombuffer(_arrow.ASCII_WHITESPACE.encode("ascii"), dtype=np.uint8)
+#: ``_IS_WHITESPACE[byte]``: the byte is ASCII whitespace.
+_IS_WHITESPACE = np.zeros(256, dtype=np.bool_)
+_IS_WHITESPACE[list(_arrow.ASCII_WHITESPACE.encode("ascii"))] = True
 
 
 def _blank(column: Any) -> Mask:
@@ -110,9 +112,9 @@ def _blank(column: Any) -> Mask:
     """
     offsets, data = _arrow.offsets_and_data(column)
     blank: Mask = np.diff(offsets) == 0
-    filled = np.flatnonzero(~blank)
-    if len(filled):
-        suspects = filled[np.isin(data[offsets[filled]], _WHITESPACE_BYTES)]
+    if len(data):
+        first_bytes = data[np.minimum(offsets[:-1], len(data) - 1)]
+        suspects = np.flatnonzero(_IS_WHITESPACE[first_bytes] & ~blank)
         if len(suspects):
             trimmed = _arrow.trim(column.take(pa.array(suspects)))
             left = np.asarray(pc.binary_length(trimmed).fill_null(1).to_numpy(zero_copy_only=False))
