@@ -46,9 +46,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "valid, default and invalid values by reason and a DQMI-style score; cross-field rules; the "
             "first failing rows, personal values masked. Without --column, columns whose header names a "
             "known kind (nhs_number, 'NHS Number', postcode, date_of_birth, 'Ethnic Category'...) are "
-            "checked. Empty cells count as missing, not invalid. Exit status 0 if every value is valid, "
-            "1 if any is invalid or a row breaks a cross-field rule, 2 for usage errors and unreadable "
-            "input. Needs the 'columns' extra."
+            "checked. Empty and whitespace-only cells count as missing, not invalid. Exit status 0 if "
+            "every value is valid, 1 if any is invalid or a row breaks a cross-field rule, 2 for usage "
+            "errors and unreadable input. Needs the 'columns' extra."
         ),
         epilog=(
             "example: nhsstd check examples/patients.csv --column 'NHS Number=nhs-number' "
@@ -94,14 +94,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--id-column",
         metavar="NAME",
         help=(
-            "show this column's value (a record id) with each failing row; masked only if it is "
-            "itself a personal identifier being checked"
+            "show this column's value (a record id) with each failing row; masked if its header "
+            "names a personal kind (NHS Number, postcode, birth date...) or the value is shaped like "
+            "a patient number, unless --unmask"
         ),
     )
     parser.add_argument(
         "--unmask",
         action="store_true",
-        help="show failing values of personal kinds (patient numbers, postcodes, dates) unmasked",
+        help=(
+            "show failing values and record ids of personal kinds (patient numbers, postcodes, dates) "
+            "unmasked"
+        ),
     )
     parser.add_argument(
         "--report",

@@ -17,7 +17,6 @@ import csv
 import gzip
 import io
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -63,93 +62,10 @@ class CheckError(Exception):
 
 
 # --------------------------------------------------------------------------
-# Which columns hold which kind
+# Which columns hold which kind (detection lives beside the kinds, where the report reads it too)
 
-
-def normalise_header(name: str) -> str:
-    """``"NHS Number"`` -> ``"nhs_number"``, ``"H&C No."`` -> ``"h_c_no"``."""
-    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
-
-
-# Header spellings seen in extracts, beyond the kind's own name and label.
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "nhs_number": ("nhs_no", "nhsno", "nhsnumber", "nhs_num", "nhs", "new_nhs_no", "patient_nhs_number"),
-    "chi_number": ("chi", "chi_no", "chinumber", "community_health_index", "chi_num"),
-    "hc_number": ("h_c_number", "h_and_c_number", "hcn", "hc_no", "health_and_care_number"),
-    "sctid": (
-        "snomed",
-        "snomed_ct",
-        "snomed_code",
-        "snomed_ct_code",
-        "snomed_ct_id",
-        "snomed_id",
-        "concept_id",
-    ),
-    "ods_code": (
-        "ods",
-        "org_code",
-        "organisation_code",
-        "organization_code",
-        "ods_organisation_code",
-        "practice_code",
-        "gp_practice_code",
-        "gp_practice",
-        "site_code",
-        "provider_code",
-    ),
-    "postcode": ("post_code", "postal_code"),
-    # The postcode of a patient's address may be an NHS pseudo-postcode (no fixed abode, abroad).
-    "address_postcode": (
-        "postcode_of_usual_address",
-        "patient_postcode",
-        "usual_address_postcode",
-        "home_postcode",
-        "person_postcode",
-    ),
-    "nhs_pseudo_postcode": ("pseudo_postcode",),
-    "gmc_number": ("gmc", "gmc_no", "gmc_code"),
-    "consultant_code": ("consultant",),
-    "gmp_code": ("gmp", "gmp_number", "ppd_code"),
-    "gdp_code": ("gdp",),
-    "gdc_number": ("gdc", "gdc_no"),
-    "nmc_pin": ("nmc", "nmc_number"),
-    "hcpc_number": ("hcpc", "hcpc_no"),
-    "gphc_number": ("gphc", "gphc_no"),
-    "uprn": (),
-    "birth_date": ("date_of_birth", "dob", "person_birth_date", "birth_dt", "birthdate"),
-    "death_date": ("date_of_death", "dod", "person_death_date", "deathdate"),
-    "person_stated_gender_code": ("stated_gender", "stated_gender_code", "person_stated_gender"),
-    "person_phenotypic_sex": ("phenotypic_sex",),
-    "gender_identity_code": ("gender_identity",),
-    "ethnic_category_england": ("ethnic_category", "ethnic_category_code", "ethnicity"),
-    "ethnic_category_wales": ("ethnic_category_wales_code",),
-    "ethnic_category_scotland": ("ethnic_group", "ethnic_group_scotland"),
-    "person_marital_status": ("marital_status", "marital_status_code"),
-    "person_marital_status_scotland": ("marital_status_scotland",),
-    "nhs_number_status_indicator_code": (
-        "nhs_number_status",
-        "nhs_number_status_indicator",
-        "nhs_no_status",
-        "nhs_number_status_code",
-    ),
-}
-
-
-def _header_kinds() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for kind in _kinds.KINDS.values():
-        for spelling in (kind.name, normalise_header(kind.label), *_SYNONYMS.get(kind.name, ())):
-            table.setdefault(spelling, kind.name)
-    return table
-
-
-_HEADER_KINDS = _header_kinds()
-
-
-def detect_kind(header: str) -> str | None:
-    """The column kind a header names, if any."""
-    return _HEADER_KINDS.get(normalise_header(header))
-
+normalise_header = _kinds.normalise_header
+detect_kind = _kinds.detect_kind
 
 parse_kind = _kinds.parse_kind
 

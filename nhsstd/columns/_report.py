@@ -99,6 +99,65 @@ class Trend:
         return [int(count) for count in self.counts[: -(-rows // self.width)]]
 
 
+#: ``_IS_WHITESPACE[byte]``: the byte is ASCII whitespace.
+_IS_WHITESPACE = np.zeros(256, dtype=np.bool_)
+_IS_WHITESPACE[list(_arrow.ASCII_WHITESPACE.encode("ascii"))] = True
+
+
+def _blank(column: Any) -> Mask:
+    """The rows of a string *column* that are empty or only ASCII whitespace (nulls aside).
+
+    Only the rows that start with whitespace are trimmed to see what is left, so a clean column
+    costs one look at each row's first byte.
+    """
+    offsets, data = _arrow.offsets_and_data(column)
+    blank: Mask = np.diff(offsets) == 0
+    if len(data):
+        first_bytes = data[np.minimum(offsets[:-1], len(data) - 1)]
+        suspects = np.flatnonzero(_IS_WHITESPACE[first_bytes] & ~blank)
+        if len(suspects):
+            trimmed = _arrow.trim(column.take(pa.array(suspects)))
+            left = np.asarray(pc.binary_length(trimmed).fill_null(1).to_numpy(zero_copy_only=False))
+            blank[suspects[left == 0]] = True
+    return blank
+
+
+def _patient_number_shaped(value: str) -> bool:
+    """Whether *value* is ten digits and punctuation only: an NHS, CHI or H&C Number however
+    written (``943 476 5919``, ``943.476.5919``...), in whatever column it turns up."""
+    characters = [char for char in value if char.isalnum()]
+    return len(characters) == 10 and all(char.isdecimal() for char in characters)
+
+
+def shown_value(value: str, kind: str | None, unmask: bool) -> str:
+    """*value* as a report shows it: masked if *kind* (``None`` when unknown) is personal, or if
+    it is shaped like a patient number whatever its kind -- unless *unmask*.
+
+    >>> shown_value("9434765919", "ods_code", unmask=False)
+    '*** *** 5919'
+    >>> shown_value("1970-09-01", "birth_date", unmask=False)
+    '****-**-**'
+    >>> shown_value("EP-000123", None, unmask=False)
+    'EP-000123'
+    """
+    if unmask:
+        return value
+    column_kind = _kinds.KINDS.get(kind) if kind is not None else None
+    if column_kind is not None and column_kind.personal:
+        return identifiers.mask(value, visible=column_kind.visible)
+    if _patient_number_shaped(value):
+        return identifiers.mask(value)
+    return value
+
+
+def _cut(value: str) -> str:
+    """*value*, cut to :data:`MAX_SHOWN` characters with its length if longer: a stray paragraph
+    (or megabyte) in an identifier or record id column."""
+    if len(value) > MAX_SHOWN:
+        return f"{value[: MAX_SHOWN - 20]}... ({len(value)} characters)"
+    return value
+
+
 def _first_failures(failures: list[Any], more: list[Any], limit: int) -> list[Any]:
     return sorted(failures + more, key=lambda failure: failure.row)[:limit]
 
@@ -148,13 +207,7 @@ class ColumnReport:
     def _shown(self, raw: Any) -> str:
         if not isinstance(raw, str):
             return "***"
-        value: str = raw
-        kind = _kinds.KINDS[self.kind]
-        if not self.unmask and kind.personal:
-            value = identifiers.mask(value, visible=kind.visible)
-        if len(value) > MAX_SHOWN:  # a stray paragraph (or megabyte) in an identifier column
-            return f"{value[: MAX_SHOWN - 20]}... ({len(value)} characters)"
-        return value
+        return _cut(shown_value(raw, self.kind, self.unmask))
 
     def add(
         self,
@@ -276,8 +329,11 @@ class Tally:
         ]
         self._rule_checks = [indices for _, indices in _rules.bind(checks)]
         self.id_column = id_column
-        kinds = dict(checks)
-        self.mask_ids = not unmask and id_column in kinds and _kinds.KINDS[kinds[id_column]].personal
+        self.unmask = unmask
+        #: The kind the id column holds, if known: checked as, else named by its header.
+        self.id_kind = (
+            None if id_column is None else dict(checks).get(id_column, _kinds.detect_kind(id_column))
+        )
         self.rows = 0
         self.warnings: list[str] = []
 
@@ -292,23 +348,24 @@ class Tally:
         if self.id_column is None:
             return None
         column = batch.column(self.id_column)
-        mask_ids = self.mask_ids
+        kind, unmask = self.id_kind, self.unmask
 
         def record_ids(rows: Rows) -> list[str | None]:
             values = column.take(pa.array(rows)).to_pylist()
-            shown = [None if value is None else str(value) for value in values]
-            return [identifiers.mask(value) if mask_ids and value else value for value in shown]
+            return [
+                None if value is None else _cut(shown_value(str(value), kind, unmask)) for value in values
+            ]
 
         return record_ids
 
     def _as_text(self, column: Any, report: ColumnReport) -> Any:
-        """*column* ready to validate: empty strings as nulls, and an integer column of ten-digit
-        patient numbers as ten-digit text (leading zeros restored)."""
+        """*column* ready to validate: empty and whitespace-only strings as nulls, and an integer
+        column of ten-digit patient numbers as ten-digit text (leading zeros restored)."""
         if _arrow.is_string_type(column.type):
             # Empty cells are missing whatever the input: Arrow's CSV reader makes them null
-            # already, Parquet and Spark keep "" -- which must count the same.
-            offsets, _ = _arrow.offsets_and_data(column)
-            empty = np.diff(offsets) == 0
+            # already, Parquet and Spark keep "" -- which must count the same.  So is a cell of
+            # only whitespace (issue 12: empty and null alike), which no reader makes null.
+            empty = _blank(column)
             if empty.any():
                 return _arrow.keep_rows(column, ~empty & _arrow.present(column))
             return column

@@ -126,11 +126,28 @@ def test_all_valid_exits_0_and_missing_cells_are_not_invalid(tmp_path: Path, cap
     assert "result: all values valid" in out
 
 
-def test_whitespace_only_cell_is_invalid_not_missing(tmp_path: Path, capsys: Capture) -> None:
-    path = write(tmp_path / "blank.csv", 'nhs_number\n"  "\n')
+# Issue 12: "missing (empty and null treated alike)": a cell of only whitespace holds no value
+# either, so it is missing -- in every input -- not invalid.
+BLANKS = ["  ", "\t", " \t  "]
+
+
+def test_whitespace_only_cell_is_missing_not_invalid(tmp_path: Path, capsys: Capture) -> None:
+    cells = "".join(f'"{blank}"\n' for blank in BLANKS)
+    path = write(tmp_path / "blank.csv", f"nhs_number\n{cells}9434765919\n")
     status, out, _ = check(capsys, str(path))
-    assert status == 1
-    assert "empty  1" in out
+    assert status == 0
+    assert f"nhs_number [nhs-number]: 1 valid, 0 invalid, {len(BLANKS)} missing" in out
+
+
+def test_whitespace_only_cells_are_missing_in_parquet_and_excel(tmp_path: Path, capsys: Capture) -> None:
+    values = [*BLANKS, "", None, "9434765919"]
+    parquet = tmp_path / "blank.parquet"
+    pq.write_table(pa.table({"nhs_number": pa.array(values, pa.string())}), parquet)
+    book = workbook(tmp_path / "blank.xlsx", [["nhs_number"], *([value] for value in values)])
+    for path in (parquet, book):
+        status, out, _ = check(capsys, str(path))
+        assert status == 0
+        assert "nhs_number [nhs-number]: 1 valid, 0 invalid, 5 missing" in out
 
 
 def test_no_detectable_column_is_a_usage_error(tmp_path: Path, capsys: Capture) -> None:

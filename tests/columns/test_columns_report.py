@@ -228,6 +228,25 @@ def test_cross_field_rules(tmp_path: Path, capsys: Capture) -> None:
     assert all(item["invalid"] == 0 for item in report["columns"])
 
 
+def test_whitespace_only_cells_are_missing_in_cross_field_rules(tmp_path: Path, capsys: Capture) -> None:
+    # A cell of only whitespace is missing (as empty is): status 01 "number present and verified"
+    # over a blank NHS Number breaks the rule; a blank birth date leaves the date rule unchecked.
+    header = ["record", "NHS Number", "NHS Number Status", "Date of Birth", "Date of Death"]
+    rows = [
+        ["R1", "  ", "01", "1970-09-01", "2020-01-01"],
+        ["R2", nhs_number.generate(random.Random(3)), "01", " \t ", "1960-01-01"],
+    ]
+    path = write_csv(tmp_path / "blank.csv", header, rows)
+    status, report = report_of(capsys, path, "--id-column", "record")
+    assert status == 1
+    assert (column(report, "NHS Number")["missing"], column(report, "NHS Number")["invalid"]) == (1, 0)
+    assert (column(report, "Date of Birth")["missing"], column(report, "Date of Birth")["invalid"]) == (1, 0)
+    rules = {rule["rule"]: rule for rule in report["rules"]}
+    verified = rules["nhs_number_status_verified_without_number"]
+    assert (verified["checked"], verified["failed"], verified["failures"]) == (2, 1, [{"row": 1, "id": "R1"}])
+    assert (rules["death_not_before_birth"]["checked"], rules["death_not_before_birth"]["failed"]) == (1, 0)
+
+
 def test_masking_and_record_ids(tmp_path: Path, capsys: Capture) -> None:
     header = ["NHS Number", "GP Practice Code", "Postcode"]
     path = write_csv(tmp_path / "m.csv", header, [["9434765918", "A8100!", "LS1 4AX!"]])
@@ -241,6 +260,80 @@ def test_masking_and_record_ids(tmp_path: Path, capsys: Capture) -> None:
     _, shown = report_of(capsys, path, "--id-column", "NHS Number", "--unmask")
     assert [item["failures"][0]["value"] for item in shown["columns"]] == ["9434765918", "A8100!", "LS1 4AX!"]
     assert shown["columns"][0]["failures"][0]["id"] == "9434765918"
+
+
+ID_FORMATS = ("text", "json", "csv")
+
+
+def every_output(capsys: Capture, tmp_path: Path, path: Path, *argv: str) -> str:
+    """The text, JSON and CSV reports and the HTML report of one check, joined."""
+    page = tmp_path / "report.html"
+    outputs = []
+    for form in ID_FORMATS:
+        main(["check", str(path), "--format", form, "--report", str(page), *argv])
+        outputs += [capsys.readouterr().out, page.read_text(encoding="utf-8")]
+    return "\n".join(outputs)
+
+
+def test_id_column_of_a_personal_kind_is_masked_though_not_checked(tmp_path: Path, capsys: Capture) -> None:
+    # House rule: no output shows a full NHS Number unless asked (--unmask).  The id column's
+    # header names a personal kind (NHS Number), so its values are masked although only the
+    # postcode is checked.
+    header = ["nhs_number", "postcode", "Date of Birth"]
+    path = write_csv(tmp_path / "r.csv", header, [["9434765919", "LS1 4AX!", "1970-09-01"]])
+    argv = ("--column", "postcode=address_postcode")
+    shown = every_output(capsys, tmp_path, path, "--id-column", "nhs_number", *argv)
+    assert "9434765919" not in shown
+    assert shown.count("*** *** 5919") == 2 * len(ID_FORMATS)
+    # A birth date as the id is personal too: masked whole, like a checked date.
+    dated = every_output(capsys, tmp_path, path, "--id-column", "Date of Birth", *argv)
+    assert "1970-09-01" not in dated
+    assert "****-**-**" in dated
+    unmasked = every_output(capsys, tmp_path, path, "--id-column", "nhs_number", "--unmask", *argv)
+    assert unmasked.count("9434765919") == 2 * len(ID_FORMATS)
+
+
+@pytest.mark.parametrize(
+    "written", ["9434765919", "943 476 5919", "943-476-5919", "943.476.5919", "94347 65919"]
+)
+def test_id_values_shaped_like_patient_numbers_are_masked_whatever_the_header(
+    tmp_path: Path, capsys: Capture, written: str
+) -> None:
+    # NHS, CHI and H&C Numbers are ten digits however grouped: a record id column named
+    # anything may hold one, and is masked then; other record ids are shown as they are.
+    rows = [["A8100!", written], ["B8100!", "EP-000123"]]
+    path = write_csv(tmp_path / "r.csv", ["ods_code", "record"], rows)
+    shown = every_output(capsys, tmp_path, path, "--id-column", "record")
+    assert written not in shown
+    assert "5919" in shown
+    assert "EP-000123" in shown
+    unmasked = every_output(capsys, tmp_path, path, "--id-column", "record", "--unmask")
+    assert written in unmasked
+
+
+def test_long_record_ids_are_cut_like_long_values(tmp_path: Path, capsys: Capture) -> None:
+    note = "seen at clinic " * 20
+    path = write_csv(tmp_path / "r.csv", ["ods_code", "record"], [["A8100!", note]])
+    _, report = report_of(capsys, path, "--id-column", "record")
+    shown = column(report, "ods_code")["failures"][0]["id"]
+    assert shown.startswith(note[: _report.MAX_SHOWN - 20])
+    assert shown.endswith(f"... ({len(note)} characters)")
+
+
+def test_failing_values_of_other_kinds_shaped_like_patient_numbers_are_masked(
+    tmp_path: Path, capsys: Capture
+) -> None:
+    # A patient number typed into a column of a non-personal kind (an ODS code, a code list) is
+    # invalid there, and still a patient number: its failure listing masks it.
+    rows = [["9434765919", "943 476 5919"]]
+    path = write_csv(tmp_path / "r.csv", ["ods_code", "ethnic_category"], rows)
+    shown = every_output(capsys, tmp_path, path)
+    assert "9434765919" not in shown
+    assert "943 476 5919" not in shown
+    assert shown.count("*** *** 5919") == 2 * 2 * len(ID_FORMATS)
+    unmasked = every_output(capsys, tmp_path, path, "--unmask")
+    assert "9434765919" in unmasked
+    assert "943 476 5919" in unmasked
 
 
 def test_unknown_id_column(tmp_path: Path, capsys: Capture) -> None:

@@ -142,9 +142,9 @@ def test_report_equals_the_local_check(spark: SparkSession, tmp_path: Path) -> N
         rows.append(
             (
                 f"R{index}",
-                rng.choice([number, number[:9] + "0", None, "9999999999", "943 476 5919"]),
+                rng.choice([number, number[:9] + "0", None, "  ", "9999999999", "943 476 5919"]),
                 rng.choice(["01", "02", "1", None]),
-                rng.choice(["1970-01-01", "2001-02-29", None, "1950-06-30", "1870-01-01"]),
+                rng.choice(["1970-01-01", "2001-02-29", None, " \t", "1950-06-30", "1870-01-01"]),
                 rng.choice(["1960-01-01", "2020-01-01", None]),
                 rng.choice(["LS1 4AP", "ZZ99 3VZ", "QA1 1AA", None]),
                 rng.choice(["A", "99", "Z", "ZZ", None]),
