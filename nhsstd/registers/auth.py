@@ -74,6 +74,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from nhsstd.identifiers._common import UUID
 from nhsstd.registers._core import Environment, Timeouts, check_url, load_json
 from nhsstd.registers._errors import AuthConfigurationError, TokenError
 
@@ -105,7 +106,6 @@ _MIN_RSA_BITS = 2048
 
 #: The largest token-endpoint answer read: a token response is a few kilobytes.
 MAX_TOKEN_RESPONSE_BYTES = 64 * 1024
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 #: Timeouts of a token request triggered by a call that carries none (a request
 #: sent through a plain ``httpx`` client built with ``timeout=None``, say).
@@ -273,7 +273,7 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
                 status=response.status_code,
                 error=error if isinstance(error, str) else None,
                 diagnostics=_safe_description(body.get("error_description"), response.request),
-                request_id=request_id if _UUID.fullmatch(request_id) else None,
+                request_id=request_id if UUID.fullmatch(request_id) else None,
             )
         lifetime = _seconds(body.get("expires_in"))
         if lifetime is None:

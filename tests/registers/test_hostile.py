@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import tracemalloc
+import uuid
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -106,6 +107,10 @@ def test_threads_sharing_a_client_are_each_cut_off_at_their_deadline(sandbox: Sa
     assert elapsed < DEADLINE.total_time + 2 * SLACK
 
 
+#: One attempt of at most a second, so that each call's outcome is that of its own deadline.
+ONE_ATTEMPT = RetryPolicy(max_attempts=1, total_time=1.0)
+
+
 def _staggered(client: PdsClient, pause: float) -> dict[str, tuple[str, float]]:
     """Thread A calls, thread B calls *pause* seconds later; each one's outcome and wall time."""
     outcomes: dict[str, tuple[str, float]] = {}
@@ -115,7 +120,7 @@ def _staggered(client: PdsClient, pause: float) -> dict[str, tuple[str, float]]:
         try:
             client.get_patient(NUMBER)
             outcome = "answered"
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test reads
+        except Exception as error:  # the outcome is what the test reads
             outcome = type(error).__name__
         outcomes[name] = (outcome, time.monotonic() - started)
 
@@ -144,7 +149,7 @@ def _two_pooled_connections(client: PdsClient, sandbox: Sandbox) -> int:
 
 def test_a_later_thread_on_a_pooled_connection_is_cut_off_at_its_own_deadline(sandbox: Sandbox) -> None:
     # A slow but normal answer for A; B, starting 0.1 s later, meets a dripping server.
-    with pds(sandbox, timeouts=Timeouts(read=1.0), retry=RetryPolicy(max_attempts=1, total_time=1.0)) as client:
+    with pds(sandbox, timeouts=Timeouts(read=1.0), retry=ONE_ATTEMPT) as client:
         pooled = _two_pooled_connections(client, sandbox)
         sandbox.faults.delay(0.7, path=PDS_PATH, times=1)
         sandbox.faults.drip(0.25, path=PDS_PATH, times=1)
@@ -157,7 +162,7 @@ def test_a_later_thread_on_a_pooled_connection_is_cut_off_at_its_own_deadline(sa
 
 def test_one_threads_deadline_never_cuts_another_threads_call(sandbox: Sandbox) -> None:
     # A drips and is cut off at 1.0 s; B, a healthy call starting 0.5 s later, answers at 1.2 s.
-    with pds(sandbox, timeouts=Timeouts(read=1.0), retry=RetryPolicy(max_attempts=1, total_time=1.0)) as client:
+    with pds(sandbox, timeouts=Timeouts(read=1.0), retry=ONE_ATTEMPT) as client:
         _two_pooled_connections(client, sandbox)
         sandbox.faults.drip(0.25, path=PDS_PATH, times=1)
         sandbox.faults.delay(0.7, path=PDS_PATH, times=1)
@@ -444,6 +449,21 @@ def test_every_written_form_of_a_number_is_redacted(written: str) -> None:
 @pytest.mark.parametrize("other", ["SCTID 22298006", "2010-10-22", "phone 01632 960587", "Y12345"])
 def test_shorter_or_longer_digit_runs_are_kept(other: str) -> None:
     assert redact(other) == other
+
+
+
+def test_a_request_id_keeps_its_uuid_whole() -> None:
+    # RFC 4122: a UUID is 32 hex digits in 8-4-4-4-12 groups, not a patient number, even where
+    # its digit groups join into ten digits.
+    worst = "374c2718-fbb6-4123-8567-12f7b3d4e016"  # digit groups that join into ten digits
+    for request_id in [worst, *(str(uuid.uuid4()) for _ in range(20_000))]:
+        assert redact(f"request id {request_id}") == f"request id {request_id}"
+    assert NotFound("not found", request_id=worst).request_id == worst
+
+
+def test_a_uuid_in_diagnostics_is_kept_and_a_number_beside_it_is_not() -> None:
+    worst = "374c2718-fbb6-4123-8567-12f7b3d4e016"
+    assert redact(f"{worst} for 943 476 5919") == f"{worst} for [redacted]"
 
 
 def test_httpcore_log_lines_are_redacted(
