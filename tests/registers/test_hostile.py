@@ -33,7 +33,7 @@ from nhsstd.registers import (
     TokenError,
 )
 from nhsstd.registers._errors import redact
-from nhsstd.registers.auth import BearerTokenAuth, ClientCredentialsAuth
+from nhsstd.registers.auth import MAX_TOKEN_RESPONSE_BYTES, BearerTokenAuth, ClientCredentialsAuth
 from nhsstd.registers.ods import OdtClient, OrdClient
 from nhsstd.registers.pds import PDS, AsyncPdsClient, PdsClient
 from nhsstd.registers.terminology import TerminologyClient
@@ -323,6 +323,39 @@ def test_a_gzip_bomb_costs_little_more_memory_than_the_cap(sandbox: Sandbox, gzi
         finally:
             tracemalloc.stop()
     assert peak < 16 * 1024 * 1024, peak
+
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_gzip_bomb_from_the_token_endpoint_is_stopped_at_its_cap(sandbox: Sandbox, asynchronous: bool) -> None:
+    # A token response is a few kilobytes (MAX_TOKEN_RESPONSE_BYTES = 64 KiB): a small gzip
+    # body inflating to megabytes, its Content-Length under the cap, is refused at the cap.
+    bomb = gzip.compress(b" " * (64 * MAX_TOKEN_RESPONSE_BYTES))
+    assert len(bomb) < MAX_TOKEN_RESPONSE_BYTES
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    sandbox.faults.respond(200, bomb, headers, path="/oauth2/token")
+    auth = sandbox.signed_jwt_auth()
+
+    def call() -> None:
+        if not asynchronous:
+            with pds(sandbox, auth=auth) as client:
+                client.get_patient(NUMBER)
+            return
+
+        async def main() -> None:
+            async with AsyncPdsClient(base_url=sandbox.pds_url, auth=auth, rate_limit=None) as client:
+                await client.get_patient(NUMBER)
+
+        asyncio.run(main())
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(TokenError, match="too large"):
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024, peak
 
 
 @pytest.mark.parametrize("wrap", [zlib.MAX_WBITS, -zlib.MAX_WBITS], ids=["zlib", "raw"])
