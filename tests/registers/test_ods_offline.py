@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from nhsstd import json as nhsstd_json
 from nhsstd.codes import ODSRole
 from nhsstd.models import Extras, Organisation
-from nhsstd.registers import InvalidParameter, NotFound, _adapters
+from nhsstd.registers import InvalidParameter, NotFound, RegisterTimeout, _adapters
 from nhsstd.registers.ods import OrganisationRegister
 from nhsstd.registers.ods_offline import EXTRACT_COLUMNS, MalformedExtract, OfflineOdsRegister, sample_extract
 
@@ -842,3 +843,35 @@ def test_readers_do_not_wait_for_a_whole_load(tmp_path: Path, same_register: boo
     # Holding the readers for the write (as a register once did) showed as a wait of a
     # fifth of the load; a lookup between two statements of the load is a few milliseconds.
     assert max(waits) < load_time / 8, (max(waits), load_time)
+
+
+@contextlib.contextmanager
+def write_lock_held(path: Path) -> Iterator[None]:
+    """Another connection holding the database's write lock, as a load does for its whole commit."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_opening_a_register_does_not_wait_for_another_connections_load(tmp_path: Path) -> None:
+    # SQLite WAL mode: readers never wait for the writer, so opening an existing register
+    # (whose tables are already at the current layout) must not write anything.
+    path = tmp_path / "ods.sqlite"
+    with OfflineOdsRegister(path) as loader:
+        loader.load(renamed(10, "OLD NAME"), kind="epraccur")
+    with write_lock_held(path):
+        started = time.monotonic()
+        with OfflineOdsRegister(path) as reader:
+            assert reader.get_organisation("A00007").name == "OLD NAME"
+        assert time.monotonic() - started < 1.0  # (SQLite's busy wait is 5 s)
+
+
+def test_a_new_register_file_that_stays_locked_is_a_typed_error(tmp_path: Path) -> None:
+    path = tmp_path / "ods.sqlite"
+    sqlite3.connect(path).close()  # an empty database: its tables must be written
+    with write_lock_held(path), pytest.raises(RegisterTimeout, match="locked"):
+        OfflineOdsRegister(path)
