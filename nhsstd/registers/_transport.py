@@ -351,11 +351,10 @@ class SyncClientBase(_Base):
 
     def _send(self, call: Call) -> tuple[httpx.Response, str]:
         """Make *call*, retrying as the policy allows; the final response and its request id."""
-        core = self._core
-        delay = core.rate_delay()
+        exchange = self._core.exchange(call)
+        delay = exchange.rate_delay()
         if delay > 0:
             time.sleep(delay)
-        exchange = core.exchange(call)
         while True:
             request = exchange.next_request(self._client)
             try:
@@ -374,7 +373,7 @@ class SyncClientBase(_Base):
                     return response, exchange.request_id
                 step = retry
             time.sleep(step.delay)
-            delay = core.rate_delay()
+            delay = exchange.rate_delay()
             if delay > 0:
                 time.sleep(delay)
 
@@ -465,11 +464,10 @@ class AsyncClientBase(_Base):
 
     async def _send(self, call: Call) -> tuple[httpx.Response, str]:
         """Make *call*, retrying as the policy allows; the final response and its request id."""
-        core = self._core
-        delay = core.rate_delay()
+        exchange = self._core.exchange(call)
+        delay = exchange.rate_delay()
         if delay > 0:
             await asyncio.sleep(delay)
-        exchange = core.exchange(call)
         while True:
             request = exchange.next_request(self._client)
             try:
@@ -488,7 +486,7 @@ class AsyncClientBase(_Base):
                     return response, exchange.request_id
                 step = retry
             await asyncio.sleep(step.delay)
-            delay = core.rate_delay()
+            delay = exchange.rate_delay()
             if delay > 0:
                 await asyncio.sleep(delay)
 

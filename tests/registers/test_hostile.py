@@ -327,7 +327,9 @@ def test_a_gzip_bomb_costs_little_more_memory_than_the_cap(sandbox: Sandbox, gzi
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
-def test_a_gzip_bomb_from_the_token_endpoint_is_stopped_at_its_cap(sandbox: Sandbox, asynchronous: bool) -> None:
+def test_a_gzip_bomb_from_the_token_endpoint_is_stopped_at_its_cap(
+    sandbox: Sandbox, asynchronous: bool
+) -> None:
     # A token response is a few kilobytes (MAX_TOKEN_RESPONSE_BYTES = 64 KiB): a small gzip
     # body inflating to megabytes, its Content-Length under the cap, is refused at the cap.
     bomb = gzip.compress(b" " * (64 * MAX_TOKEN_RESPONSE_BYTES))
