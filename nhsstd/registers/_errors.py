@@ -244,11 +244,13 @@ class TokenError(Unauthorised):
     """The OAuth 2.0 token endpoint refused to issue an access token, or failed.
 
     :attr:`error` holds the OAuth ``error`` code when it is one of those RFC 6749
-    and RFC 6750 define (``invalid_request``, ``invalid_client``...).  No other
-    text from the endpoint is kept -- not its ``error_description``, nor an
-    unregistered ``error`` -- since an endpoint may echo the request, client
-    secret and assertion included.  :attr:`status` is the HTTP status: the
-    register clients retry a 5xx or 429 within their budget.
+    and RFC 6750 define (``invalid_request``, ``invalid_client``...); an unregistered
+    ``error`` is not kept.  The endpoint's ``error_description`` is kept in
+    :attr:`diagnostics` only when it holds nothing the token request sent (client
+    id, secret, assertion), nothing token-shaped and no form separator, since an
+    endpoint may echo the request; otherwise :attr:`diagnostics` is ``None``.
+    :attr:`status` is the HTTP status: the register clients retry a 5xx or 429
+    within their budget.
     """
 
     default_summary = "the token endpoint refused the request"
