@@ -61,6 +61,7 @@ from nhsstd.identifiers.nhs_number import NHSNumber
 from nhsstd.models import LocalIdentifier, Patient
 from nhsstd.models import _checks as check
 from nhsstd.models._errors import InvariantError
+from nhsstd.models._privacy import masks_patient_numbers
 
 __all__ = [
     "ADT_EVENTS",
@@ -225,6 +226,7 @@ class EventType:
         _check_event(self)
 
 
+@masks_patient_numbers  # a visit (spell) number can be a patient number
 @attrs.frozen(kw_only=True)
 class PatientVisit:
     """PV1: the visit (encounter).  Codes are kept as sent: their tables are local to each trust.
@@ -264,6 +266,7 @@ def _prior_identifiers(value: Iterable[PriorIdentifier]) -> tuple[PriorIdentifie
     return check.to_tuple(value, "identifier")  # type: ignore[return-value]
 
 
+@masks_patient_numbers  # a prior visit number can be a patient number
 @attrs.frozen(kw_only=True)
 class MergePatient:
     """MRG (A40): the identifiers of the record merged into the patient in PID.

@@ -15,8 +15,9 @@ that every kind applies it the same way:
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import Callable
-from typing import Any, ClassVar, NoReturn, TypeVar
+from typing import Any, ClassVar, Final, NoReturn, TypeVar
 
 import attrs
 
@@ -183,6 +184,41 @@ def mask(value: object, *, visible: int = 4) -> str:
     return "".join(
         char if (i in keep or not char.isalnum()) else "*" for i, char in enumerate(value)
     )
+
+
+# Between two digits of a written patient number: any kind of space (NBSP too), a dot, slash,
+# underscore, hyphen or dash -- or one of those escaped the way ``repr`` and JSON write it
+# (``\xa0``, ``\u202f``), since a repr or an echoed JSON body is where the number is looked for.
+_NUMBER_SEPARATOR = r"(?:[\s.\-/_\u2010-\u2015\u2212]|\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4})"
+
+#: A UUID (RFC 4122: 32 hex digits grouped 8-4-4-4-12), such as an ``X-Request-ID``.
+UUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+# A ten-digit patient number (NHS, CHI or H&C) written in text: ten digits of any script (a
+# server may echo fullwidth or Arabic-Indic ones) with up to three separators between any two,
+# however grouped (3-3-4, 4-3-3, 5-5, 943.476.5919...), so that a form nobody thought of is found
+# too; a longer run of digits is left alone.  A digit run next to a letter is still a number
+# (``MRN9434765919``); a UUID is matched first and kept, since its digit groups can join into ten.
+_PATIENT_NUMBER_OR_UUID: Final = re.compile(
+    rf"(?P<uuid>(?<![0-9a-fA-F]){UUID.pattern}(?![0-9a-fA-F]))"
+    rf"|(?<!\d)\d(?:{_NUMBER_SEPARATOR}{{0,3}}\d){{9}}(?!\d)"
+)
+
+
+def replace_patient_numbers(text: str, replacement: Callable[[str], str]) -> str:
+    """*text* with every patient number in it, however written, replaced by ``replacement(number)``.
+
+    Register error redaction and model reprs both use it, so they agree on what a number is.
+
+    >>> replace_patient_numbers("NHS no 943.476.5919, request 374c2718-fbb6-4123-8567-12f7b3d4e016",
+    ...                         lambda number: "[redacted]")
+    'NHS no [redacted], request 374c2718-fbb6-4123-8567-12f7b3d4e016'
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        return match.group() if match.group("uuid") else replacement(match.group())
+
+    return _PATIENT_NUMBER_OR_UUID.sub(replace, text)
 
 
 _IdentifierT = TypeVar("_IdentifierT", bound="Identifier")

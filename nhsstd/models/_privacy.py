@@ -2,31 +2,23 @@
 
 A ``repr`` ends up in logs, tracebacks and debugger output, so (house rule) it never shows a
 full NHS, CHI or H&C Number, whatever field carries it -- a patient number can arrive as a
-local identifier's value, in a reference, in free text.  All three are ten digits, written
-whole or in 3-3-4 groups; every such run in a model's ``repr`` is masked the way
-:func:`nhsstd.mask` masks a patient number (its last four digits kept).  A ``Patient``'s
+local identifier's value, in a reference, in free text.  All three are ten digits, however
+written (the same pattern the register errors redact); every such run in a model's ``repr`` is
+masked the way :func:`nhsstd.mask` masks a patient number (its last four digits kept).  A ``Patient``'s
 ``repr`` also withholds the fields that describe the person (name, birth and death, address,
 telecom, ethnicity, marital status): it shows what a log may hold.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Final, TypeVar, cast
+from typing import TypeVar, cast
 
-from nhsstd.identifiers._common import mask
+from nhsstd.identifiers._common import mask, replace_patient_numbers
 
 __all__ = ["masks_patient_numbers", "withheld"]
 
-# Ten ASCII digits, whole or grouped 3-3-4 by a space or hyphen, not inside a longer run of digits.
-_PATIENT_NUMBER: Final = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?![0-9])")
-
 _C = TypeVar("_C", bound=type)
-
-
-def _mask_match(match: re.Match[str]) -> str:
-    return mask(match.group())
 
 
 def masks_patient_numbers(cls: _C) -> _C:
@@ -43,7 +35,7 @@ def masks_patient_numbers(cls: _C) -> _C:
     generated = cast(Callable[[object], str], cls.__repr__)
 
     def masked_repr(self: object) -> str:
-        return _PATIENT_NUMBER.sub(_mask_match, generated(self))
+        return replace_patient_numbers(generated(self), mask)
 
     masked_repr.__name__ = "__repr__"
     masked_repr.__qualname__ = f"{cls.__qualname__}.__repr__"

@@ -182,6 +182,11 @@ class RateLimiter:
                 return 0.0
             return -self._tokens / rate
 
+    def give_back(self) -> None:
+        """Return a token taken by :meth:`reserve` for a request that will not be sent."""
+        with self._lock:
+            self._tokens = min(float(self.limit.burst), self._tokens + 1.0)
+
     def __repr__(self) -> str:
         return f"RateLimiter({self.limit!r})"
 
@@ -596,6 +601,21 @@ class Exchange:
             return body
         return Body(response.status_code, response.headers, limit, self.request_id)
 
+    def rate_delay(self) -> float:
+        """Seconds to wait for the client-side rate limit before the next attempt leaves.
+
+        The wait is part of the call's total time: one that would outlast it raises
+        :class:`RegisterTimeout` at once, the reserved slot given back.
+        """
+        limiter = self.core.limiter
+        if limiter is None:
+            return 0.0
+        delay = limiter.reserve()
+        if delay > 0 and delay >= self.remaining:
+            limiter.give_back()
+            raise self.out_of_time()
+        return delay
+
     def out_of_time(self) -> RegisterTimeout:
         """The error for an attempt cut off because the call's total time ran out."""
         error = RegisterTimeout(
@@ -838,9 +858,6 @@ class Core:
         """Start the attempts of *call*."""
         return Exchange(self, call)
 
-    def rate_delay(self) -> float:
-        """Seconds to wait before the next request leaves (0 without a limiter)."""
-        return self.limiter.reserve() if self.limiter is not None else 0.0
 
 
 def _check_header_value(value: str | None, what: str) -> str | None:

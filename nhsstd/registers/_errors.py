@@ -38,11 +38,11 @@ not found (HTTP 404, RESOURCE_NOT_FOUND): Patient [redacted] was not found [requ
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from nhsstd.exceptions import NhsStdError
+from nhsstd.identifiers._common import UUID, replace_patient_numbers
 
 __all__ = [
     "AuthConfigurationError",
@@ -71,13 +71,8 @@ __all__ = [
 
 _DIAGNOSTICS_LIMIT = 500
 
-# Ten digits (any script's: a server may echo fullwidth or Arabic-Indic digits) with up to
-# three separators between any two of them -- spaces of every kind (NBSP too), dots, slashes,
-# underscores, hyphens and dashes -- and no digit right before or after: however an NHS, CHI
-# or H&C number is written (3-3-4, 4-3-3, 5-5, 943.476.5919...).  Grouping is not checked, so
-# that a form nobody thought of is redacted too; a longer digit run is left alone.
-_SEPARATOR = r"[\s.\-/_\u2010-\u2015\u2212]"
-_PATIENT_NUMBER = re.compile(rf"(?<!\d)\d(?:{_SEPARATOR}{{0,3}}\d){{9}}(?!\d)")
+def _redacted(number: str) -> str:
+    return "[redacted]"
 
 
 def redact(text: str) -> str:
@@ -88,7 +83,7 @@ def redact(text: str) -> str:
     >>> redact("943.476.5919, 9434 765 919, 94347 65919 and 943\u00a0476\u00a05919")
     '[redacted], [redacted], [redacted] and [redacted]'
     """
-    return _PATIENT_NUMBER.sub("[redacted]", text)
+    return replace_patient_numbers(text, _redacted)
 
 
 class RegisterError(NhsStdError):
@@ -124,7 +119,7 @@ class RegisterError(NhsStdError):
         self.spine_code = _clean_code(spine_code)
         self.fhir_code = _clean_code(fhir_code)
         self.diagnostics = _clean_diagnostics(diagnostics)
-        self.request_id = _clean_code(request_id)
+        self.request_id = _clean_request_id(request_id)
         self.summary = redact(summary) if summary else self.default_summary
         super().__init__(self._message())
 
@@ -249,11 +244,13 @@ class TokenError(Unauthorised):
     """The OAuth 2.0 token endpoint refused to issue an access token, or failed.
 
     :attr:`error` holds the OAuth ``error`` code when it is one of those RFC 6749
-    and RFC 6750 define (``invalid_request``, ``invalid_client``...).  No other
-    text from the endpoint is kept -- not its ``error_description``, nor an
-    unregistered ``error`` -- since an endpoint may echo the request, client
-    secret and assertion included.  :attr:`status` is the HTTP status: the
-    register clients retry a 5xx or 429 within their budget.
+    and RFC 6750 define (``invalid_request``, ``invalid_client``...); an unregistered
+    ``error`` is not kept.  The endpoint's ``error_description`` is kept in
+    :attr:`diagnostics` only when it holds nothing the token request sent (client
+    id, secret, assertion), nothing token-shaped and no form separator, since an
+    endpoint may echo the request; otherwise :attr:`diagnostics` is ``None``.
+    :attr:`status` is the HTTP status: the register clients retry a 5xx or 429
+    within their budget.
     """
 
     default_summary = "the token endpoint refused the request"
@@ -481,6 +478,13 @@ def _clean_code(value: object) -> str | None:
         return None
     value = "".join(char for char in value if char.isprintable())[:100].strip()
     return redact(value) or None
+
+
+def _clean_request_id(value: object) -> str | None:
+    # A UUID is kept as it is: hex groups are no patient number, and a support desk needs it whole.
+    if isinstance(value, str) and UUID.fullmatch(value):
+        return value
+    return _clean_code(value)
 
 
 def _clean_diagnostics(value: object) -> str | None:

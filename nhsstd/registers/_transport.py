@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import heapq
-import itertools
 import logging
-import os
-import socket
+import ssl
 import threading
 import time
-import weakref
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
+import httpcore
 import httpx
 
 from nhsstd.registers._core import (
@@ -144,168 +140,104 @@ def _send_auth(auth: httpx.Auth | None, owns_client: bool) -> Any:
     return auth if (auth is not None and not owns_client) else httpx.USE_CLIENT_DEFAULT
 
 
-#: The httpcore trace events whose return value is a new connection's network stream.
-_NEW_STREAM_EVENTS = frozenset({"connection.connect_tcp.complete", "connection.start_tls.complete"})
+class _AttemptDeadline(threading.local):
+    """The monotonic deadline of the sync attempt running on this thread (``None``: no attempt)."""
+
+    deadline: float | None = None
+    #: Whether the last network wait was cut short by the deadline (rather than by its own timeout).
+    cut: bool = False
 
 
-class _Streams:
-    """The network streams a sync client's attempts have used, and which attempt is using each now.
+_ATTEMPT = _AttemptDeadline()
 
-    Thread-safe: the attempts of several threads sharing one client claim and release here.
+
+def _capped(timeout: float | None, late: type[httpcore.TimeoutException]) -> float | None:
+    """*timeout* for one network wait, capped at what is left of this thread's attempt."""
+    deadline = _ATTEMPT.deadline
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    _ATTEMPT.cut = timeout is None or remaining < timeout
+    if remaining <= 0:
+        raise late("the call's deadline has passed")
+    return remaining if _ATTEMPT.cut else timeout
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write waits no longer than the current attempt's deadline.
+
+    httpx's timeouts apply to each read, so a server sending a byte every half second
+    would hold a call for ever.  The cap is taken on the thread that reads, so it is always
+    the deadline of the attempt using the connection, pooled or new, and never another's.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        # stream -> the _Watchdog using it, or None while it idles in the pool
-        self._owners: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
 
-    def claim(self, streams: Sequence[Any], owner: object) -> None:
-        with self._lock:
-            for stream in streams:
-                self._owners[stream] = owner
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _capped(timeout, httpcore.ReadTimeout))
 
-    def idle(self) -> list[Any]:
-        with self._lock:
-            return [stream for stream, owner in self._owners.items() if owner is None]
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _capped(timeout, httpcore.WriteTimeout))
 
-    def release(self, streams: Sequence[Any], owner: object) -> None:
-        with self._lock:
-            for stream in streams:
-                if self._owners.get(stream) is owner:
-                    self._owners[stream] = None
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _capped(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
-class _Deadlines:
-    """One thread for the process that fires the deadlines of sync attempts (see :class:`_Watchdog`).
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with each connection a :class:`_DeadlineStream`."""
 
-    A thread per attempt would cost more than the rest of the client's work on a call; this
-    one starts with the first deadline and ends after a second with none to watch.
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _capped(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_tcp(host, port, timeout, local_address, socket_options))
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        timeout = _capped(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _guard_deadlines(client: httpx.Client) -> None:
+    """Give the connection pools of *client*'s httpx transports the deadline-capping backend.
+
+    httpx has no public hook for a pool's network backend, so this sets the pool's
+    ``_network_backend`` (once; connections made from then on use it).  Another kind of
+    transport (``httpx.MockTransport``, say) has no network waits to cap: its attempts
+    are checked against the deadline when they return.
     """
-
-    _LINGER = 1.0
-
-    def __init__(self) -> None:
-        self._ready = threading.Condition()
-        self._heap: list[tuple[float, int, _Watchdog]] = []
-        self._order = itertools.count()
-        self._thread: threading.Thread | None = None
-
-    def watch(self, when: float, watchdog: _Watchdog) -> None:
-        """Fire *watchdog* at monotonic time *when* (unless it is done by then)."""
-        with self._ready:
-            while self._heap and self._heap[0][2].done:  # (finished attempts go lazily)
-                heapq.heappop(self._heap)
-            heapq.heappush(self._heap, (when, next(self._order), watchdog))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="nhsstd-deadlines", daemon=True)
-                self._thread.start()
-            else:
-                self._ready.notify()
-
-    def finished(self) -> None:
-        """An attempt is over: let the thread drop it (and end, if it was the last)."""
-        with self._ready:
-            self._ready.notify()
-
-    def _run(self) -> None:
-        with self._ready:
-            while True:
-                while self._heap and self._heap[0][2].done:
-                    heapq.heappop(self._heap)
-                if not self._heap:
-                    self._ready.wait(self._LINGER)
-                    if not self._heap:
-                        self._thread = None
-                        return
-                    continue
-                when, _, watchdog = self._heap[0]
-                wait = when - time.monotonic()
-                if wait > 0:
-                    self._ready.wait(wait)
-                    continue
-                heapq.heappop(self._heap)
-                watchdog.fire()
-
-    def _forget_thread(self) -> None:
-        # In a forked child the thread is gone (and so are the parent's attempts).
-        self._ready = threading.Condition()
-        self._heap = []
-        self._thread = None
-
-
-_DEADLINES = _Deadlines()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_DEADLINES._forget_thread)
-
-
-class _Watchdog:
-    """Cuts a sync attempt off at the call's deadline by shutting its connection down.
-
-    httpx's timeouts apply to each read, so a server sending a byte every half
-    second would hold a call for ever.  When the deadline passes, the attempt's
-    socket is shut down (by :data:`_DEADLINES`' thread); the blocked read then
-    fails at once.
-
-    The socket comes from httpcore's ``trace`` extension (a new connection, the
-    token endpoint's included) or, on a pooled connection, from the client's
-    *idle* streams: those no other attempt of this client is using at the time.
-    """
-
-    def __init__(self, seconds: float, streams: _Streams) -> None:
-        self._shared = streams
-        self._mine: list[Any] = []
-        self._lock = threading.Lock()
-        self._deadline = time.monotonic() + max(seconds, 0.0)
-        self.fired = False
-        self.done = False
-
-    def trace(self, event: str, info: Mapping[str, Any]) -> None:
-        """httpcore's trace hook: note the attempt's connections as they are made or used."""
-        if event in _NEW_STREAM_EVENTS:
-            stream = info.get("return_value")
-            if stream is not None:
-                self._claim([stream])
-        elif event == "http11.send_request_headers.started" and not self._mine:
-            # A pooled connection: claim the idle ones (this attempt has one of them).
-            self._claim(self._shared.idle())
-
-    def _claim(self, streams: Sequence[Any]) -> None:
-        self._shared.claim(streams, self)
-        with self._lock:
-            self._mine.extend(streams)
-            fired = self.fired
-        if fired:
-            self._shut(streams)
-
-    def __enter__(self) -> _Watchdog:
-        _DEADLINES.watch(self._deadline, self)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        with self._lock:
-            self.done = True
-            mine, self._mine = self._mine, []
-        self._shared.release(mine, self)
-        _DEADLINES.finished()
-
-    def fire(self) -> None:
-        """The deadline has passed: shut the attempt's connections down (unless it is done)."""
-        with self._lock:
-            if self.done:
-                return
-            self.fired = True
-            streams = list(self._mine)
-        self._shut(streams)
-
-    @staticmethod
-    def _shut(streams: Sequence[Any]) -> None:
-        for stream in streams:
-            sock = stream.get_extra_info("socket")
-            if sock is not None:
-                # The plain socket's shutdown, also for a TLS socket: it wakes a blocked
-                # read at once, from any thread, without touching the TLS state.
-                with contextlib.suppress(OSError, ValueError):
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    transports = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        if isinstance(transport, httpx.HTTPTransport) and isinstance(pool, httpcore.ConnectionPool):
+            backend = pool._network_backend
+            if not isinstance(backend, _DeadlineBackend):
+                pool._network_backend = _DeadlineBackend(backend)
 
 
 def _without_encoding(response: httpx.Response, content: bytes) -> httpx.Response:
@@ -415,17 +347,14 @@ class SyncClientBase(_Base):
             httpx.Client, http_client, transport, auth, self._core.timeouts, counterpart
         )
         self._request_auth = _send_auth(auth, self._owns_client)
-        # The network streams this client's attempts have used, and which attempt (if any)
-        # is using each now: see _Watchdog.
-        self._streams = _Streams()
+        _guard_deadlines(self._client)
 
     def _send(self, call: Call) -> tuple[httpx.Response, str]:
         """Make *call*, retrying as the policy allows; the final response and its request id."""
-        core = self._core
-        delay = core.rate_delay()
+        exchange = self._core.exchange(call)
+        delay = exchange.rate_delay()
         if delay > 0:
             time.sleep(delay)
-        exchange = core.exchange(call)
         while True:
             request = exchange.next_request(self._client)
             try:
@@ -444,40 +373,32 @@ class SyncClientBase(_Base):
                     return response, exchange.request_id
                 step = retry
             time.sleep(step.delay)
-            delay = core.rate_delay()
+            delay = exchange.rate_delay()
             if delay > 0:
                 time.sleep(delay)
 
     def _attempt(self, exchange: Exchange, request: httpx.Request) -> httpx.Response:
         """One attempt: the response with its body read, decoded and capped, by the call's deadline."""
-        watchdog = _Watchdog(exchange.remaining, self._streams)
-        previous = request.extensions.get("trace")
-        if previous is None:
-            request.extensions["trace"] = watchdog.trace
-        else:  # a caller's trace hook keeps working
-
-            def both(event: str, info: Mapping[str, Any]) -> None:
-                watchdog.trace(event, info)
-                previous(event, info)
-
-            request.extensions["trace"] = both
+        _ATTEMPT.deadline = time.monotonic() + max(exchange.remaining, 0.0)
+        _ATTEMPT.cut = False
         try:
-            with watchdog:
-                response = self._client.send(
-                    request, auth=self._request_auth, stream=True, follow_redirects=False
-                )
-                try:
-                    body = exchange.body(response)
-                    for chunk in () if response.is_stream_consumed else response.iter_raw():
-                        body.feed(chunk)
-                    content = body.content()
-                finally:
-                    response.close()
-        except (httpx.TransportError, httpx.DecodingError, TokenError):
-            if watchdog.fired:
+            response = self._client.send(
+                request, auth=self._request_auth, stream=True, follow_redirects=False
+            )
+            try:
+                body = exchange.body(response)
+                for chunk in () if response.is_stream_consumed else response.iter_raw():
+                    body.feed(chunk)
+                content = body.content()
+            finally:
+                response.close()
+        except httpx.TimeoutException:
+            if _ATTEMPT.cut:
                 raise exchange.out_of_time() from None
             raise
-        if watchdog.fired:
+        finally:
+            _ATTEMPT.deadline = None
+        if exchange.remaining <= 0:
             raise exchange.out_of_time()
         return _without_encoding(response, content)
 
@@ -543,11 +464,10 @@ class AsyncClientBase(_Base):
 
     async def _send(self, call: Call) -> tuple[httpx.Response, str]:
         """Make *call*, retrying as the policy allows; the final response and its request id."""
-        core = self._core
-        delay = core.rate_delay()
+        exchange = self._core.exchange(call)
+        delay = exchange.rate_delay()
         if delay > 0:
             await asyncio.sleep(delay)
-        exchange = core.exchange(call)
         while True:
             request = exchange.next_request(self._client)
             try:
@@ -566,7 +486,7 @@ class AsyncClientBase(_Base):
                     return response, exchange.request_id
                 step = retry
             await asyncio.sleep(step.delay)
-            delay = core.rate_delay()
+            delay = exchange.rate_delay()
             if delay > 0:
                 await asyncio.sleep(delay)
 

@@ -65,8 +65,8 @@ import time
 import urllib.parse
 import uuid
 import weakref
-from collections.abc import AsyncGenerator, Generator, Mapping
-from typing import Any, NoReturn
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
+from typing import Any, NoReturn, cast
 
 import httpx
 import jwt
@@ -74,8 +74,9 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from nhsstd.registers._core import Environment, Timeouts, check_url, load_json
-from nhsstd.registers._errors import AuthConfigurationError, TokenError
+from nhsstd.identifiers._common import UUID
+from nhsstd.registers._core import Body, Environment, Timeouts, check_url, load_json
+from nhsstd.registers._errors import AuthConfigurationError, RegisterError, ResponseTooLarge, TokenError
 
 __all__ = [
     "CLIENT_ASSERTION_TYPE",
@@ -105,7 +106,6 @@ _MIN_RSA_BITS = 2048
 
 #: The largest token-endpoint answer read: a token response is a few kilobytes.
 MAX_TOKEN_RESPONSE_BYTES = 64 * 1024
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 #: Timeouts of a token request triggered by a call that carries none (a request
 #: sent through a plain ``httpx`` client built with ``timeout=None``, say).
@@ -233,27 +233,40 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
 
     @staticmethod
     def _traced(token_request: httpx.Request, request: httpx.Request) -> httpx.Request:
-        # The triggering request's trace hook goes along: the register clients watch the
-        # connections a call opens, the token endpoint's too, to end it at its deadline.
+        # The triggering request's trace hook (a caller's) goes along to the token request.
         if "trace" in request.extensions:
             token_request.extensions["trace"] = request.extensions["trace"]
         return token_request
 
     @staticmethod
-    def _check_length(response: httpx.Response) -> None:
-        """Refuse a token response whose ``Content-Length`` is over the size cap, before reading it.
+    def _capped(reply: httpx.Response) -> Body:
+        """Make *reply* decode its body as the raw chunks arrive, stopping at the size cap.
 
-        (httpx reads the body of a response an auth flow was shown, so the flow reads it
-        whole too; a body without a length is bounded by the register client's deadline.)
+        httpx reads the body of a response an auth flow was shown, so the flow reads it (and
+        httpx keeps nothing of it); a small gzip body inflating to gigabytes is refused at
+        :data:`MAX_TOKEN_RESPONSE_BYTES`, as the register clients refuse theirs.
         """
-        length = response.headers.get("Content-Length", "")
-        if length.isascii() and length.isdigit() and int(length) > MAX_TOKEN_RESPONSE_BYTES:
-            raise TokenError("the token endpoint's answer is too large", status=response.status_code)
+        # A transport may hand over a response already read (httpx.MockTransport does): its
+        # content is decoded, so only its size is checked.
+        consumed = reply.is_stream_consumed
+        try:
+            body = Body(reply.status_code, {} if consumed else reply.headers, MAX_TOKEN_RESPONSE_BYTES, None)
+            if consumed:
+                body.feed(reply.content)
+        except RegisterError as failure:
+            raise _unreadable(reply, failure) from None
+        if not consumed:
+            reply.stream = _DecodedTokenStream(reply, body)
+        return body
 
-    def _accept(self, response: httpx.Response) -> str:
+    def _accept(self, response: httpx.Response, decoded: Body) -> str:
         """Store the token from a token-endpoint response, or raise :class:`TokenError`."""
         try:
-            body: Any = load_json(response.content)
+            content = decoded.content()
+        except RegisterError as failure:
+            raise _unreadable(response, failure) from None
+        try:
+            body: Any = load_json(content)
         except ValueError:
             body = None
         if not isinstance(body, dict):
@@ -273,7 +286,7 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
                 status=response.status_code,
                 error=error if isinstance(error, str) else None,
                 diagnostics=_safe_description(body.get("error_description"), response.request),
-                request_id=request_id if _UUID.fullmatch(request_id) else None,
+                request_id=request_id if UUID.fullmatch(request_id) else None,
             )
         lifetime = _seconds(body.get("expires_in"))
         if lifetime is None:
@@ -322,9 +335,9 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
             token = self._fresh()
             if token is None:
                 reply = yield self._traced(self._next_token_request(timeouts), request)
-                self._check_length(reply)
+                decoded = self._capped(reply)
                 reply.read()
-                token = self._accept(reply)
+                token = self._accept(reply, decoded)
             return token
         finally:
             self._lock.release()
@@ -352,9 +365,9 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
                     token = self._fresh()
                     if token is None:
                         reply = yield self._traced(self._next_token_request(timeouts), request)
-                        self._check_length(reply)
+                        decoded = self._capped(reply)
                         await reply.aread()
-                        token = self._accept(reply)
+                        token = self._accept(reply, decoded)
                 finally:
                     lock.release()
             self._authorise(request, token)
@@ -372,6 +385,46 @@ class _CachedTokenAuth(_Unpicklable, httpx.Auth, abc.ABC):
         except asyncio.TimeoutError:
             raise _refresh_wait_timeout(request, timeouts) from None
         return lock
+
+
+class _DecodedTokenStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A token response's raw stream, fed to a :class:`Body` as it is read; it passes nothing on."""
+
+    def __init__(self, reply: httpx.Response, body: Body) -> None:
+        self._reply = reply
+        self._raw = reply.stream
+        self._body = body
+
+    def _feed(self, chunk: bytes) -> None:
+        try:
+            self._body.feed(chunk)
+        except RegisterError as error:
+            raise _unreadable(self._reply, error) from None
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in cast(httpx.SyncByteStream, self._raw):
+            self._feed(chunk)
+        yield b""  # (the decoded body is the Body's; httpx keeps an empty one)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in cast(httpx.AsyncByteStream, self._raw):
+            self._feed(chunk)
+        yield b""
+
+    def close(self) -> None:
+        cast(httpx.SyncByteStream, self._raw).close()
+
+    async def aclose(self) -> None:
+        await cast(httpx.AsyncByteStream, self._raw).aclose()
+
+
+def _unreadable(reply: httpx.Response, error: RegisterError) -> TokenError:
+    """The :class:`TokenError` for a token response that is too large or cannot be decoded."""
+    if isinstance(error, ResponseTooLarge):
+        summary = "the token endpoint's answer is too large"
+    else:
+        summary = "the token endpoint's answer could not be decoded"
+    return TokenError(summary, status=reply.status_code)
 
 
 # A run that could be a secret or a token: characters of the base64, base64url and URL-safe

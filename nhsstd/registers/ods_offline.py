@@ -76,7 +76,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from nhsstd.exceptions import NhsStdError
 from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
 from nhsstd.registers import _adapters
-from nhsstd.registers._errors import InvalidParameter, NotFound
+from nhsstd.registers._errors import InvalidParameter, NotFound, RegisterTimeout
 from nhsstd.registers._orgdata import OrgData
 
 if TYPE_CHECKING:
@@ -626,16 +626,26 @@ class OfflineOdsRegister:
             raise ValueError("the database file is not an SQLite database") from None
         if tables and version != _SCHEMA_VERSION:
             raise ValueError("the file is not an nhsstd offline ODS register (or has an older layout)")
-        if not tables:
+        if tables:
+            # A register already: opening it writes nothing (its WAL mode is kept in the file),
+            # so it never waits for another connection's load.
+            return
+        try:
             # Larger pages than SQLite's 4 KiB default: loading is a fifth faster (fewer page
             # splits for these wide rows) and lookups are no slower.  Only a new database can.
             conn.execute("PRAGMA page_size = 16384")
-        if self._database != ":memory:":
-            # Readers of a file never wait for a load, nor a load for them (the mode is kept
-            # in the file, for every connection and process that opens it).
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.executescript(_SCHEMA)
-        conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            if self._database != ":memory:":
+                # Readers of a file never wait for a load, nor a load for them (the mode is kept
+                # in the file, for every connection and process that opens it).
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            raise RegisterTimeout(
+                "the new offline ODS database stayed locked by another connection"
+            ) from None
 
     # -- construction helpers -------------------------------------------------------------
 

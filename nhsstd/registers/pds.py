@@ -601,7 +601,13 @@ def _if_match(etag: object) -> str:
 def _update_call(nhs_number: str, patch: object, etag: object) -> tuple[Call, Parse[PdsPatient]]:
     """The update of *nhs_number* with *patch* at version *etag* (all checked first)."""
     number = _nhs_number.validate(nhs_number)
-    body = json.dumps({"patches": _checked_patch(patch)}, ensure_ascii=False, allow_nan=False)
+    try:
+        body = json.dumps({"patches": _checked_patch(patch)}, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        # A value JSON cannot hold (NaN, a date, a non-string key) or nested past Python's limit;
+        # the message names neither, since a value may be personal data.
+        message = "patch values must be JSON (no NaN, dates or deep nesting)"
+        raise InvalidParameter(message, parameter="patch") from None
     call = Call(
         "PATCH",
         f"/Patient/{number}",
@@ -630,7 +636,10 @@ def _related_person(resource: object, request_id: str) -> PdsRelatedPerson:
     # A number that is not valid is not the person's NHS Number (PDS's own examples have one).
     nhs_number = value if isinstance(value, str) and _nhs_number.is_valid(value) else None
     relationships = []
-    for concept in resource.get("relationship") or ():
+    concepts = resource.get("relationship", [])
+    if not isinstance(concepts, list):  # FHIR: 0..* CodeableConcept, a JSON array
+        raise MalformedResponse("RelatedPerson.relationship is not a list", request_id=request_id)
+    for concept in concepts:
         codings = concept.get("coding") if isinstance(concept, Mapping) else None
         for coding in codings if isinstance(codings, list) else ():
             if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):

@@ -16,6 +16,7 @@ import attrs
 import pytest
 
 from nhsstd.codes import PersonStatedGenderCode
+from nhsstd.hl7v2 import MergePatient, PatientVisit
 from nhsstd.identifiers import chi_number, hc_number, nhs_number
 from nhsstd.identifiers.chi_number import CHINumber
 from nhsstd.identifiers.hc_number import HCNumber
@@ -64,7 +65,22 @@ BASE: dict[type, Any] = {
 
 
 def written_forms(number: str) -> list[str]:
-    return [number, f"{number[:3]} {number[3:6]} {number[6:]}", f"{number[:3]}-{number[3:6]}-{number[6:]}"]
+    """The ways a patient number is written in text: whole, or grouped (3-3-4, 4-3-3, 5-5) by any
+    separator people and systems use (space, NBSP, narrow NBSP, hyphen, dot, slash, underscore),
+    and in fullwidth digits (NHS Digital: the number is ten digits; its display form is 3-3-4)."""
+    forms = [number, "".join(chr(0xFF10 + int(digit)) for digit in number)]
+    for separator in (" ", "-", ".", "/", "_", "\u00a0", "\u202f"):
+        forms.append(separator.join((number[:3], number[3:6], number[6:])))
+    forms += [f"{number[:4]} {number[4:7]} {number[7:]}", f"{number[:5]} {number[5:]}"]
+    return forms
+
+
+def assert_masked(shown: str, form: str) -> None:
+    assert FULL_NUMBER.search(shown) is None
+    assert form not in shown
+    assert repr(form)[1:-1] not in shown  # (repr writes NBSP as an escape)
+    last_four = "".join(char for char in form if char.isalnum())[-4:]
+    assert last_four in "".join(char for char in shown if char.isalnum())  # masked, not dropped
 
 
 def text_fields(cls: type) -> list[tuple[str, bool]]:
@@ -97,9 +113,7 @@ def test_no_text_field_shows_a_full_patient_number(cls: type) -> None:
             forms = [number] if name.startswith("sds_") else written_forms(number)
             for form in forms:
                 model = attrs.evolve(BASE[cls], **{name: (form,) if is_tuple else form})
-                shown = repr(model)
-                assert FULL_NUMBER.search(shown) is None, (cls.__name__, name)
-                assert number[-4:] in shown  # masked, not dropped
+                assert_masked(repr(model), form)
                 tried += 1
     # Patient's text is all in nested models (the next test); Period and GPRegistration have none.
     assert tried or cls in (Patient, Period, GPRegistration)
@@ -136,3 +150,22 @@ def test_patient_repr_withholds_personal_details() -> None:
     assert "*** *** 5919" in shown  # what a log may hold: the masked number, the gender
     assert "PersonStatedGenderCode.MALE" in shown
     assert "death_date=None" in shown  # absent fields still say so
+
+
+HL7V2_MODELS: dict[type, Any] = {
+    PatientVisit: PatientVisit(patient_class="I"),
+    MergePatient: MergePatient(prior_identifiers=[NHSNumber.parse(NHS)]),
+}
+
+
+@pytest.mark.parametrize("cls", list(HL7V2_MODELS), ids=lambda cls: cls.__name__)
+def test_no_hl7v2_text_field_shows_a_full_patient_number(cls: type) -> None:
+    # PV1-19 and MRG-5 carry visit numbers, which trusts sometimes fill with the NHS Number.
+    tried = 0
+    for name, is_tuple in text_fields(cls):
+        for number in NUMBERS:
+            for form in written_forms(number):
+                model = attrs.evolve(HL7V2_MODELS[cls], **{name: (form,) if is_tuple else form})
+                assert_masked(repr(model), form)
+                tried += 1
+    assert tried

@@ -200,7 +200,9 @@ def test_default_rate_limit_is_shared_by_the_clients_of_one_register() -> None:
         assert own._core.limiter is not shared
         assert odt._core.limiter is not shared
         burst = shared.limit.burst
-        waits = [client._core.rate_delay() for client in [first, second] * burst]
+        limiters = [first._core.limiter, second._core.limiter] * burst
+        waits = [limiter.reserve() for limiter in limiters if limiter is not None]
+        assert len(waits) == 2 * burst
         assert waits[:burst] == [0.0] * burst
         assert all(wait > 0 for wait in waits[burst:])
 

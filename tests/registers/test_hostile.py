@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import tracemalloc
+import uuid
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -32,7 +33,7 @@ from nhsstd.registers import (
     TokenError,
 )
 from nhsstd.registers._errors import redact
-from nhsstd.registers.auth import BearerTokenAuth, ClientCredentialsAuth
+from nhsstd.registers.auth import MAX_TOKEN_RESPONSE_BYTES, BearerTokenAuth, ClientCredentialsAuth
 from nhsstd.registers.ods import OdtClient, OrdClient
 from nhsstd.registers.pds import PDS, AsyncPdsClient, PdsClient
 from nhsstd.registers.terminology import TerminologyClient
@@ -106,14 +107,81 @@ def test_threads_sharing_a_client_are_each_cut_off_at_their_deadline(sandbox: Sa
     assert elapsed < DEADLINE.total_time + 2 * SLACK
 
 
-def test_the_deadline_thread_ends_after_the_last_call(sandbox: Sandbox) -> None:
+#: One attempt of at most a second, so that each call's outcome is that of its own deadline.
+ONE_ATTEMPT = RetryPolicy(max_attempts=1, total_time=1.0)
+
+
+def _staggered(client: PdsClient, pause: float) -> dict[str, tuple[str, float]]:
+    """Thread A calls, thread B calls *pause* seconds later; each one's outcome and wall time."""
+    outcomes: dict[str, tuple[str, float]] = {}
+
+    def call(name: str) -> None:
+        started = time.monotonic()
+        try:
+            client.get_patient(NUMBER)
+            outcome = "answered"
+        except Exception as error:  # the outcome is what the test reads
+            outcome = type(error).__name__
+        outcomes[name] = (outcome, time.monotonic() - started)
+
+    first = threading.Thread(target=call, args=("A",))
+    second = threading.Thread(target=call, args=("B",))
+    first.start()
+    time.sleep(pause)
+    second.start()
+    first.join(10)
+    second.join(10)
+    return outcomes
+
+
+def _two_pooled_connections(client: PdsClient, sandbox: Sandbox) -> int:
+    # Two calls at once (each held 0.3 s) leave two connections idle in the pool.
+    before = sandbox.total_connections
+    sandbox.faults.delay(0.3, path=PDS_PATH, times=2)
+    threads = [threading.Thread(target=client.get_patient, args=(NUMBER,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sandbox.total_connections == before + 2
+    return sandbox.total_connections
+
+
+def test_a_later_thread_on_a_pooled_connection_is_cut_off_at_its_own_deadline(sandbox: Sandbox) -> None:
+    # A slow but normal answer for A; B, starting 0.1 s later, meets a dripping server.
+    with pds(sandbox, timeouts=Timeouts(read=1.0), retry=ONE_ATTEMPT) as client:
+        pooled = _two_pooled_connections(client, sandbox)
+        sandbox.faults.delay(0.7, path=PDS_PATH, times=1)
+        sandbox.faults.drip(0.25, path=PDS_PATH, times=1)
+        outcomes = _staggered(client, 0.1)
+    assert outcomes["A"][0] == "answered"
+    assert outcomes["B"][0] == "RegisterTimeout"
+    assert outcomes["B"][1] < 1.0 + SLACK
+    assert sandbox.total_connections == pooled  # both calls were on pooled connections
+
+
+def test_one_threads_deadline_never_cuts_another_threads_call(sandbox: Sandbox) -> None:
+    # A drips and is cut off at 1.0 s; B, a healthy call starting 0.5 s later, answers at 1.2 s.
+    with pds(sandbox, timeouts=Timeouts(read=1.0), retry=ONE_ATTEMPT) as client:
+        _two_pooled_connections(client, sandbox)
+        sandbox.faults.drip(0.25, path=PDS_PATH, times=1)
+        sandbox.faults.delay(0.7, path=PDS_PATH, times=1)
+        outcomes = _staggered(client, 0.5)
+    assert outcomes["A"][0] == "RegisterTimeout"
+    assert outcomes["A"][1] < 1.0 + SLACK
+    assert outcomes["B"][0] == "answered"
+
+
+def test_the_deadline_needs_no_thread_of_its_own(sandbox: Sandbox) -> None:
+    # Each read and write is capped on the calling thread, so there is no watcher thread
+    # that could die or linger.
+    before = {thread.ident for thread in threading.enumerate()}
     with pds(sandbox) as client:
         for _ in range(3):
             assert client.get_patient(NUMBER).nhs_number == NUMBER
-    running = [t for t in threading.enumerate() if t.name == "nhsstd-deadlines"]
-    assert len(running) == 1  # one for the process, not one per call
-    running[0].join(5.0)
-    assert not running[0].is_alive()
+        started = [t.name for t in threading.enumerate() if t.ident not in before]
+    # (the sandbox's request threads aside: the library names its threads nhsstd-...)
+    assert not any(name.startswith("nhsstd") for name in started)
 
 
 def test_a_dripping_server_is_cut_off_at_the_deadline_async(sandbox: Sandbox) -> None:
@@ -257,6 +325,41 @@ def test_a_gzip_bomb_costs_little_more_memory_than_the_cap(sandbox: Sandbox, gzi
     assert peak < 16 * 1024 * 1024, peak
 
 
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_gzip_bomb_from_the_token_endpoint_is_stopped_at_its_cap(
+    sandbox: Sandbox, asynchronous: bool
+) -> None:
+    # A token response is a few kilobytes (MAX_TOKEN_RESPONSE_BYTES = 64 KiB): a small gzip
+    # body inflating to megabytes, its Content-Length under the cap, is refused at the cap.
+    bomb = gzip.compress(b" " * (64 * MAX_TOKEN_RESPONSE_BYTES))
+    assert len(bomb) < MAX_TOKEN_RESPONSE_BYTES
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    sandbox.faults.respond(200, bomb, headers, path="/oauth2/token")
+    auth = sandbox.signed_jwt_auth()
+
+    def call() -> None:
+        if not asynchronous:
+            with pds(sandbox, auth=auth) as client:
+                client.get_patient(NUMBER)
+            return
+
+        async def main() -> None:
+            async with AsyncPdsClient(base_url=sandbox.pds_url, auth=auth, rate_limit=None) as client:
+                await client.get_patient(NUMBER)
+
+        asyncio.run(main())
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(TokenError, match="too large"):
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024, peak
+
+
 @pytest.mark.parametrize("wrap", [zlib.MAX_WBITS, -zlib.MAX_WBITS], ids=["zlib", "raw"])
 def test_deflate_bodies_are_read_in_both_forms(sandbox: Sandbox, wrap: int) -> None:
     with pds(sandbox) as client:
@@ -381,6 +484,21 @@ def test_every_written_form_of_a_number_is_redacted(written: str) -> None:
 @pytest.mark.parametrize("other", ["SCTID 22298006", "2010-10-22", "phone 01632 960587", "Y12345"])
 def test_shorter_or_longer_digit_runs_are_kept(other: str) -> None:
     assert redact(other) == other
+
+
+
+def test_a_request_id_keeps_its_uuid_whole() -> None:
+    # RFC 4122: a UUID is 32 hex digits in 8-4-4-4-12 groups, not a patient number, even where
+    # its digit groups join into ten digits.
+    worst = "374c2718-fbb6-4123-8567-12f7b3d4e016"  # digit groups that join into ten digits
+    for request_id in [worst, *(str(uuid.uuid4()) for _ in range(20_000))]:
+        assert redact(f"request id {request_id}") == f"request id {request_id}"
+    assert NotFound("not found", request_id=worst).request_id == worst
+
+
+def test_a_uuid_in_diagnostics_is_kept_and_a_number_beside_it_is_not() -> None:
+    worst = "374c2718-fbb6-4123-8567-12f7b3d4e016"
+    assert redact(f"{worst} for 943 476 5919") == f"{worst} for [redacted]"
 
 
 def test_httpcore_log_lines_are_redacted(

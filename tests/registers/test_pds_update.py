@@ -8,6 +8,8 @@ patch rules of PDS's update specification.
 from __future__ import annotations
 
 import asyncio
+import datetime
+import functools
 import json
 from typing import Any
 
@@ -22,6 +24,7 @@ from nhsstd.registers import (
     InvalidParameter,
     InvalidPatch,
     InvalidRequest,
+    MalformedResponse,
     NotFound,
     RegisterConnectionError,
     RetryPolicy,
@@ -268,6 +271,12 @@ def test_a_write_refused_with_429_is_sent_again_with_the_same_request_id(sandbox
         [{"op": "replace", "path": "/gender"}],
         [{"op": "remove", "path": "/gender", "value": "male"}],
         [["op", "replace"]],
+        # RFC 8259: JSON has no NaN nor Infinity, no dates, and PDS reads no deeper than it must.
+        [{"op": "add", "path": "/x", "value": float("nan")}],
+        [{"op": "add", "path": "/x", "value": float("inf")}],
+        [{"op": "add", "path": "/x", "value": datetime.date(2024, 1, 1)}],
+        [{"op": "add", "path": "/x", "value": {1: "non-string key"}.keys()}],
+        [{"op": "add", "path": "/x", "value": functools.reduce(lambda inner, _: [inner], range(10**5), [])}],
     ],
 )
 def test_a_malformed_patch_is_refused_before_sending(sandbox: Sandbox, patch: Any) -> None:
@@ -316,6 +325,21 @@ def test_related_persons_async(sandbox: Sandbox) -> None:
             return [person.nhs_number for person in await pds.get_related_persons(NUMBER)]
 
     assert asyncio.run(main()) == ["9000000017"]
+
+
+@pytest.mark.parametrize("relationship", [5, "MTH", {"coding": []}, True])
+def test_a_related_person_whose_relationship_is_not_a_list_is_malformed(
+    sandbox: Sandbox, relationship: Any
+) -> None:
+    # FHIR R4 RelatedPerson.relationship is 0..* CodeableConcept: a JSON array.
+    person = {"resourceType": "RelatedPerson", "id": "X", "relationship": relationship}
+    bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": person}]}
+    sandbox.faults.respond(
+        200, json.dumps(bundle).encode(), {"Content-Type": "application/fhir+json"}, path=PDS_PATH
+    )
+    with client(sandbox) as pds, pytest.raises(MalformedResponse):
+        pds.get_related_persons(NUMBER)
+    assert len(sandbox.requests) == 1
 
 
 def test_a_related_person_with_an_invalid_number_has_none(sandbox: Sandbox) -> None:

@@ -240,6 +240,35 @@ def test_the_client_side_rate_limit_paces_requests(sandbox: Sandbox) -> None:
     assert elapsed >= 0.45  # 10 in the burst, then 5 more at 10 per second
 
 
+
+def test_waiting_for_the_client_side_rate_limit_counts_in_the_total_time(sandbox: Sandbox) -> None:
+    # RetryPolicy.total_time bounds the whole call: a wait for the rate limit that would outlast
+    # it (a second, for 0.9 s) ends the call at once with RegisterTimeout; the slot is given back.
+    within_a_second = RetryPolicy(max_attempts=1, total_time=0.9)
+    outcomes: list[tuple[str, float]] = []
+    with client(sandbox, rate_limit=RateLimit(1, 1.0), retry=within_a_second) as pds:
+
+        def call() -> None:
+            started = time.monotonic()
+            try:
+                pds.get_patient("9000000033")
+                outcomes.append(("answered", time.monotonic() - started))
+            except RegisterTimeout:
+                outcomes.append(("timeout", time.monotonic() - started))
+
+        threads = [threading.Thread(target=call) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert sorted(outcome for outcome, _ in outcomes) == ["answered", "timeout", "timeout", "timeout"]
+        assert max(elapsed for _, elapsed in outcomes) < 0.5  # nobody slept towards a missed deadline
+        time.sleep(1.0)  # one token back in the bucket, and none owed by the calls that gave up
+        started = time.monotonic()
+        pds.get_patient("9000000033")
+        assert time.monotonic() - started < 0.5
+    assert len(sandbox.requests) == 2
+
 def test_async_faults_end_in_retries_or_typed_errors(sandbox: Sandbox) -> None:
     async def main() -> list[Any]:
         async with AsyncPdsClient(

@@ -60,6 +60,7 @@ from importlib import resources
 from typing import Any
 
 from nhsstd.identifiers import nhs_number
+from nhsstd.identifiers._common import UUID
 from nhsstd.testing._sandbox._http import FHIR_JSON, Request, Response, json_response, outcome
 
 PREFIX = "/personal-demographics/FHIR/R4"
@@ -73,7 +74,6 @@ INVALIDATED = "9000000068"
 NOT_FOUND = "9111231130"
 INVALID = "9000000000"
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _BIRTHDATE = re.compile(r"(eq|ge|le)?[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _BEARER = re.compile(r"Bearer [A-Za-z0-9]+")
 _VALID_PARAMS = frozenset(
@@ -248,7 +248,7 @@ class PdsHandler:
                 diagnostics="Invalid request with error - X-Request-ID header must be supplied "
                 "to access this resource",
             )
-        if not _UUID.fullmatch(request_id):
+        if not UUID.fullmatch(request_id):
             return outcome(
                 400,
                 "value",
