@@ -26,3 +26,19 @@ def load_vectors() -> dict[str, list[dict[str, Any]]]:
 @pytest.fixture(scope="session")
 def vectors() -> dict[str, list[dict[str, Any]]]:
     return load_vectors()
+
+
+@pytest.fixture(scope="session")
+def fhir_packages() -> Path:
+    """The source FHIR packages (R4 core, UK Core), for tests that compare with the sources.
+
+    It lives here rather than in ``tests/conformance/conftest.py``: with ``--doctest-modules`` two
+    ``conftest.py`` files collected as modules clash under the one module name ``conftest``.
+    """
+    from nhsstd.conformance._compile import shared_packages_dir
+
+    shared = shared_packages_dir()
+    assert shared is not None, (
+        "the FHIR packages are needed: set NHSSTD_FHIR_PACKAGES or put shared/ beside the clone"
+    )
+    return shared
