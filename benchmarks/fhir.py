@@ -22,8 +22,8 @@ from __future__ import annotations
 import os
 import sys
 
-# ``python benchmarks/fhir.py`` puts benchmarks/ first on sys.path, where json.py (the
-# nhsstd.json benchmark) would shadow the standard library's json module.
+# ``python benchmarks/fhir.py`` puts benchmarks/ first on sys.path, where this file would
+# shadow the ``fhir`` package that fhir.resources lives in.
 if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
     del sys.path[0]
 
