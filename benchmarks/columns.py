@@ -33,19 +33,13 @@ import timeit
 from collections.abc import Callable
 from typing import Any
 
-# Run as a script, this directory comes first on sys.path: keep the other
-# benchmark scripts in it (benchmarks/json.py...) from shadowing standard
-# library modules that numpy, pyarrow and pandas import.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _HERE]
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
-import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.csv as pa_csv  # noqa: E402
-
-from nhsstd import columns  # noqa: E402
-from nhsstd.cli import main as nhsstd_main  # noqa: E402
-from nhsstd.identifiers import hc_number, nhs_number, sctid  # noqa: E402
+from nhsstd import columns
+from nhsstd.cli import main as nhsstd_main
+from nhsstd.identifiers import hc_number, nhs_number, sctid
 
 _POWERS = 10 ** np.arange(8, -1, -1)
 _WEIGHTS = np.arange(10, 1, -1)

@@ -22,17 +22,11 @@ Targets (issue 15): start-up to first verdict < 1 s; >= 1000 UK Core Patients/s 
 
 from __future__ import annotations
 
-import os
-import sys
-
-# ``python benchmarks/conformance.py`` puts benchmarks/ first on sys.path, where json.py (the
-# nhsstd.json benchmark) would shadow the standard library's json module.
-if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
-    del sys.path[0]
-
 import argparse
 import json
+import os
 import subprocess
+import sys
 import tempfile
 import time
 import timeit

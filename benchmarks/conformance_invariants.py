@@ -17,24 +17,17 @@ in one process on the UK Core 2.0.2 Patient examples (tests/fixtures):
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this directory comes first on sys.path: keep the other
-# benchmark scripts in it (benchmarks/json.py...) from shadowing standard modules.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _HERE]
+import fhirpathpy
 
-import fhirpathpy  # noqa: E402
-
-from nhsstd.conformance import Validator  # noqa: E402
-from nhsstd.conformance._fhirpath import InvariantEngine  # noqa: E402
-from nhsstd.fhir import xml  # noqa: E402
+from nhsstd.conformance import Validator
+from nhsstd.conformance._fhirpath import InvariantEngine
+from nhsstd.fhir import xml
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "ukcore-examples"
 

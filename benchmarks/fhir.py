@@ -1,20 +1,23 @@
-"""Parse and write a UK Core Patient with nhsstd, fhir.resources and fhirclient.
+"""Parse and write a UK Core Patient with nhsstd, fhirkit-rs, fhir.resources and fhirclient.
 
-Run: ``python benchmarks/fhir.py`` (needs the ``bench`` extra: fhir.resources and
-fhirclient).  Each library turns the same JSON text into its Patient object (parsing
+Run: ``python benchmarks/fhir.py`` (needs the ``bench`` extra: fhirkit-rs, fhir.resources
+and fhirclient).  Each library turns the same JSON text into its Patient object (parsing
 and validating) and back into JSON text, ``--count`` times; the best of ``--repeat``
 runs is kept, the libraries taking turns so that machine noise hits them alike.  The
 floor is bare ``json.loads`` + ``json.dumps`` of the same text.
 
 * nhsstd: ``nhsstd.fhir.loads`` then ``nhsstd.fhir.dumps`` (identifiers checked, unknown
   elements kept so the output equals the input);
+* fhirkit-rs (Rust): ``fhirkit.parse`` then ``Resource.to_json`` (R4 structure and
+  primitive formats checked, problems collected in ``issues``; no NHS identifier checks);
 * fhir.resources: the R4B ``Patient`` pydantic model (there is no R4 package from
   version 7 on; R4B is the closest) -- ``model_validate_json`` then ``model_dump_json``;
 * fhirclient: its R4 ``Patient`` -- ``Patient(json.loads(text))`` then
   ``json.dumps(patient.as_json())``.
 
 Targets (issue 5), on the RichardSmith fixture: nhsstd at least 10x faster than
-fhir.resources, 3x faster than fhirclient, and within 6x of the floor.
+fhir.resources, 3x faster than fhirclient, and within 6x of the floor.  The fhirkit-rs
+ratio is printed, not yet a target (issue 13 aims at nhsstd <= fhirkit-rs, <= 2.5x floor).
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from __future__ import annotations
 import os
 import sys
 
-# ``python benchmarks/fhir.py`` puts benchmarks/ first on sys.path, where json.py (the
-# nhsstd.json benchmark) would shadow the standard library's json module.
+# ``python benchmarks/fhir.py`` puts benchmarks/ first on sys.path, where this file would
+# shadow the ``fhir`` package that fhir.resources lives in.
 if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
     del sys.path[0]
 
@@ -56,6 +59,16 @@ def with_nhsstd(text: str) -> str:
     return fhir.dumps(fhir.loads(text))
 
 
+def make_fhirkit() -> Callable[[str], str]:
+    import fhirkit
+
+    def run(text: str) -> str:
+        text_out: str = fhirkit.parse(text).to_json()
+        return text_out
+
+    return run
+
+
 def make_fhir_resources() -> Callable[[str], str]:
     from fhir.resources.R4B.patient import Patient
 
@@ -85,7 +98,12 @@ def main() -> int:
     # Check that every contender really handles the resource before timing it.
     assert json.loads(with_nhsstd(text)) == json.loads(text), "nhsstd did not round-trip the fixture"
     contenders: dict[str, Callable[[str], str]] = {"floor (json)": floor, "nhsstd": with_nhsstd}
-    for name, factory in (("fhir.resources", make_fhir_resources), ("fhirclient", make_fhirclient)):
+    factories = (
+        ("fhirkit-rs", make_fhirkit),
+        ("fhir.resources", make_fhir_resources),
+        ("fhirclient", make_fhirclient),
+    )
+    for name, factory in factories:
         try:
             function = factory()
             function(text)
@@ -111,6 +129,9 @@ def main() -> int:
     print(f"nhsstd / floor: {ratio_floor:.2f}x (target <= {FLOOR_TARGET:.0f}x)")
     if ratio_floor > FLOOR_TARGET:
         failures.append("floor")
+    if "fhirkit-rs" in per_trip:
+        ratio_fhirkit = ours / per_trip["fhirkit-rs"]
+        print(f"nhsstd / fhirkit-rs: {ratio_fhirkit:.2f}x (issue 13 aims at <= 1x; not a target yet)")
     for name, target in TARGETS.items():
         if name in per_trip:
             speedup = per_trip[name] / ours

@@ -20,14 +20,6 @@ Targets: ``loads`` under 1 ms for the Patient and within 3x of defusedxml's bare
 
 from __future__ import annotations
 
-import os
-import sys
-
-# ``python benchmarks/fhir_xml.py`` puts benchmarks/ first on sys.path, where json.py (the
-# nhsstd.json benchmark) would shadow the standard library's json module.
-if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
-    del sys.path[0]
-
 import argparse
 import json
 import timeit

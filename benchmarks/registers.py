@@ -19,14 +19,6 @@ Measured, in one run:
 
 from __future__ import annotations
 
-import os
-import sys
-
-# ``python benchmarks/registers.py`` puts benchmarks/ first on sys.path, where json.py (the
-# nhsstd.json benchmark) would shadow the standard library's json module (which httpx imports).
-if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
-    del sys.path[0]
-
 import argparse
 import asyncio
 import random

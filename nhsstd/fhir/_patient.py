@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 from nhsstd.codes import (
@@ -321,109 +322,154 @@ def _has_practice(raw: Any) -> bool:
 # --- the resource ----------------------------------------------------------------------------
 
 
+# Each element reader takes the resource reader, the element's key and its value, and sets the
+# model fields the element gives (or records why it cannot).
+_ElementReader = Callable[[ResourceReader, str, Any], None]
+
+
+def _read_identifiers(rr: ResourceReader, key: str, value: Any) -> None:
+    taken, template = read_array(
+        rr.r,
+        value,
+        "$." + key,
+        _classify_identifier,
+        _IDENTIFIER_WRITERS,
+        limits={"nhs": 1, "chi": 1, "hc": 1},
+    )
+    fields = rr.fields
+    if "nhs" in taken:
+        fields["nhs_number"], fields["nhs_number_status"] = taken["nhs"][0]
+    if "chi" in taken:
+        fields["chi_number"] = taken["chi"][0]
+    if "hc" in taken:
+        fields["hc_number"] = taken["hc"][0]
+    fields["local_identifiers"] = taken.get("local", ())
+    rr.template(key, template)
+
+
+def _read_extensions(rr: ResourceReader, key: str, value: Any) -> None:
+    taken, template = read_array(
+        rr.r, value, "$." + key, _classify_extension, {"ethnic": _write_ethnic}, limits={"ethnic": 1}
+    )
+    if "ethnic" in taken:
+        rr.fields["ethnic_category"] = taken["ethnic"][0]
+    rr.template(key, template)
+
+
+def _repeated(tag: str, field: str, read: Classifier, write: Writer) -> _ElementReader:
+    """The reader of a repeating element whose every item is one model value (name, telecom, address)."""
+
+    def read_items(rr: ResourceReader, key: str, value: Any) -> None:
+        taken, template = read_array(rr.r, value, "$." + key, read, {tag: write})
+        rr.fields[field] = taken.get(tag, ())
+        rr.template(key, template)
+
+    return read_items
+
+
+def _read_gender(rr: ResourceReader, key: str, value: Any) -> None:
+    gender = code(rr.r, value, "$." + key, AdministrativeGender)
+    if gender is not None:
+        rr.fields["stated_gender"] = administrative_gender_to_stated_gender(gender)
+
+
+def _read_birth_date(rr: ResourceReader, key: str, value: Any) -> None:
+    path = "$." + key
+    text = string(rr.r, value, path)
+    if text is not None:
+        try:
+            rr.fields["birth_date"] = PartialDate.parse(text)
+        except ValidationError as error:
+            rr.r.error(path, error)
+
+
+def _read_deceased_boolean(rr: ResourceReader, key: str, value: Any) -> None:
+    path = "$." + key
+    if type(value) is not bool:
+        rr.r.problem(path, f"expected a boolean, got {describe(value)}")
+    elif "deceasedDateTime" in rr.resource:
+        rr.r.problem(path, "deceased[x] is a choice: deceasedBoolean and deceasedDateTime both given")
+    else:
+        rr.fields["deceased"] = value
+
+
+def _read_deceased_date_time(rr: ResourceReader, key: str, value: Any) -> None:
+    path = "$." + key
+    text = string(rr.r, value, path)
+    match = _DATE_TIME.fullmatch(text) if text is not None else None
+    if text is not None and match is None:
+        rr.r.problem(path, "expected a FHIR dateTime")
+    elif match is not None:
+        try:
+            rr.fields["death_date"] = date = PartialDate.parse(match.group(1))
+        except ValidationError as error:
+            rr.r.error(path, error)
+        else:
+            rr.override(key, text, date.isoformat())
+
+
+def _read_marital_status(rr: ResourceReader, key: str, value: Any) -> None:
+    found = read_coded(rr.r, value, "$." + key, _MARITAL_SYSTEMS)
+    if found is None:
+        rr.keep(key, value)
+    elif found is not ERROR:
+        member, concept = found
+        rr.fields["marital_status"] = member
+        rr.override(key, concept, _write_marital(member))
+
+
+def _read_general_practitioner(rr: ResourceReader, key: str, value: Any) -> None:
+    r, path = rr.r, "$." + key
+    marks = len(r.problems), len(r.notes)
+    limits = {"practice": 1, "gp": 1}
+    classify = _classify_gp(_has_practice(value))
+    taken, template = read_array(r, value, path, classify, _GP_WRITERS, limits=limits)
+    if "gp" in taken and "practice" not in taken:
+        # The practice reference was kept as it was (invalid code, preserve mode): a GP
+        # without a practice is not a registration, so read again keeping the GP as it is.
+        del r.problems[marks[0] :], r.notes[marks[1] :]
+        taken, template = read_array(r, value, path, _classify_gp(False), _GP_WRITERS, limits=limits)
+    if "practice" in taken:
+        practice, period = taken["practice"][0]
+        gp = taken["gp"][0] if "gp" in taken else None
+        try:
+            rr.fields["registered_gp"] = GPRegistration(
+                practice=practice, period=period, general_practitioner=gp
+            )
+        except ValidationError as error:
+            r.error(path, error)
+    rr.template(key, template)
+
+
+def _skip(rr: ResourceReader, key: str, value: Any) -> None:
+    """resourceType: checked before the resource reaches read_patient."""
+
+
+# The Patient elements the model holds, by key; any other element is kept as it is.
+_ELEMENT_READERS: Final[dict[str, _ElementReader]] = {
+    "resourceType": _skip,
+    "identifier": _read_identifiers,
+    "extension": _read_extensions,
+    "name": _repeated("name", "names", read_name, write_name),
+    "telecom": _repeated("telecom", "telecom", read_contact_point, write_contact_point),
+    "address": _repeated("address", "addresses", read_address, write_address),
+    "gender": _read_gender,
+    "birthDate": _read_birth_date,
+    "deceasedBoolean": _read_deceased_boolean,
+    "deceasedDateTime": _read_deceased_date_time,
+    "maritalStatus": _read_marital_status,
+    "generalPractitioner": _read_general_practitioner,
+}
+
+
 def read_patient(r: Reader, resource: dict[str, Any]) -> Patient | None:
     rr = ResourceReader(r, resource)
-    fields = rr.fields
     for key, value in resource.items():
-        path = "$." + key
-        if key == "resourceType":
-            continue
-        if key == "identifier":
-            taken, template = read_array(
-                r,
-                value,
-                path,
-                _classify_identifier,
-                _IDENTIFIER_WRITERS,
-                limits={"nhs": 1, "chi": 1, "hc": 1},
-            )
-            if "nhs" in taken:
-                fields["nhs_number"], fields["nhs_number_status"] = taken["nhs"][0]
-            if "chi" in taken:
-                fields["chi_number"] = taken["chi"][0]
-            if "hc" in taken:
-                fields["hc_number"] = taken["hc"][0]
-            fields["local_identifiers"] = taken.get("local", ())
-            rr.template(key, template)
-        elif key == "extension":
-            taken, template = read_array(
-                r, value, path, _classify_extension, {"ethnic": _write_ethnic}, limits={"ethnic": 1}
-            )
-            if "ethnic" in taken:
-                fields["ethnic_category"] = taken["ethnic"][0]
-            rr.template(key, template)
-        elif key == "name":
-            taken, template = read_array(r, value, path, read_name, {"name": write_name})
-            fields["names"] = taken.get("name", ())
-            rr.template(key, template)
-        elif key == "telecom":
-            taken, template = read_array(r, value, path, read_contact_point, {"telecom": write_contact_point})
-            fields["telecom"] = taken.get("telecom", ())
-            rr.template(key, template)
-        elif key == "address":
-            taken, template = read_array(r, value, path, read_address, {"address": write_address})
-            fields["addresses"] = taken.get("address", ())
-            rr.template(key, template)
-        elif key == "gender":
-            gender = code(r, value, path, AdministrativeGender)
-            if gender is not None:
-                fields["stated_gender"] = administrative_gender_to_stated_gender(gender)
-        elif key == "birthDate":
-            text = string(r, value, path)
-            if text is not None:
-                try:
-                    fields["birth_date"] = PartialDate.parse(text)
-                except ValidationError as error:
-                    r.error(path, error)
-        elif key == "deceasedBoolean":
-            if type(value) is not bool:
-                r.problem(path, f"expected a boolean, got {describe(value)}")
-            elif "deceasedDateTime" in resource:
-                r.problem(path, "deceased[x] is a choice: deceasedBoolean and deceasedDateTime both given")
-            else:
-                fields["deceased"] = value
-        elif key == "deceasedDateTime":
-            text = string(r, value, path)
-            match = _DATE_TIME.fullmatch(text) if text is not None else None
-            if text is not None and match is None:
-                r.problem(path, "expected a FHIR dateTime")
-            elif match is not None:
-                try:
-                    fields["death_date"] = date = PartialDate.parse(match.group(1))
-                except ValidationError as error:
-                    r.error(path, error)
-                else:
-                    rr.override(key, text, date.isoformat())
-        elif key == "maritalStatus":
-            found = read_coded(r, value, path, _MARITAL_SYSTEMS)
-            if found is None:
-                rr.keep(key, value)
-            elif found is not ERROR:
-                member, concept = found
-                fields["marital_status"] = member
-                rr.override(key, concept, _write_marital(member))
-        elif key == "generalPractitioner":
-            marks = len(r.problems), len(r.notes)
-            limits = {"practice": 1, "gp": 1}
-            classify = _classify_gp(_has_practice(value))
-            taken, template = read_array(r, value, path, classify, _GP_WRITERS, limits=limits)
-            if "gp" in taken and "practice" not in taken:
-                # The practice reference was kept as it was (invalid code, preserve mode): a GP
-                # without a practice is not a registration, so read again keeping the GP as it is.
-                del r.problems[marks[0] :], r.notes[marks[1] :]
-                taken, template = read_array(r, value, path, _classify_gp(False), _GP_WRITERS, limits=limits)
-            if "practice" in taken:
-                practice, period = taken["practice"][0]
-                gp = taken["gp"][0] if "gp" in taken else None
-                try:
-                    fields["registered_gp"] = GPRegistration(
-                        practice=practice, period=period, general_practitioner=gp
-                    )
-                except ValidationError as error:
-                    r.error(path, error)
-            rr.template(key, template)
-        else:
+        read_element = _ELEMENT_READERS.get(key)
+        if read_element is None:
             rr.keep(key, value)
+        else:
+            read_element(rr, key, value)
     return rr.build(Patient)
 
 

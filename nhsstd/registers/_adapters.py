@@ -181,29 +181,33 @@ def _builder(cls: type, *names: str) -> Callable[..., Any]:
     """A function ``build(*values)`` making a *cls* with fields *names* set to *values*, unchecked.
 
     Every other field gets its default (a model field added later needs no change
-    here, as long as it has a plain default).  Generated as straight-line code, once.
+    here, as long as it has a plain default).  The field table is made once.
     """
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = [f"def build({', '.join(names)}):", "    self = _new(_cls)"]
     fields = attrs.fields(cls)
     unknown = set(names) - {field.name for field in fields}
     if unknown:  # pragma: no cover - a model changed: this module must follow
         raise RuntimeError(f"nhsstd.registers._adapters: {cls.__name__} has no field {sorted(unknown)}")
-    for index, field in enumerate(fields):
-        namespace[f"_set{index}"] = slot_setter(cls, field.name)
+    defaults: list[tuple[Callable[[object, object], None], object]] = []
+    for field in fields:
         if field.name in names:
-            value = field.name
-        elif field.default is attrs.NOTHING or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            continue
+        if field.default is attrs.NOTHING or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
             raise RuntimeError(  # pragma: no cover - a model changed: this module must follow
                 f"nhsstd.registers._adapters: {cls.__name__}.{field.name} needs a value"
             )
-        else:
-            namespace[f"_default{index}"] = field.default
-            value = f"_default{index}"
-        lines.append(f"    _set{index}(self, {value})")
-    lines.append("    return self")
-    exec(compile("\n".join(lines), f"<nhsstd trusted builder for {cls.__name__}>", "exec"), namespace)
-    build: Callable[..., Any] = namespace["build"]
+        defaults.append((slot_setter(cls, field.name), field.default))
+    # The setters of the given fields, in the order of *names* (the order of build's arguments).
+    given = [slot_setter(cls, name) for name in names]
+    new = object.__new__
+
+    def build(*values: object) -> Any:
+        self: Any = new(cls)
+        for set_slot, value in zip(given, values, strict=True):
+            set_slot(self, value)
+        for set_slot, default in defaults:
+            set_slot(self, default)
+        return self
+
     return build
 
 

@@ -67,7 +67,7 @@ import re
 import sqlite3
 import threading
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -251,27 +251,13 @@ _ODS_KEYS = (
 _extra_values = operator.itemgetter(*_EXTRA_COLUMNS)
 
 
-def _ods_reader() -> Callable[[str, str], dict[str, str]]:
-    """``read(source, stored)``: the ``extras["ods"]`` object from the stored ``ods`` column.
-
-    Straight-line code generated once (a lookup is meant to take a few microseconds).
-    """
-    lines = [
-        "def read(source, stored):",
-        f"    v = stored.split({_SEPARATOR!r})",
-        "    ods = {'source': source}",
-    ]
-    for index, key in enumerate(_ODS_KEYS):
-        lines.append(f"    if v[{index}]:")
-        lines.append(f"        ods[{key!r}] = v[{index}]")
-    lines.append("    return ods")
-    namespace: dict[str, Any] = {}
-    exec(compile("\n".join(lines), "<nhsstd offline ODS extras reader>", "exec"), namespace)
-    read: Callable[[str, str], dict[str, str]] = namespace["read"]
-    return read
-
-
-_read_ods = _ods_reader()
+def _read_ods(source: str, stored: str) -> dict[str, str]:
+    """The ``extras["ods"]`` object from the stored ``ods`` column (*source* first)."""
+    ods = {"source": source}
+    for key, value in zip(_ODS_KEYS, stored.split(_SEPARATOR), strict=True):
+        if value:  # an empty value is an absent key
+            ods[key] = value
+    return ods
 
 
 def _precedence(kind: str) -> tuple[int, str]:

@@ -466,3 +466,33 @@ def test_format_is_a_drop_in_for_stdnum(value: str) -> None:
     so code that swaps python-stdnum for nhsstd keeps working (inputs within the characters both
     normalisation policies treat alike: ASCII digits, letters, space, hyphen, full stop)."""
     assert nhs_number.format(value) == stdnum.gb.nhs.format(value)
+
+
+# --------------------------------------------------------------------------- is_valid beside validate
+
+# is_valid decides without raising (a second implementation of validate's verdict), so it is
+# compared with validate on every kind of input: arbitrary text, ten-digit strings, and near
+# misses of valid numbers -- separators (ASCII and not), non-ASCII digits, a digit more or less.
+_separators = st.sampled_from([" ", "-", "\t", "\n", "\u00a0", "\u2009", "_", "/"])
+_near_misses = st.one_of(
+    st.tuples(valid_numbers, st.integers(0, 10), _separators).map(
+        lambda t: t[0][: t[1]] + t[2] + t[0][t[1] :]
+    ),
+    valid_numbers.map(lambda number: "".join(chr(0xFF10 + int(digit)) for digit in number)),
+    st.tuples(valid_numbers, st.integers(0, 9)).map(lambda t: t[0][: t[1]] + "\u0660" + t[0][t[1] + 1 :]),
+    valid_numbers.map(lambda number: number[:-1]),
+    st.tuples(valid_numbers, st.sampled_from("0123456789")).map(lambda t: t[0] + t[1]),
+    valid_numbers.map(lambda number: f" {number[:3]} {number[3:6]}-{number[6:]} "),
+)
+
+
+@given(st.one_of(st.text(max_size=14), ten_digit_strings, _near_misses))
+@example(FULLWIDTH_9434765919)
+def test_is_valid_agrees_with_validate_on_every_input(value: str) -> None:
+    try:
+        nhs_number.validate(value)
+    except ValidationError:
+        accepted = False
+    else:
+        accepted = True
+    assert nhs_number.is_valid(value) is accepted

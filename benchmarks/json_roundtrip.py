@@ -13,21 +13,20 @@ Compares, per round trip (write then read):
 
 Target: the nhsstd round trip is no slower than 2x the plain ``json`` one.
 
-Run with ``python benchmarks/json.py`` (``--rounds`` and ``--number`` to
+Run with ``python benchmarks/json_roundtrip.py`` (``--rounds`` and ``--number`` to
 tune).  Timings are the best of several interleaved rounds, so that a busy
 machine affects every contender alike.
 """
 
-# ruff: noqa: E402  (the path fix below must run before ``import json``)
 from __future__ import annotations
 
 import os
 import sys
 
-# This file is called json.py, so running it as a script would put its own
-# directory first on sys.path and shadow the standard library's json.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _HERE]
+# Run as a script, benchmarks/ comes first on sys.path, where fhir.py (the FHIR benchmark)
+# would shadow the ``fhir`` package that fhir.resources lives in.
+if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]
 
 import argparse
 import datetime
