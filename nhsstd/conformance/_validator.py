@@ -896,8 +896,10 @@ class Walker:
 
     def _identifier(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
         """nhsstd's identifier rules: a value under a known NHS system passes that identifier's check."""
-        check = _IDENTIFIER_CHECKS.get(node.get("system"))  # type: ignore[arg-type]
+        system = node.get("system")
         value = node.get("value")
+        # a system or value of the wrong JSON type is reported by the shape check, not here
+        check = _IDENTIFIER_CHECKS.get(system) if isinstance(system, str) else None
         if check is None or not isinstance(value, str):
             return
         try:

@@ -663,6 +663,17 @@ def test_no_invariant_is_evaluated_once_content_is_nested_beyond_the_limit(
     assert evaluated
 
 
+@pytest.mark.parametrize("system", [["https://fhir.nhs.uk/Id/nhs-number"], {"a": 1}, 5])
+def test_an_identifier_system_that_is_no_string_is_a_type_error_not_a_crash(system: Any) -> None:
+    # found by test_any_json_value_in_any_element_gives_an_outcome: a list as Identifier.system
+    # reached the identifier-rule table lookup (TypeError: unhashable type)
+    patient = {"resourceType": "Patient", "identifier": [{"system": system, "value": "9434765918"}]}
+    outcome = conformance.validate(patient, uk_core=False)
+    assert not outcome.ok
+    assert "nhsstd-identifier" not in {issue.rule for issue in outcome.issues}
+    assert_nothing_repeated(outcome, ["9434765918"])
+
+
 def test_a_resource_that_contains_itself_ends() -> None:
     patient: Resource = {"resourceType": "Patient"}
     patient["contained"] = [patient]
