@@ -4,7 +4,7 @@ The R4 cases of FHIR/fhir-test-cases that need no set-up (tests/fixtures/fhir-te
 are validated with ``uk_core=False``; a verdict is "invalid" (any error or fatal issue) or "valid".
 The target is 90% agreement outside the ``tx`` module; the bar is that target or, while it was
 out of reach, the agreement last measured, so that it can only go up: raise the measured figures
-when the validator improves (``python tests/conformance/hl7_suite.py`` prints the table).
+when the validator improves (``python tests/hl7_suite.py`` prints the table).
 """
 
 from __future__ import annotations

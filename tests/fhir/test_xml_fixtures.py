@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hl7_suite import selected_cases
 
 from nhsstd.fhir.xml import FHIRXMLError, dumps, loads
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 UK_CORE_EXAMPLES = FIXTURES / "ukcore-examples"
-TEST_CASES = FIXTURES / "fhir-test-cases"
 
 # UK Core 2.0.2 examples whose elements are in no namespace: FHIR XML puts every element in
 # http://hl7.org/fhir (R4 xml.html, "XML Representation of Resources": the namespace for all
@@ -29,47 +29,13 @@ WITHOUT_NAMESPACE = {
 }
 
 
-def _java_says_invalid(case: dict[str, Any]) -> bool:
-    """The HL7 Java validator's verdict on a case: an error or fatal issue (README of the fixtures)."""
-    java = case["java"]
-    if isinstance(java, dict):
-        return bool(java.get("errorCount", 0))
-    outcome = json.loads((TEST_CASES / "outcomes" / java).read_text(encoding="utf-8"))
-    return any(issue["severity"] in {"error", "fatal"} for issue in outcome.get("issue", ()))
-
-
-# A case with any other key needs set-up (packages, profiles, settings): not selected (README).
-_PLAIN_CASE_KEYS = {
-    "name",
-    "file",
-    "version",
-    "module",
-    "description",
-    "explanation",
-    "documentation",
-    "tags",
-    "java",
-    "firely-sdk-current",
-    "firely-sdk-wip",
-    "brianpos",
-    "dotnet-brianpos",
-}
-
-
 def _test_cases(suffix: str) -> list[Any]:
-    manifest = json.loads((TEST_CASES / "manifest.json").read_text(encoding="utf-8"))
-    cases = []
-    for case in manifest["test-cases"]:
-        path = TEST_CASES / case["file"]
-        java = case.get("java")
-        if case.get("version") not in {"4.0", "4.0.1"} or not path.name.endswith(suffix) or not path.exists():
-            continue
-        if java is None or (isinstance(java, str) and not (TEST_CASES / "outcomes" / java).exists()):
-            continue
-        if not set(case) <= _PLAIN_CASE_KEYS:
-            continue
-        cases.append(pytest.param(path, _java_says_invalid(case), id=case["name"]))
-    return cases
+    """The HL7 validator cases selected for the conformance tests, with the Java verdict."""
+    return [
+        pytest.param(case.file, case.java_invalid, id=case.name)
+        for case in selected_cases()
+        if case.file.name.endswith(suffix)
+    ]
 
 
 XML_CASES = _test_cases(".xml")
