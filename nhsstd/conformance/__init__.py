@@ -61,6 +61,7 @@ from nhsstd.conformance._outcome import Issue, Outcome, Severity
 from nhsstd.conformance._pack import TERMINOLOGY_FILE, RulePack
 from nhsstd.conformance._terminology import Terminology
 from nhsstd.conformance._validator import Walker
+from nhsstd.conformance._xml_order import order_issues
 from nhsstd.exceptions import InvalidFormat, Reason
 from nhsstd.fhir._structure import r4_model
 
@@ -117,16 +118,19 @@ class Validator:
         for url in named:
             if not self._walker.pack.knows(url):
                 raise KeyError(f"unknown profile {url!r}: load its package with Validator(packages=[...])")
+        out_of_order: tuple[Issue, ...] = ()
         if isinstance(resource, (str, bytes)):
             parsed = _parse(resource)
             if isinstance(parsed, Issue):
                 return Outcome((parsed,))
-            resource = parsed
+            resource, out_of_order = parsed
         elif not isinstance(resource, Mapping):
             raise TypeError(
                 f"expected a FHIR resource (mapping, JSON or XML text), got {type(resource).__name__}"
             )
-        return self._walker.validate(resource, named, uk_core)
+        outcome = self._walker.validate(resource, named, uk_core)
+        # XML only: elements out of order come first, as the reader found them before the walk.
+        return Outcome(out_of_order + outcome.issues) if out_of_order else outcome
 
 
 def validate(
@@ -176,8 +180,8 @@ def _default_validator() -> Validator:
     return validator
 
 
-def _parse(text: str | bytes) -> Mapping[str, Any] | Issue:
-    """JSON or XML text -> a resource, or the fatal issue saying why it could not be read."""
+def _parse(text: str | bytes) -> tuple[Mapping[str, Any], tuple[Issue, ...]] | Issue:
+    """JSON or XML text -> a resource and the XML elements out of order, or the fatal issue."""
     # A byte order mark is not part of the document (RFC 8259 8.1 lets parsers ignore it).
     text = text.removeprefix(b"\xef\xbb\xbf") if isinstance(text, bytes) else text.removeprefix("\ufeff")
     stripped = text.lstrip()
@@ -185,12 +189,12 @@ def _parse(text: str | bytes) -> Mapping[str, Any] | Issue:
         from nhsstd.fhir import xml
 
         try:
-            loaded: Any = xml.loads(text, unknown="keep")
+            loaded, out_of_order = xml._loads_noting_order(text)
         except ValueError as error:
             return Issue(
                 "fatal", "structure", "$", f"not readable as FHIR XML: {_reason(error)}", "nhsstd-parse"
             )
-        return loaded  # type: ignore[no-any-return]
+        return loaded, order_issues(loaded["resourceType"], out_of_order)
     try:
         loaded = json.loads(
             text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_no_duplicate_keys
@@ -205,7 +209,7 @@ def _parse(text: str | bytes) -> Mapping[str, Any] | Issue:
         return Issue("fatal", "structure", "$", f"not readable as JSON: {_reason(error)}", "nhsstd-parse")
     if not isinstance(loaded, dict):
         return Issue("fatal", "structure", "$", "the JSON is not an object", "nhsstd-parse")
-    return loaded
+    return loaded, ()
 
 
 def _reason(error: ValueError) -> str:
