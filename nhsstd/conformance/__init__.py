@@ -58,8 +58,9 @@ import orjson
 
 from nhsstd.conformance._fhirpath import InvariantEngine
 from nhsstd.conformance._outcome import Issue, Outcome, Severity
-from nhsstd.conformance._pack import TERMINOLOGY_FILE, RulePack
-from nhsstd.conformance._terminology import Terminology
+from nhsstd.conformance._pack import TERMINOLOGY_FILE, USER_PACKAGE_LAYOUT, RulePack
+from nhsstd.conformance._profile_check import ProfileProblem, broken_profiles
+from nhsstd.conformance._terminology import Terminology, merged_terminology
 from nhsstd.conformance._validator import Walker
 from nhsstd.conformance._xml_order import order_issues
 from nhsstd.exceptions import InvalidFormat, Reason
@@ -68,7 +69,7 @@ from nhsstd.fhir._structure import r4_model
 if TYPE_CHECKING:
     from nhsstd.registers.terminology import TerminologyClient
 
-__all__ = ["Issue", "Outcome", "PackageError", "Severity", "Validator", "validate"]
+__all__ = ["Issue", "Outcome", "PackageError", "ProfileError", "Severity", "Validator", "validate"]
 
 #: What a malformed package raises while it is read and compiled (missing keys, wrong JSON
 #: types, bad JSON or XML, a file that is not a tar archive, absurd nesting).
@@ -98,7 +99,14 @@ class Validator:
     ) -> None:
         compiled = [_compiled_package(Path(package)) for package in packages]
         pack = RulePack.from_files(compiled) if compiled else _shipped_pack()
-        codes = Terminology(_shipped_terminology(), client=terminology)
+        for package, urls in zip(packages, pack.section_urls[1:], strict=True):
+            # Checked on the merged pack: a profile's base may be in another of the packages.
+            problems = broken_profiles(pack, r4_model(), urls)
+            if problems:
+                raise ProfileError(Path(package), problems)
+        shipped = _shipped_terminology()
+        own = pack.terminology_sections
+        codes = Terminology(merged_terminology([shipped, *own]) if own else shipped, client=terminology)
         self._walker = Walker(pack, r4_model(), codes, InvariantEngine(terminology=codes))
 
     def validate(
@@ -283,6 +291,27 @@ class PackageError(InvalidFormat):
         return (_rebuild_package_error, (self.package, str(self)))
 
 
+class ProfileError(PackageError):
+    """A profile of a FHIR package given to :class:`Validator` is broken.
+
+    Raised when the package is loaded, before anything is validated: a differential element
+    whose path names no element (``problem`` ``unknown-element``), a ``baseDefinition`` that is
+    not loaded (``unknown-base``), of another type (``base-type``) or that leads back to the
+    profile (``base-cycle``).  :attr:`profile`, :attr:`path` and :attr:`problem` describe the
+    first fault; :attr:`problems` lists them all, and the message names each.  :attr:`reason`
+    is ``format``, as for every :class:`PackageError`.
+    """
+
+    def __init__(self, package: Path, problems: Sequence[ProfileProblem]) -> None:
+        listed = "; ".join(str(problem) for problem in problems)
+        super().__init__(package, f"{len(problems)} fault(s) in its profiles: {listed}")
+        self.problems = tuple(problems)
+        self.profile, self.path, self.problem = problems[0].profile, problems[0].path, problems[0].problem
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (ProfileError, (self.package, self.problems))
+
+
 def _rebuild_package_error(package: Path, text: str) -> PackageError:
     error = PackageError.__new__(PackageError)
     error.reason, error.kind, error.package = Reason.FORMAT, None, package
@@ -292,12 +321,12 @@ def _rebuild_package_error(package: Path, text: str) -> PackageError:
 
 def _compiled_package(path: Path) -> Path:
     """The compiled form of a user's package, compiling it on first use."""
-    target = _cache_dir() / "conformance" / f"{_content_hash(path)}.json"
+    target = _cache_dir() / "conformance" / f"{_content_hash(path)}-{USER_PACKAGE_LAYOUT}.json"
     if not target.exists():
-        from nhsstd.conformance._compile import compile_profiles, dump, read_package
+        from nhsstd.conformance._compile import compile_user_package, dump
 
         try:
-            compiled = compile_profiles(read_package(path))
+            compiled = compile_user_package(path, _shipped_terminology())
             RulePack([compiled]).check_profiles()
         except _BAD_PACKAGE as error:
             problem = (
