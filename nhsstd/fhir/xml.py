@@ -730,8 +730,10 @@ class _OrderReader(_Reader):
     def _start(self, name: str, attributes: dict[str, str]) -> None:
         parent = self.stack[-1]
         children = parent.children
-        _, space, key = name.rpartition(" ")
-        found = children.get(key) if space and children is not None else None
+        namespace, _, key = name.rpartition(" ")
+        # FHIR elements, and the narrative's div; anything else is reported as unknown, not here
+        ours = namespace == FHIR_NAMESPACE or (namespace == XHTML_NAMESPACE and key == "div")
+        found = children.get(key) if ours and children is not None else None
         if found is not None and not found[0].xml_attribute:
             order = found[0].order
             if order < self._last_order.get(parent, -1):

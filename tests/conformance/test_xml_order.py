@@ -156,3 +156,13 @@ def test_uk_core_examples_in_their_xml_form(validator: Validator, path: Path) ->
     assert _order_errors(validator, data) == UK_CORE_OUT_OF_ORDER.get(path.stem, [])
     # Written back by xml.dumps (definition order), every example is in order.
     assert _order_errors(validator, xml.dumps(xml.loads(data))) == []
+
+
+def test_an_element_of_another_namespace_is_unknown_not_out_of_order(validator: Validator) -> None:
+    # <x:active> is no FHIR element (FHIR elements are in http://hl7.org/fhir): reported as unknown.
+    text = (
+        f'<Patient {FHIR} xmlns:x="http://example.org/x"><gender value="male"/>'
+        '<x:active value="true"/></Patient>'
+    )
+    outcome = validator.validate(text, uk_core=False)
+    assert [issue.rule for issue in outcome.errors] == ["nhsstd-unknown-element"]
