@@ -35,7 +35,8 @@ extensible: warning; codes from value sets that cannot be expanded offline,
 such as SNOMED CT ones, are reported as information unless a terminology
 client is given); every FHIRPath invariant of the base and the profiles;
 references (format, contained resources, Bundle entries by ``fullUrl``, target
-types); Bundles (every entry against its own profiles); and nhsstd's
+types); Bundles (every entry against its own profiles); for XML text, the element
+order of the definitions (rule ``nhsstd-xml-order``); and nhsstd's
 identifier rules (an NHS Number, ODS code, GMC number... under its FHIR system
 must pass its check: rule ``nhsstd-identifier``).
 """
@@ -83,7 +84,11 @@ class Validator:
         ``.tgz`` files, with JSON or XML resources.  Each is compiled on first use and the
         result kept in the user cache directory (``$NHSSTD_CACHE_DIR``, else
         ``$XDG_CACHE_HOME/nhsstd`` or ``~/.cache/nhsstd``), named by the package's content
-        hash, so a changed package is compiled again.
+        hash, so a changed package is compiled again.  Their ValueSets and CodeSystems are
+        compiled too, so bindings to them are checked.
+    :raises PackageError: a package cannot be read or compiled.
+    :raises ProfileError: a profile of a package is broken (an unknown element path, an
+        unknown, cyclic or other-type ``baseDefinition``).
     :param terminology: a terminology server client (:mod:`nhsstd.registers.terminology`)
         for the codes of value sets that cannot be expanded offline (SNOMED CT...).
 
