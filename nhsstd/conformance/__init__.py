@@ -35,7 +35,8 @@ extensible: warning; codes from value sets that cannot be expanded offline,
 such as SNOMED CT ones, are reported as information unless a terminology
 client is given); every FHIRPath invariant of the base and the profiles;
 references (format, contained resources, Bundle entries by ``fullUrl``, target
-types); Bundles (every entry against its own profiles); and nhsstd's
+types); Bundles (every entry against its own profiles); for XML text, the element
+order of the definitions (rule ``nhsstd-xml-order``); and nhsstd's
 identifier rules (an NHS Number, ODS code, GMC number... under its FHIR system
 must pass its check: rule ``nhsstd-identifier``).
 """
@@ -58,16 +59,18 @@ import orjson
 
 from nhsstd.conformance._fhirpath import InvariantEngine
 from nhsstd.conformance._outcome import Issue, Outcome, Severity
-from nhsstd.conformance._pack import TERMINOLOGY_FILE, RulePack
-from nhsstd.conformance._terminology import Terminology
+from nhsstd.conformance._pack import TERMINOLOGY_FILE, USER_PACKAGE_LAYOUT, RulePack
+from nhsstd.conformance._profile_check import ProfileProblem, broken_profiles
+from nhsstd.conformance._terminology import Terminology, merged_terminology
 from nhsstd.conformance._validator import Walker
+from nhsstd.conformance._xml_order import order_issues
 from nhsstd.exceptions import InvalidFormat, Reason
 from nhsstd.fhir._structure import r4_model
 
 if TYPE_CHECKING:
     from nhsstd.registers.terminology import TerminologyClient
 
-__all__ = ["Issue", "Outcome", "PackageError", "Severity", "Validator", "validate"]
+__all__ = ["Issue", "Outcome", "PackageError", "ProfileError", "Severity", "Validator", "validate"]
 
 #: What a malformed package raises while it is read and compiled (missing keys, wrong JSON
 #: types, bad JSON or XML, a file that is not a tar archive, absurd nesting).
@@ -81,7 +84,11 @@ class Validator:
         ``.tgz`` files, with JSON or XML resources.  Each is compiled on first use and the
         result kept in the user cache directory (``$NHSSTD_CACHE_DIR``, else
         ``$XDG_CACHE_HOME/nhsstd`` or ``~/.cache/nhsstd``), named by the package's content
-        hash, so a changed package is compiled again.
+        hash, so a changed package is compiled again.  Their ValueSets and CodeSystems are
+        compiled too, so bindings to them are checked.
+    :raises PackageError: a package cannot be read or compiled.
+    :raises ProfileError: a profile of a package is broken (an unknown element path, an
+        unknown, cyclic or other-type ``baseDefinition``).
     :param terminology: a terminology server client (:mod:`nhsstd.registers.terminology`)
         for the codes of value sets that cannot be expanded offline (SNOMED CT...).
 
@@ -97,7 +104,14 @@ class Validator:
     ) -> None:
         compiled = [_compiled_package(Path(package)) for package in packages]
         pack = RulePack.from_files(compiled) if compiled else _shipped_pack()
-        codes = Terminology(_shipped_terminology(), client=terminology)
+        for package, urls in zip(packages, pack.section_urls[1:], strict=True):
+            # Checked on the merged pack: a profile's base may be in another of the packages.
+            problems = broken_profiles(pack, r4_model(), urls)
+            if problems:
+                raise ProfileError(Path(package), problems)
+        shipped = _shipped_terminology()
+        own = pack.terminology_sections
+        codes = Terminology(merged_terminology([shipped, *own]) if own else shipped, client=terminology)
         self._walker = Walker(pack, r4_model(), codes, InvariantEngine(terminology=codes))
 
     def validate(
@@ -117,16 +131,19 @@ class Validator:
         for url in named:
             if not self._walker.pack.knows(url):
                 raise KeyError(f"unknown profile {url!r}: load its package with Validator(packages=[...])")
+        out_of_order: tuple[Issue, ...] = ()
         if isinstance(resource, (str, bytes)):
             parsed = _parse(resource)
             if isinstance(parsed, Issue):
                 return Outcome((parsed,))
-            resource = parsed
+            resource, out_of_order = parsed
         elif not isinstance(resource, Mapping):
             raise TypeError(
                 f"expected a FHIR resource (mapping, JSON or XML text), got {type(resource).__name__}"
             )
-        return self._walker.validate(resource, named, uk_core)
+        outcome = self._walker.validate(resource, named, uk_core)
+        # XML only: elements out of order come first, as the reader found them before the walk.
+        return Outcome(out_of_order + outcome.issues) if out_of_order else outcome
 
 
 def validate(
@@ -176,8 +193,8 @@ def _default_validator() -> Validator:
     return validator
 
 
-def _parse(text: str | bytes) -> Mapping[str, Any] | Issue:
-    """JSON or XML text -> a resource, or the fatal issue saying why it could not be read."""
+def _parse(text: str | bytes) -> tuple[Mapping[str, Any], tuple[Issue, ...]] | Issue:
+    """JSON or XML text -> a resource and the XML elements out of order, or the fatal issue."""
     # A byte order mark is not part of the document (RFC 8259 8.1 lets parsers ignore it).
     text = text.removeprefix(b"\xef\xbb\xbf") if isinstance(text, bytes) else text.removeprefix("\ufeff")
     stripped = text.lstrip()
@@ -185,12 +202,12 @@ def _parse(text: str | bytes) -> Mapping[str, Any] | Issue:
         from nhsstd.fhir import xml
 
         try:
-            loaded: Any = xml.loads(text, unknown="keep")
+            loaded, out_of_order = xml._loads_noting_order(text)
         except ValueError as error:
             return Issue(
                 "fatal", "structure", "$", f"not readable as FHIR XML: {_reason(error)}", "nhsstd-parse"
             )
-        return loaded  # type: ignore[no-any-return]
+        return loaded, order_issues(loaded["resourceType"], out_of_order)
     try:
         loaded = json.loads(
             text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_no_duplicate_keys
@@ -205,7 +222,7 @@ def _parse(text: str | bytes) -> Mapping[str, Any] | Issue:
         return Issue("fatal", "structure", "$", f"not readable as JSON: {_reason(error)}", "nhsstd-parse")
     if not isinstance(loaded, dict):
         return Issue("fatal", "structure", "$", "the JSON is not an object", "nhsstd-parse")
-    return loaded
+    return loaded, ()
 
 
 def _reason(error: ValueError) -> str:
@@ -279,6 +296,27 @@ class PackageError(InvalidFormat):
         return (_rebuild_package_error, (self.package, str(self)))
 
 
+class ProfileError(PackageError):
+    """A profile of a FHIR package given to :class:`Validator` is broken.
+
+    Raised when the package is loaded, before anything is validated: a differential element
+    whose path names no element (``problem`` ``unknown-element``), a ``baseDefinition`` that is
+    not loaded (``unknown-base``), of another type (``base-type``) or that leads back to the
+    profile (``base-cycle``).  :attr:`profile`, :attr:`path` and :attr:`problem` describe the
+    first fault; :attr:`problems` lists them all, and the message names each.  :attr:`reason`
+    is ``format``, as for every :class:`PackageError`.
+    """
+
+    def __init__(self, package: Path, problems: Sequence[ProfileProblem]) -> None:
+        listed = "; ".join(str(problem) for problem in problems)
+        super().__init__(package, f"{len(problems)} fault(s) in its profiles: {listed}")
+        self.problems = tuple(problems)
+        self.profile, self.path, self.problem = problems[0].profile, problems[0].path, problems[0].problem
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (ProfileError, (self.package, self.problems))
+
+
 def _rebuild_package_error(package: Path, text: str) -> PackageError:
     error = PackageError.__new__(PackageError)
     error.reason, error.kind, error.package = Reason.FORMAT, None, package
@@ -288,12 +326,12 @@ def _rebuild_package_error(package: Path, text: str) -> PackageError:
 
 def _compiled_package(path: Path) -> Path:
     """The compiled form of a user's package, compiling it on first use."""
-    target = _cache_dir() / "conformance" / f"{_content_hash(path)}.json"
+    target = _cache_dir() / "conformance" / f"{_content_hash(path)}-{USER_PACKAGE_LAYOUT}.json"
     if not target.exists():
-        from nhsstd.conformance._compile import compile_profiles, dump, read_package
+        from nhsstd.conformance._compile import compile_user_package, dump
 
         try:
-            compiled = compile_profiles(read_package(path))
+            compiled = compile_user_package(path, _shipped_terminology())
             RulePack([compiled]).check_profiles()
         except _BAD_PACKAGE as error:
             problem = (

@@ -44,6 +44,7 @@ __all__ = [
     "compile_pack",
     "compile_profiles",
     "compile_structure_definition",
+    "compile_user_package",
     "main",
     "read_package",
     "shared_packages_dir",
@@ -110,6 +111,21 @@ def _resources_in(name: str, data: bytes) -> Iterator[dict[str, Any]]:
                 yield entry["resource"]
     else:
         yield resource
+
+
+def compile_user_package(path: Path, base_terminology: Mapping[str, Any]) -> dict[str, Any]:
+    """A user's package compiled: its profiles, and under ``terminology`` its ValueSets and CodeSystems.
+
+    The ValueSets are expanded over the package's CodeSystems and *base_terminology*'s (the
+    shipped R4 and UK Core terminology), see
+    :func:`~nhsstd.conformance._terminology.compile_package_terminology`.
+    """
+    from nhsstd.conformance._terminology import compile_package_terminology
+
+    resources = list(read_package(path))
+    compiled = compile_profiles(resources)
+    compiled["terminology"] = compile_package_terminology(resources, base_terminology)
+    return compiled
 
 
 def _r4_structure_definitions(r4_dir: Path) -> Iterator[dict[str, Any]]:

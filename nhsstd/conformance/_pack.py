@@ -30,6 +30,7 @@ __all__ = [
     "PACK_FORMAT",
     "PROFILES_FILE",
     "TERMINOLOGY_FILE",
+    "USER_PACKAGE_LAYOUT",
     "Constraint",
     "ElementDef",
     "Profile",
@@ -39,6 +40,9 @@ __all__ = [
 
 #: Version of the compiled layout; bump when the validator cannot read older packs.
 PACK_FORMAT: Final = 1
+#: Version of what a compiled user package holds beyond the pack layout (2: its terminology);
+#: part of the cached file's name, so that packages compiled by older versions are compiled again.
+USER_PACKAGE_LAYOUT: Final = 2
 #: The shipped profiles and terminology (written by ``python -m nhsstd.conformance._compile``).
 PROFILES_FILE: Final = Path(__file__).parent / "_data" / "profiles.json"
 TERMINOLOGY_FILE: Final = Path(__file__).parent / "_data" / "terminology.json"
@@ -188,12 +192,19 @@ class RulePack:
         self._raw: dict[str, tuple[Mapping[str, Any], list[Constraint]]] = {}
         self._base: dict[str, BaseFacts] = {}
         self.primitive_regex: dict[str, str] = {}
+        #: The profile and extension URLs of each section, in the order given.
+        self.section_urls: list[tuple[str, ...]] = []
+        #: The terminology compiled with a user's package, for each section that has one.
+        self.terminology_sections: list[Mapping[str, Any]] = []
         for section in sections:
             if section.get("format") != PACK_FORMAT:
                 raise ValueError("the rule pack was compiled by another version of nhsstd; recompile it")
             constraints = [Constraint(*row) for row in section["constraints"]]
             for url, facts in section["structures"].items():
                 self._raw[url] = (facts, constraints)
+            self.section_urls.append(tuple(section["structures"]))
+            if "terminology" in section:
+                self.terminology_sections.append(section["terminology"])
             for path, facts in section.get("base", {}).items():
                 self._base[path] = BaseFacts(facts, constraints)
             self.primitive_regex.update(section.get("primitives", {}))
@@ -214,6 +225,11 @@ class RulePack:
         """Build every profile now, so that a malformed one fails here rather than mid-validation."""
         for url in self._raw:
             self.profile(url)
+
+    def facts(self, url: str) -> Mapping[str, Any] | None:
+        """The compiled facts of the profile or extension at ``url`` (``url|version`` accepted), or None."""
+        raw = self._raw.get(url.partition("|")[0])
+        return None if raw is None else raw[0]
 
     def knows(self, url: str) -> bool:
         """True when the pack defines the profile or extension at ``url`` (a version suffix is ignored)."""

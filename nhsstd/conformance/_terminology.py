@@ -75,7 +75,13 @@ from nhsstd.registers._errors import InvalidParameter
 if TYPE_CHECKING:
     from nhsstd.registers.terminology import TerminologyClient
 
-__all__ = ["Membership", "Terminology", "compile_terminology"]
+__all__ = [
+    "Membership",
+    "Terminology",
+    "compile_package_terminology",
+    "compile_terminology",
+    "merged_terminology",
+]
 
 #: A ValueSet's part for one system: every code, some codes, or not worked out.
 ALL_CODES: Final = "*"
@@ -323,10 +329,21 @@ class _CodeSystem:
         self.codes: list[str] = []
         self.children: dict[str, set[str]] = {}
         self.properties: dict[str, list[tuple[str, str]]] = {}
+        #: False for a system known only by its compiled code list (no hierarchy, no properties).
+        self.structured = True
         self._read(resource.get("concept", []), None)
         self.complete = resource.get("content") == "complete" and not any(
             _PLACEHOLDER_CODE.search(code) for code in self.codes
         )
+
+    @classmethod
+    def from_compiled(cls, entry: Mapping[str, Any]) -> _CodeSystem:
+        """A system of a compiled terminology (the shipped one): its codes and completeness only."""
+        system = cls({})
+        system.codes = list(entry["codes"])
+        system.complete = bool(entry["complete"])
+        system.structured = False
+        return system
 
     def _read(self, concepts: Iterable[Mapping[str, Any]], parent: str | None) -> None:
         for concept in concepts:
@@ -401,7 +418,13 @@ _CONCEPT_FILTERS: Final[Mapping[str, Callable[[_CodeSystem, str], set[str]]]] = 
 }
 
 
+#: The concept filters that need the codes only, not the hierarchy.
+_CODE_LIST_FILTERS: Final = frozenset({"in", "not-in", "="})
+
+
 def _apply_filter(cs: _CodeSystem, prop: str, op: str, value: str) -> set[str] | None:
+    if not cs.structured and (prop not in ("concept", "code") or op not in _CODE_LIST_FILTERS):
+        return None  # the hierarchy and properties of a compiled system are not kept
     if prop in ("concept", "code"):
         evaluate = _CONCEPT_FILTERS.get(op)
         return evaluate(cs, value) if evaluate is not None else None
@@ -411,9 +434,18 @@ def _apply_filter(cs: _CodeSystem, prop: str, op: str, value: str) -> set[str] |
 
 
 class _Compiler:
-    def __init__(self, resources: Iterable[Mapping[str, Any]]) -> None:
+    """Expands the ValueSets of *resources* over their CodeSystems and those of *base*.
+
+    *base* is a compiled terminology (the shipped one, when a user's package is compiled):
+    its ValueSets count as expanded already and its systems as code lists, and only what
+    *resources* define is written out.
+    """
+
+    def __init__(self, resources: Iterable[Mapping[str, Any]], base: Mapping[str, Any] | None = None) -> None:
         self.code_systems: dict[str, _CodeSystem] = {}
         self.valuesets: dict[str, Mapping[str, Any]] = {}
+        self.expanded: dict[str, dict[str, _Codes]] = {}
+        self._in_progress: set[str] = set()
         for resource in resources:
             url = resource.get("url")
             if not isinstance(url, str):
@@ -430,8 +462,15 @@ class _Compiler:
                     self.code_systems[url].merge(system)
                 else:
                     self.code_systems[url] = system
-        self.expanded: dict[str, dict[str, _Codes]] = {}
-        self._in_progress: set[str] = set()
+        self._own_systems = frozenset(self.code_systems)
+        if base is not None:
+            for url, entry in base["systems"].items():
+                self.code_systems.setdefault(url, _CodeSystem.from_compiled(entry))
+            for url, parts in base["valuesets"].items():
+                if url not in self.valuesets:  # a package's own ValueSet of the same URL wins
+                    self.expanded[url] = {
+                        system: part if isinstance(part, str) else set(part) for system, part in parts.items()
+                    }
 
     def expand(self, url: str) -> dict[str, _Codes] | None:
         """The ValueSet's parts by system; None when it is unknown or imports itself."""
@@ -535,6 +574,7 @@ class _Compiler:
         systems = {
             url: {"codes": sorted(set(cs.codes)), "complete": cs.complete}
             for url, cs in sorted(self.code_systems.items())
+            if url in self._own_systems
         }
         return {"systems": systems, "valuesets": valuesets}
 
@@ -573,6 +613,38 @@ def _ukcore_resources(ukcore_dir: Path) -> Iterator[Mapping[str, Any]]:
 
     for folder in ("codesystems", "valuesets"):
         yield from read_package(ukcore_dir / folder)
+
+
+def compile_package_terminology(
+    resources: Iterable[Mapping[str, Any]], base: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The terminology section of a user's package: its own ValueSets and CodeSystems.
+
+    ValueSets are expanded as the shipped ones are, over the package's CodeSystems and
+    *base*'s (the shipped terminology: R4 and UK Core), and may import *base*'s ValueSets.
+    *base* keeps code lists only, so a filter on one of its systems other than ``in``,
+    ``not-in`` and ``=`` on the code leaves that part not expanded.
+
+    >>> base = {"systems": {"http://hl7.org/fhir/administrative-gender": {
+    ...     "codes": ["female", "male", "other", "unknown"], "complete": True}}, "valuesets": {}}
+    >>> compile_package_terminology([{"resourceType": "ValueSet", "url": "http://example.org/VS/g",
+    ...     "compose": {"include": [{"system": "http://hl7.org/fhir/administrative-gender"}],
+    ...                 "exclude": [{"system": "http://hl7.org/fhir/administrative-gender",
+    ...                              "concept": [{"code": "unknown"}]}]}}], base)
+    {'systems': {}, 'valuesets': {'http://example.org/VS/g': {'http://hl7.org/fhir/administrative-gender': \
+['female', 'male', 'other']}}}
+    """
+    return _Compiler(resources, base).compiled()
+
+
+def merged_terminology(sections: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Compiled terminologies as one: a later section's system or ValueSet replaces an earlier one's."""
+    systems: dict[str, Any] = {}
+    valuesets: dict[str, Any] = {}
+    for section in sections:
+        systems.update(section["systems"])
+        valuesets.update(section["valuesets"])
+    return {"systems": systems, "valuesets": valuesets}
 
 
 def compile_terminology(r4_dir: Path, ukcore_dir: Path | None) -> dict[str, Any]:

@@ -681,6 +681,14 @@ def loads(
     """
     if unknown not in ("error", "keep"):
         raise ValueError('unknown must be "error" or "keep"')
+    return _read(_Reader, text, unknown == "keep", require_namespace, max_depth, max_size)[0]
+
+
+def _read(
+    reader_class: type[_Reader], text: str | bytes, keep_unknown: bool, require_namespace: bool,
+    max_depth: int, max_size: int,
+) -> tuple[dict[str, Any], _Reader]:  # fmt: skip
+    """Read a document with a reader of *reader_class*: the resource, and the reader that read it."""
     if not isinstance(text, (str, bytes)):
         raise FHIRXMLError(_SUBJECT, [Problem("$", f"expected XML text or bytes, got {describe(text)}")])
     if len(text) > max_size:
@@ -689,9 +697,70 @@ def loads(
         )
     if isinstance(text, str):
         # Text has no encoding left to declare: it is read as UTF-8 whatever the declaration says.
-        reader = _Reader(r4_model(), unknown == "keep", require_namespace, max_depth, "UTF-8")
-        return reader.read(text.encode("utf-8", "surrogatepass"))
-    return _Reader(r4_model(), unknown == "keep", require_namespace, max_depth, None).read(text)
+        reader = reader_class(r4_model(), keep_unknown, require_namespace, max_depth, "UTF-8")
+        return reader.read(text.encode("utf-8", "surrogatepass")), reader
+    reader = reader_class(r4_model(), keep_unknown, require_namespace, max_depth, None)
+    return reader.read(text), reader
+
+
+class _OrderReader(_Reader):
+    """A reader that also notes every element out of the order of the definitions.
+
+    FHIR R4 XML (xml.html): "elements must appear in the order specified in the
+    definitions", each repeating element's items together.  :func:`loads` does not
+    check this (the JSON form has no order, and most callers only read); the
+    conformance validator reads XML with this reader and reports what it noted.
+    ``out_of_order`` holds the JSON path of each element that comes after one
+    the definitions put after it.
+    """
+
+    def __init__(
+        self,
+        model: R4Model,
+        keep_unknown: bool,
+        require_namespace: bool,
+        max_depth: int,
+        encoding: str | None,
+    ) -> None:
+        super().__init__(model, keep_unknown, require_namespace, max_depth, encoding)
+        self.out_of_order: list[str] = []
+        # the definition order of the last child read, for each open element with children
+        self._last_order: dict[_Frame, int] = {}
+
+    def _start(self, name: str, attributes: dict[str, str]) -> None:
+        parent = self.stack[-1]
+        children = parent.children
+        namespace, _, key = name.rpartition(" ")
+        # FHIR elements, and the narrative's div; anything else is reported as unknown, not here
+        ours = namespace == FHIR_NAMESPACE or (namespace == XHTML_NAMESPACE and key == "div")
+        found = children.get(key) if ours and children is not None else None
+        if found is not None and not found[0].xml_attribute:
+            order = found[0].order
+            if order < self._last_order.get(parent, -1):
+                index = len(parent.json.get(key, ())) if found[0].is_array else -1
+                self.out_of_order.append(
+                    f"{parent.path}.{key}[{index}]" if index >= 0 else f"{parent.path}.{key}"
+                )
+            else:
+                self._last_order[parent] = order
+        super()._start(name, attributes)
+
+    def _end(self, name: str) -> None:
+        self._last_order.pop(self.stack[-1], None)
+        super()._end(name)
+
+
+def _loads_noting_order(text: str | bytes) -> tuple[dict[str, Any], list[str]]:
+    """Read like ``loads(text, unknown="keep")``, and give the JSON paths of elements out of order.
+
+    >>> _loads_noting_order('<Patient xmlns="http://hl7.org/fhir"><gender value="male"/>'
+    ...                     '<name><family value="Smith"/></name><active value="true"/></Patient>')
+    ({'resourceType': 'Patient', 'gender': 'male', 'name': [{'family': 'Smith'}], 'active': True}, \
+['$.name[0]', '$.active'])
+    """
+    resource, reader = _read(_OrderReader, text, True, True, MAX_DEPTH, MAX_SIZE)
+    assert isinstance(reader, _OrderReader)
+    return resource, reader.out_of_order
 
 
 # --- writing -----------------------------------------------------------------------------------

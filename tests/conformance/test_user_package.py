@@ -1,0 +1,262 @@
+"""A supplier's own package: its ValueSets are checked, its broken profiles refused (issue 15 gaps 1, 2).
+
+The package is tests/conformance/supplier_ig.py's (its docstring lists what it holds).
+
+Terminology rules (FHIR R4 ValueSet, compose): the codes of a ValueSet are those its ``include``
+parts select (a ``concept`` list, a ``filter`` -- ``is-a`` is the code and its descendants in the
+CodeSystem's hierarchy -- or an imported ``valueSet``), less those its ``exclude`` parts select.
+A required binding: "the concept SHALL be from the specified value set" (terminologies.html).
+
+Profile rules: a constraint's differential names elements of the type it constrains, and its
+``baseDefinition`` is a definition of that type that the validator has (R4 StructureDefinition).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+from supplier_ig import (
+    CONTACT_ROLE_SYSTEM,
+    PROFILE,
+    PROFILE_URL,
+    V3_MARITAL,
+    write_package,
+)
+
+from nhsstd.cli import main
+from nhsstd.conformance import PackageError, ProfileError, Validator
+
+SNOMED = "http://snomed.info/sct"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NHSSTD_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def validator(tmp_path: Path, cache: Path) -> Validator:
+    return Validator(packages=[write_package(tmp_path / "package")])
+
+
+def _patient(**elements: Any) -> dict[str, Any]:
+    return {"resourceType": "Patient", "gender": "female", **elements}
+
+
+def _binding_issues(validator: Validator, resource: dict[str, Any]) -> list[tuple[str, str]]:
+    outcome = validator.validate(resource, profiles=[PROFILE_URL], uk_core=False)
+    return [(issue.severity, issue.location) for issue in outcome.issues if issue.rule == "nhsstd-binding"]
+
+
+def _relationship(code: str, system: str = CONTACT_ROLE_SYSTEM) -> dict[str, Any]:
+    return _patient(
+        contact=[{"relationship": [{"coding": [{"system": system, "code": code}]}], "name": {"text": "A"}}]
+    )
+
+
+# --- gap 1: the package's ValueSets and CodeSystems ------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["carer", "family-carer", "next-of-kin"])
+def test_codes_of_the_packages_valueset_are_members(validator: Validator, code: str) -> None:
+    # carer and its descendant family-carer (is-a carer), next-of-kin (concept list)
+    assert _binding_issues(validator, _relationship(code)) == []
+
+
+@pytest.mark.parametrize("code", ["paid-carer", "neighbour", "no-such-code"])
+def test_codes_outside_the_packages_valueset_are_errors(validator: Validator, code: str) -> None:
+    # paid-carer is excluded; neighbour is in the CodeSystem but selected by no include
+    assert _binding_issues(validator, _relationship(code)) == [
+        ("error", "Patient.contact[0].relationship[0]")
+    ]
+
+
+def test_a_code_of_another_system_is_not_a_member(validator: Validator) -> None:
+    relationship = _relationship("C", "http://terminology.hl7.org/CodeSystem/v2-0131")
+    assert _binding_issues(validator, relationship) == [("error", "Patient.contact[0].relationship[0]")]
+
+
+def test_an_imported_r4_valueset_less_an_exclude(validator: Validator) -> None:
+    def marital(code: str) -> dict[str, Any]:
+        return _patient(maritalStatus={"coding": [{"system": V3_MARITAL, "code": code}]})
+
+    assert _binding_issues(validator, marital("M")) == []  # in R4 marital-status
+    assert _binding_issues(validator, marital("P")) == [("error", "Patient.maritalStatus")]  # excluded
+    unknown = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-NullFlavor", "code": "UNK"}]}
+    assert _binding_issues(validator, _patient(maritalStatus=unknown)) == []  # R4's import of NullFlavor
+
+
+def test_a_snomed_filter_stays_not_checked(validator: Validator) -> None:
+    # An ECL filter needs SNOMED CT itself: information, not an error (no terminology client here).
+    language = {"coding": [{"system": SNOMED, "code": "297289008"}]}  # a valid SCTID
+    assert _binding_issues(validator, _patient(communication=[{"language": language}])) == [
+        ("information", "Patient.communication[0].language")
+    ]
+
+
+def test_without_its_valuesets_the_bindings_are_not_checked(tmp_path: Path, cache: Path) -> None:
+    # The same package, its ValueSets left out: a code is "not checked" information, not an error.
+    bare = write_package(tmp_path / "without-valuesets")
+    for path in bare.glob("ValueSet-*.json"):
+        path.unlink()
+    without = Validator(packages=[bare])
+    assert _binding_issues(without, _relationship("neighbour")) == [
+        ("information", "Patient.contact[0].relationship[0]")
+    ]
+
+
+def test_the_packages_codesystem_checks_codings_of_its_system(validator: Validator) -> None:
+    # A Coding's code must be defined by its CodeSystem when that system is complete (R4 Coding).
+    identifier_type = {"coding": [{"system": CONTACT_ROLE_SYSTEM, "code": "not-defined"}]}
+    outcome = validator.validate(
+        _patient(identifier=[{"type": identifier_type, "value": "1"}]), uk_core=False
+    )
+    assert [(i.location, i.rule) for i in outcome.errors] == [
+        ("Patient.identifier[0].type.coding[0]", "nhsstd-code")
+    ]
+
+
+def test_a_package_valueset_replaces_a_shipped_one_of_the_same_url(tmp_path: Path, cache: Path) -> None:
+    # The package's definition wins (as a later package does): gender bound to a narrower set.
+    narrowed = {
+        "resourceType": "ValueSet",
+        "id": "administrative-gender",
+        "url": "http://hl7.org/fhir/ValueSet/administrative-gender",
+        "status": "draft",
+        "compose": {
+            "include": [
+                {"system": "http://hl7.org/fhir/administrative-gender", "concept": [{"code": "female"}]}
+            ]
+        },
+    }
+    validator = Validator(packages=[write_package(tmp_path / "package", narrowed)])
+    assert validator.validate({"resourceType": "Patient", "gender": "female"}, uk_core=False).ok
+    assert not validator.validate({"resourceType": "Patient", "gender": "male"}, uk_core=False).ok
+
+
+# --- gap 2: broken profiles are refused when the package is loaded ---------------------------------
+
+
+def _profile(ident: str, base: str, *elements: dict[str, Any]) -> dict[str, Any]:
+    profile = copy.deepcopy(PROFILE)
+    profile.update(id=ident, url=f"https://example.org/fhir/StructureDefinition/{ident}", name=ident)
+    profile["baseDefinition"] = base
+    profile["differential"] = {"element": list(elements)}
+    return profile
+
+
+def _refused(tmp_path: Path, *resources: dict[str, Any]) -> ProfileError:
+    with pytest.raises(ProfileError) as caught:
+        Validator(packages=[write_package(tmp_path / "broken", *resources)])
+    return caught.value
+
+
+def test_an_unknown_differential_path_is_refused(tmp_path: Path, cache: Path) -> None:
+    broken = _profile(
+        "Nickname", PROFILE_URL, {"id": "Patient.name.nickname", "path": "Patient.name.nickname", "min": 1}
+    )
+    error = _refused(tmp_path, broken)
+    assert (error.profile, error.path, error.problem) == (
+        broken["url"],
+        "Patient.name.nickname",
+        "unknown-element",
+    )
+    assert broken["url"] in str(error)
+    assert "Patient.name.nickname" in str(error)
+    # a typed error of the nhsstd family, like any package that cannot be read
+    assert isinstance(error, PackageError)
+    assert isinstance(error, ValueError)
+    assert error.reason == "format"
+
+
+def test_choice_and_typed_choice_paths_are_known(tmp_path: Path, cache: Path) -> None:
+    # value[x] and one of its typed names (valueQuantity) both name Observation.value[x].
+    good = _profile(
+        "Weight",
+        "http://hl7.org/fhir/StructureDefinition/Observation",
+        {"id": "Observation.value[x]", "path": "Observation.value[x]", "type": [{"code": "Quantity"}]},
+        {"id": "Observation.value[x].unit", "path": "Observation.value[x].unit", "min": 1},
+        {"id": "Observation.valueQuantity.code", "path": "Observation.valueQuantity.code", "min": 1},
+        {"id": "Observation.component.value[x].system", "path": "Observation.component.value[x].system"},
+    )
+    good["type"] = "Observation"
+    Validator(packages=[write_package(tmp_path / "good", good)])  # no error
+    bad = copy.deepcopy(good)
+    bad["differential"]["element"].append({"id": "Observation.valueFoo", "path": "Observation.valueFoo"})
+    assert _refused(tmp_path, bad).path == "Observation.valueFoo"
+
+
+def test_an_unknown_base_definition_is_refused(tmp_path: Path, cache: Path) -> None:
+    base = "https://example.org/fhir/StructureDefinition/NotInThePackage"
+    error = _refused(tmp_path, _profile("Orphan", base))
+    assert (error.problem, error.path) == ("unknown-base", None)
+    assert base in str(error)
+
+
+def test_a_base_definition_of_another_type_is_refused(tmp_path: Path, cache: Path) -> None:
+    error = _refused(
+        tmp_path, _profile("Mixed", "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation")
+    )
+    assert error.problem == "base-type"
+
+
+def test_a_cyclic_base_definition_is_refused_once_per_profile(tmp_path: Path, cache: Path) -> None:
+    first = "https://example.org/fhir/StructureDefinition/First"
+    second = "https://example.org/fhir/StructureDefinition/Second"
+    error = _refused(tmp_path, _profile("First", second), _profile("Second", first))
+    assert [(p.profile, p.problem) for p in error.problems] == [(first, "base-cycle"), (second, "base-cycle")]
+    self_based = _refused(
+        tmp_path / "self", _profile("Self", "https://example.org/fhir/StructureDefinition/Self")
+    )
+    assert self_based.problem == "base-cycle"
+
+
+def test_a_base_in_another_given_package_is_known(tmp_path: Path, cache: Path) -> None:
+    derived = _profile(
+        "Derived", PROFILE_URL, {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}
+    )
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "StructureDefinition-Derived.json").write_text(json.dumps(derived), encoding="utf-8")
+    with pytest.raises(ProfileError):
+        Validator(packages=[other])  # alone, its base is unknown
+    validator = Validator(packages=[write_package(tmp_path / "package"), other])
+    outcome = validator.validate({"resourceType": "Patient"}, profiles=[derived["url"]], uk_core=False)
+    assert sorted(i.location for i in outcome.errors) == ["Patient.birthDate", "Patient.gender"]
+
+
+def test_the_error_pickles(tmp_path: Path, cache: Path) -> None:
+    error = _refused(tmp_path, _profile("Orphan", "https://example.org/fhir/StructureDefinition/Nowhere"))
+    copied = pickle.loads(pickle.dumps(error))
+    assert (str(copied), copied.problems, copied.reason) == (str(error), error.problems, error.reason)
+
+
+def test_the_cli_exits_2_naming_the_profile_and_path(
+    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = _profile("Nickname", PROFILE_URL, {"id": "Patient.nickname", "path": "Patient.nickname"})
+    package = write_package(tmp_path / "broken", broken)
+    resource = tmp_path / "patient.json"
+    resource.write_text('{"resourceType": "Patient"}', encoding="utf-8")
+    assert main(["conform", "--package", str(package), str(resource)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot load the package" in err
+    assert broken["url"] in err
+    assert "Patient.nickname" in err
+
+
+def test_the_shipped_profiles_have_no_faults() -> None:
+    # The check itself: every R4 and UK Core profile and extension passes it (no false alarm).
+    from nhsstd.conformance._pack import RulePack
+    from nhsstd.conformance._profile_check import broken_profiles
+    from nhsstd.fhir._structure import r4_model
+
+    pack = RulePack.shipped()
+    assert len(pack.section_urls[0]) > 400
+    assert broken_profiles(pack, r4_model(), pack.section_urls[0]) == []
