@@ -98,8 +98,7 @@ def main() -> None:
     options = {"traceFn": lambda *_: None}
     model = fhirpathpy_r4_model()
     compiled = {
-        expression: fhirpathpy.compile(expression, model=model, options=options)
-        for expression in expressions
+        expression: fhirpathpy.compile(expression, model=model, options=options) for expression in expressions
     }
     # fhirpathpy alone cannot run hasValue(), htmlChecks()...: compare on what it can evaluate.
     comparable = [call for call in calls if _fhirpathpy_can_evaluate(compiled[call.expression], call)]

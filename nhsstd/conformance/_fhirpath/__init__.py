@@ -374,14 +374,16 @@ class InvariantEngine:
         self._lock = threading.Lock()
 
     def _compile(self, expression: str) -> _Compiled:
-        """The compiled expression (one that always raises if it cannot be compiled)."""
+        """The compiled expression (as corrected; one that always raises if it cannot be compiled)."""
         compiled = self._compiled.get(expression)
         if compiled is None:
             with self._lock:
                 compiled = self._compiled.get(expression)
                 if compiled is None:
                     try:
-                        compiled = compile_expression(parse(expression))
+                        compiled = compile_expression(
+                            parse(_CORRECTED_EXPRESSIONS.get(expression, expression))
+                        )
                     except (FhirPathSyntaxError, EvaluationError, RecursionError):
                         compiled = _unevaluable
                     self._compiled[expression] = compiled
@@ -408,7 +410,7 @@ class InvariantEngine:
         ``resolve()`` looks for entries.  *key* names the constraint in
         errors only.
         """
-        compiled = self._compile(_CORRECTED_EXPRESSIONS.get(expression, expression))
+        compiled = self._compiled.get(expression) or self._compile(expression)
         return self.evaluate(compiled, node, resource, root, type_name, bundle)
 
     def evaluate(
