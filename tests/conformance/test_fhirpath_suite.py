@@ -301,9 +301,12 @@ def _fhirpathpy_describe(item: Any) -> tuple[str, str]:
         return "boolean", "true" if item else "false"
     if isinstance(item, int):
         return "integer", str(item)
-    if isinstance(item, float):
-        return "decimal", repr(item)
-    return "string", str(item)
+    if isinstance(item, (float, Decimal)):
+        return "decimal", str(item)
+    text = str(item)
+    if type(item).__name__ in ("FP_DateTime", "FP_Time"):
+        return "dateTime", text  # fhirpathpy's date types print their text
+    return "string", text
 
 
 if __name__ == "__main__":
