@@ -419,9 +419,12 @@ class InvariantEngine:
     ) -> bool | None:  # fmt: skip
         """:meth:`check` with the expression already compiled (by ``_compile``)."""
         environment = Environment(
-            resource=resource, root=root, functions=_FHIR_FUNCTIONS, bundle=bundle,
+            resource=resource,
+            root=root,
+            functions=_FHIR_FUNCTIONS,
+            bundle=bundle,
             terminology=self._terminology,
-        )  # fmt: skip
+        )
         try:
             result = compiled(node, type_name, environment)
         except (EvaluationError, RecursionError):

@@ -25,8 +25,8 @@ from nhsstd.fhir._structure import R4Model, r4_model
 
 __all__ = ["Element", "FhirTypes", "fhir_types", "resource_element"]
 
-#: (JSON key, FHIR type code, where the value's children are defined)
-_Target = tuple[str, str, str]
+#: (JSON key, FHIR type code, where the value's children are defined, the key of its ``_`` sibling)
+_Target = tuple[str, str, str, str]
 
 
 class Element:
@@ -75,7 +75,7 @@ class FhirTypes:
             keys: dict[str, _Target] = {}
             for key, (element, code) in children.items():
                 inner = model.children_of(element, code)
-                target = (key, code, inner)
+                target = (key, code, inner, "_" + key)
                 keys[key] = target
                 names.setdefault(element.name[:-3] if element.is_choice else key, []).append(target)
                 if element.own_children is not None and inner not in self.by_key:
@@ -107,36 +107,32 @@ class FhirTypes:
 
     def element_of(self, data: Any, type_name: str) -> Element:
         """*data* as the context element of a constraint on *type_name* (a type or element path)."""
-        is_resource = isinstance(data, dict) and isinstance(data.get("resourceType"), str)
-        if is_resource and type_name[:1].isupper() and "." not in type_name:
-            return resource_element(data)
         if "." in type_name:
             return Element(data, "BackboneElement", type_name if type_name in self.by_key else None)
+        if type(data) is dict and type(data.get("resourceType")) is str:
+            return resource_element(data)  # a resource: its own type (the profile may name a base)
         return Element(data, type_name, type_name)
 
     def child(self, parent: Element, name: str) -> list[Element]:
         """The children called *name* (a FHIRPath name) of *parent*, each repeat an element."""
         data = parent.data
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             extras = parent.extras
-            if isinstance(extras, dict) and name in ("id", "extension"):
+            if type(extras) is dict and name in ("id", "extension"):
                 return self.child(Element(extras, "Element", "Element"), name)
             return []
-        table = self.by_name.get(parent.container) if parent.container is not None else None
+        table = self.by_name.get(parent.container)  # type: ignore[arg-type]
         targets = table.get(name) if table is not None else None
         found: list[Element] = []
         if targets is None:
             if name not in data and "_" + name not in data:
-                if table is None:
-                    return self._untyped_choice(data, name)
-                return found
-            targets = ((name, "", ""),)
-        for key, code, inner in targets:
+                return self._untyped_choice(data, name) if table is None else found
+            targets = ((name, "", "", "_" + name),)
+        for key, code, inner, extras_key in targets:
             value = data.get(key)
-            extras = data.get("_" + key)
-            if value is None and extras is None:
-                continue
-            _append(found, value, extras, code or None, inner or None)
+            extras = data.get(extras_key)
+            if value is not None or extras is not None:
+                _append(found, value, extras, code or None, inner or None)
         return found
 
     def _untyped_choice(self, data: dict[str, Any], name: str) -> list[Element]:
@@ -155,7 +151,7 @@ class FhirTypes:
         if not isinstance(data, dict):
             extras = parent.extras
             return self.children(Element(extras, "Element", "Element")) if isinstance(extras, dict) else []
-        keys = self.by_key.get(parent.container) if parent.container is not None else None
+        keys = self.by_key.get(parent.container)  # type: ignore[arg-type]
         found: list[Element] = []
         for key, value in data.items():
             if not isinstance(key, str) or key == "resourceType":
