@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from nhsstd.conformance._fhirpath._model import Element, FhirTypes, fhir_types, resource_element
+from nhsstd.conformance._fhirpath._parse import parse
 from nhsstd.conformance._fhirpath._values import Moment, Quantity, add_duration, compare_moments, parse_moment
 
 __all__ = [
@@ -143,8 +144,6 @@ _FALSE: Final[list[Any]] = [False]
 
 def parse_expression(expression: str) -> Any:
     """The parse tree of *expression* (fhirpathpy's grammar and tree form); raises on bad syntax."""
-    from nhsstd.conformance._fhirpath._parse import parse
-
     return parse(expression)
 
 
@@ -1166,10 +1165,6 @@ def _not(items: list[Any]) -> list[Any]:
 
 def _count(items: list[Any]) -> list[Any]:
     return [len(items)]
-
-
-def _take(count: int) -> Callable[[list[Any]], list[Any]]:
-    return lambda items: items[: max(count, 0)]
 
 
 def _skip_or_take(skip: bool) -> Compiler:
