@@ -347,7 +347,10 @@ def _is_met(result: list[Any]) -> bool:
     ``encounter-period``); any other non-empty result is met.
     """
     if len(result) == 1:
-        value = value_of(result[0])
+        value = result[0]
+        if value is True or value is False:
+            return value
+        value = value_of(value)
         if isinstance(value, bool):
             return value
     return len(result) > 0
@@ -411,20 +414,7 @@ class InvariantEngine:
         errors only.
         """
         compiled = self._compiled.get(expression) or self._compile(expression)
-        return self.evaluate(compiled, node, resource, root, type_name, bundle)
-
-    def evaluate(
-        self, compiled: _Compiled, node: Any, resource: Mapping[str, Any], root: Mapping[str, Any],
-        type_name: str, bundle: Mapping[str, Any] | None,
-    ) -> bool | None:  # fmt: skip
-        """:meth:`check` with the expression already compiled (by ``_compile``)."""
-        environment = Environment(
-            resource=resource,
-            root=root,
-            functions=_FHIR_FUNCTIONS,
-            bundle=bundle,
-            terminology=self._terminology,
-        )
+        environment = Environment(resource, root, _FHIR_FUNCTIONS, bundle, self._terminology)
         try:
             result = compiled(node, type_name, environment)
         except (EvaluationError, RecursionError):

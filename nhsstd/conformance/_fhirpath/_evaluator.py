@@ -47,6 +47,10 @@ class EvaluationError(ValueError):
     """The expression cannot be evaluated on this data (FHIRPath says: an error)."""
 
 
+_NO_FUNCTIONS: Final[Mapping[str, Callable[..., list[Any]]]] = {}
+_NO_VARIABLES: Final[Mapping[str, Any]] = {}
+
+
 class Environment:
     """What one evaluation sees beyond its context node.
 
@@ -61,20 +65,19 @@ class Environment:
 
     def __init__(
         self,
-        *,
-        context: Element | None = None,
         resource: Any = None,
         root: Any = None,
-        variables: Mapping[str, Any] | None = None,
-        functions: Mapping[str, Callable[..., list[Any]]] | None = None,
+        functions: Mapping[str, Callable[..., list[Any]]] = _NO_FUNCTIONS,
         bundle: Any = None,
         terminology: Any = None,
+        variables: Mapping[str, Any] = _NO_VARIABLES,
+        context: Element | None = None,
     ) -> None:
         self.context = context
         self.resource = resource
         self.root = root
-        self.variables = variables or {}
-        self.functions = functions or {}
+        self.variables = variables
+        self.functions = functions
         self.bundle = bundle
         self.terminology = terminology
         self.now: datetime.datetime | None = None

@@ -109,8 +109,10 @@ class FhirTypes:
         """*data* as the context element of a constraint on *type_name* (a type or element path)."""
         if "." in type_name:
             return Element(data, "BackboneElement", type_name if type_name in self.by_key else None)
-        if type(data) is dict and type(data.get("resourceType")) is str:
-            return resource_element(data)  # a resource: its own type (the profile may name a base)
+        if type(data) is dict:
+            kind = data.get("resourceType")
+            if type(kind) is str:
+                return Element(data, kind, kind)  # a resource: its own type (the profile may name a base)
         return Element(data, type_name, type_name)
 
     def child(self, parent: Element, name: str) -> list[Element]:
