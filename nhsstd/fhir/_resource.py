@@ -8,6 +8,7 @@ from typing import Any, Final, TypeVar
 
 import orjson
 
+from nhsstd._json_text import load_json
 from nhsstd.exceptions import ValidationError
 from nhsstd.fhir._context import Reader, check_member, check_patched, key_path
 from nhsstd.fhir._residual import FP, SLOT, apply_patch, diff, fingerprint, slot_matches, thaw, weave
@@ -41,8 +42,8 @@ def load_residual(stored: Any, problems: list[tuple[str, str]]) -> Mapping[str, 
         return {}
     if isinstance(stored, str):
         try:
-            loaded = json.loads(stored)
-        except ValueError:
+            loaded = load_json(stored.encode())
+        except ValueError:  # (a UnicodeEncodeError too: an unpaired surrogate)
             loaded = None
         if type(loaded) is dict:
             return loaded
@@ -103,7 +104,7 @@ class ResourceReader:
             text = dump_residual(self.extras)
             # A dict given directly (not from json.loads) may hold what JSON cannot: int keys
             # (which the encoder would turn into strings), tuples, sets, NaN...
-            same = self.r.trusted or json.loads(text) == self.extras
+            same = self.r.trusted or load_json(text.encode()) == self.extras
         except (TypeError, ValueError):
             same = False
         if not same:
