@@ -127,6 +127,12 @@ class Reader:
         if self.strict:
             self.problem(path, "element not supported by the model (strict mode)")
 
+    def unknown_member(self, prefix: str, key: object) -> None:
+        """:meth:`unknown` for the member *key* of the object at *prefix* (its path is spelt
+        out only when it is needed, in strict mode)."""
+        if self.strict:
+            self.unknown(key_path(prefix, key))
+
     def finish(self, subject: str, stacklevel: int) -> None:
         deliver(self.notes, self.on_warning, stacklevel + 1)
         if self.problems:
@@ -261,7 +267,7 @@ def check_patched(r: Reader, original: dict[str, Any], patch: dict[str, Any], pa
     is an element the model does not hold (an error in strict mode) and is checked as kept."""
     for key, change in patch.items():
         if change is not None:
-            r.unknown(key_path(path, key))
+            r.unknown_member(path, key)
         if r.keep_unknown and key in original:
             check_member(r, original, key, original[key], path)
 
