@@ -7,7 +7,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar, overload
 
 import cattrs
+import orjson
 
+from nhsstd._json_text import JSONTooDeep, load_json
 from nhsstd._serialisation import Problem, SerialisationError
 from nhsstd.exceptions import Reason
 from nhsstd.fhir._context import IdentifierMode, Reader, WarningHandler, check_handler, describe
@@ -221,10 +223,6 @@ def _make_converter() -> cattrs.Converter:
 converter: Final = _make_converter()
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
-
-
 def _default(value: Any) -> Any:
     if isinstance(value, Extras):
         return value.thaw()
@@ -235,7 +233,10 @@ def dumps(model: Model, *, indent: int | None = None) -> str:
     """:func:`to_fhir` as JSON text (UTF-8 characters kept as they are)."""
     data = to_fhir(model)
     if indent is None:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default)
+        try:
+            return orjson.dumps(data, default=_default).decode()
+        except TypeError:  # integers beyond 64 bits, which orjson cannot write (kept from the input)
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default)
     return json.dumps(data, ensure_ascii=False, indent=indent, default=_default)
 
 
@@ -279,13 +280,21 @@ def loads(
     """
     check_handler(on_warning)
     subject = f"FHIR {_NAMES[as_]}" if as_ is not None and as_ in _NAMES else "FHIR resource"
-    if not isinstance(text, (str, bytes, bytearray)):
+    if isinstance(text, str):
+        try:
+            content: bytes | bytearray = text.encode()
+        except UnicodeEncodeError:  # an unpaired surrogate: no UTF-8 text can hold it
+            problem = Problem("$", "not valid JSON (an unpaired surrogate)")
+            raise SerialisationError(subject, [problem]) from None
+    elif isinstance(text, (bytes, bytearray)):
+        content = text
+    else:
         raise SerialisationError(subject, [Problem("$", f"expected JSON text, got {type(text).__name__}")])
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except RecursionError:
+        data = load_json(content)
+    except JSONTooDeep:
         raise SerialisationError(subject, [Problem("$", "the JSON is nested too deeply")]) from None
-    except (ValueError, UnicodeDecodeError) as error:
+    except ValueError as error:  # (UnicodeDecodeError is one)
         where = (
             f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
         )

@@ -127,6 +127,12 @@ class Reader:
         if self.strict:
             self.problem(path, "element not supported by the model (strict mode)")
 
+    def unknown_member(self, prefix: str, key: object) -> None:
+        """:meth:`unknown` for the member *key* of the object at *prefix* (its path is spelt
+        out only when it is needed, in strict mode)."""
+        if self.strict:
+            self.unknown(key_path(prefix, key))
+
     def finish(self, subject: str, stacklevel: int) -> None:
         deliver(self.notes, self.on_warning, stacklevel + 1)
         if self.problems:
@@ -209,16 +215,22 @@ def _path(where: _Where) -> str:
     return path
 
 
+# What a JSON member or item can be without anything in it to check.
+_SCALARS: Final = frozenset({str, int, float, bool})
+
+
 def _check_value(r: Reader, value: Any, where: _Where) -> None:
     if type(value) is dict:
-        for key, item in value.items():
-            _check_member(r, value, key, item, where)
+        _check_object(r, value, where)
     elif type(value) is list:
-        for index, entry in enumerate(value):
-            if entry is None:
-                r.problem(_path((where, index)), "null is not allowed in FHIR JSON (leave the item out)")
-            elif type(entry) is dict or type(entry) is list:
-                _check_value(r, entry, (where, index))
+        _check_items(r, value, None, None, where)
+
+
+def _check_object(r: Reader, owner: dict[Any, Any], where: _Where) -> None:
+    # Most members are strings, numbers or booleans under string keys: one test each, no call.
+    for key, item in owner.items():
+        if type(item) not in _SCALARS or type(key) is not str:
+            _check_member(r, owner, key, item, where)
 
 
 def _check_member(r: Reader, owner: dict[Any, Any], key: Any, item: Any, where: _Where) -> None:
@@ -227,15 +239,27 @@ def _check_member(r: Reader, owner: dict[Any, Any], key: Any, item: Any, where: 
     elif item is None:
         r.problem(_path((where, key)), "null is not allowed in FHIR JSON (leave the element out)")
     elif type(item) is dict:
-        _check_value(r, item, (where, key))
+        _check_object(r, item, (where, key))
     elif type(item) is list:
-        partner = None if key.startswith("_") else owner.get("_" + key)
-        for index, entry in enumerate(item):
-            if entry is None:
-                if not (key.startswith("_") or carried_by_extension(partner, index, len(item))):
-                    null_without_extension(r, _path(((where, key), index)), key)
-            elif type(entry) is dict or type(entry) is list:
-                _check_value(r, entry, ((where, key), index))
+        _check_items(r, item, owner, key, (where, key))
+
+
+def _check_items(
+    r: Reader, items: list[Any], owner: dict[Any, Any] | None, key: str | None, where: _Where
+) -> None:
+    """The items of the array *owner[key]* (``None``, ``None`` for an array in an array)."""
+    for index, entry in enumerate(items):
+        if type(entry) in _SCALARS:
+            continue
+        if entry is None:
+            if owner is None or key is None:
+                r.problem(_path((where, index)), "null is not allowed in FHIR JSON (leave the item out)")
+            elif not (key.startswith("_") or carried_by_extension(owner.get("_" + key), index, len(items))):
+                null_without_extension(r, _path((where, index)), key)
+        elif type(entry) is dict:
+            _check_object(r, entry, (where, index))
+        elif type(entry) is list:
+            _check_items(r, entry, None, None, (where, index))
 
 
 def check_patched(r: Reader, original: dict[str, Any], patch: dict[str, Any], path: str) -> None:
@@ -243,7 +267,7 @@ def check_patched(r: Reader, original: dict[str, Any], patch: dict[str, Any], pa
     is an element the model does not hold (an error in strict mode) and is checked as kept."""
     for key, change in patch.items():
         if change is not None:
-            r.unknown(key_path(path, key))
+            r.unknown_member(path, key)
         if r.keep_unknown and key in original:
             check_member(r, original, key, original[key], path)
 

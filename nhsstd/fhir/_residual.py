@@ -149,8 +149,9 @@ def diff_list(original: list[Any], canonical: list[Any]) -> list[Any]:
     return template
 
 
-def apply_patch(canonical: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """Apply a :func:`diff` patch (possibly frozen) to a canonical object, in place; return it."""
+def apply_patch(canonical: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Apply a :func:`diff` patch (plain JSON, as :func:`~nhsstd.fhir._resource.load_residual`
+    gives it) to a canonical object, in place; return it."""
     for key, value in patch.items():
         if key in (SLOT, FP):
             continue
@@ -158,20 +159,25 @@ def apply_patch(canonical: dict[str, Any], patch: Mapping[str, Any]) -> dict[str
             canonical.pop(key, None)
             continue
         base = canonical.get(key, _MISSING)
-        if isinstance(value, Mapping) and type(base) is dict:
+        if type(value) is dict and type(base) is dict:
             apply_patch(base, value)
-        elif type(base) is list and isinstance(value, (list, tuple)) and any(is_slot(e) for e in value):
+        elif type(base) is list and type(value) is list and any(_slot(entry) for entry in value):
             canonical[key] = _weave_indexed(value, base)
         else:
-            canonical[key] = thaw(value)
+            canonical[key] = value
     return canonical
 
 
-def _weave_indexed(template: Sequence[Any], items: list[Any]) -> list[Any]:
+def _slot(entry: Any) -> bool:
+    """:func:`is_slot` for plain JSON."""
+    return type(entry) is dict and SLOT in entry
+
+
+def _weave_indexed(template: list[Any], items: list[Any]) -> list[Any]:
     out: list[Any] = []
     placed: set[int] = set()
     for entry in template:
-        if is_slot(entry):
+        if _slot(entry):
             j = entry[SLOT]
             if type(j) is int and 0 <= j < len(items) and j not in placed:
                 placed.add(j)
@@ -180,17 +186,17 @@ def _weave_indexed(template: Sequence[Any], items: list[Any]) -> list[Any]:
                     item = apply_patch(item, entry)
                 out.append(item)
         else:
-            out.append(thaw(entry))
+            out.append(entry)
     out.extend(item for j, item in enumerate(items) if j not in placed)
     return out
 
 
 def weave(
-    template: Sequence[Any] | None,
+    template: list[Any] | None,
     produced: Sequence[tuple[str, dict[str, Any]]],
-    check: Callable[[Mapping[str, Any], dict[str, Any]], bool] | None = None,
+    check: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None,
 ) -> list[Any]:
-    """Merge the model's items (``(tag, canonical item)``) into a stored template.
+    """Merge the model's items (``(tag, canonical item)``) into a stored template (plain JSON).
 
     Each slot takes the next produced item with its tag; the slot's patch is
     applied when its fingerprint matches.  Items left over are appended in
@@ -204,7 +210,7 @@ def weave(
     cursor = dict.fromkeys(queues, 0)
     out: list[Any] = []
     for entry in template:
-        if is_slot(entry):
+        if _slot(entry):
             tag = entry[SLOT]
             queue = queues.get(tag)
             if queue is None or cursor[tag] >= len(queue):
@@ -215,13 +221,13 @@ def weave(
                 item = apply_patch(item, entry)
             out.append(item)
         else:
-            out.append(thaw(entry))
+            out.append(entry)
     for tag, queue in queues.items():
         out.extend(queue[cursor[tag] :])
     return out
 
 
-def slot_matches(entry: Mapping[str, Any], item: dict[str, Any]) -> bool:
+def slot_matches(entry: dict[str, Any], item: dict[str, Any]) -> bool:
     """True when a slot's fingerprint is that of *item* (or it has none)."""
     fp = entry.get(FP)
     return fp is None or fp == fingerprint(item)

@@ -8,9 +8,10 @@ from typing import Any, Final, TypeVar
 
 import orjson
 
+from nhsstd._json_text import load_json
 from nhsstd.exceptions import ValidationError
-from nhsstd.fhir._context import Reader, check_member, check_patched, key_path
-from nhsstd.fhir._residual import FP, SLOT, apply_patch, diff, fingerprint, slot_matches, thaw, weave
+from nhsstd.fhir._context import Reader, check_member, check_patched
+from nhsstd.fhir._residual import FP, SLOT, apply_patch, diff, fingerprint, slot_matches, weave
 from nhsstd.models import Extras
 
 __all__ = ["OVERRIDE", "ResourceReader", "ResourceWriter", "dump_residual", "load_residual"]
@@ -35,23 +36,40 @@ def dump_residual(residual: Mapping[str, Any]) -> str:
         return _ENCODER.encode(residual)
 
 
-def load_residual(stored: Any, problems: list[tuple[str, str]]) -> Mapping[str, Any]:
-    """The residual from ``extras["fhir"]``: JSON text (as read) or an object (as built by hand)."""
+def load_residual(stored: Any, problems: list[tuple[str, str]]) -> dict[str, Any]:
+    """The residual from ``extras``: JSON text (as read) or an object (as built by hand).
+
+    Either way it comes back as plain, new JSON values (dicts, lists), which the writers
+    use as they are.
+    """
     if stored is None:
         return {}
     if isinstance(stored, str):
         try:
-            loaded = json.loads(stored)
-        except ValueError:
+            loaded = load_json(stored.encode())
+        except ValueError:  # (a UnicodeEncodeError too: an unpaired surrogate)
             loaded = None
         if type(loaded) is dict:
             return loaded
         problems.append(("extras.fhir", "not the JSON object text that from_fhir stores"))
         return {}
     if isinstance(stored, Mapping):
-        return stored
+        return _plain_object(stored)
     problems.append(("extras.fhir", "expected the JSON object text that from_fhir stores"))
     return {}
+
+
+def _plain_object(stored: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _plain(value) for key, value in stored.items()}
+
+
+def _plain(value: Any) -> Any:
+    """A new plain JSON value from a frozen one (:class:`Extras`, tuples) or a hand-built one."""
+    if isinstance(value, Mapping):
+        return _plain_object(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
 
 
 class ResourceReader:
@@ -67,7 +85,7 @@ class ResourceReader:
 
     def keep(self, key: str, value: Any) -> None:
         """An element the model does not hold."""
-        self.r.unknown(key_path("$", key))
+        self.r.unknown_member("$", key)
         if self.r.keep_unknown:
             check_member(self.r, self.resource, key, value, "$")
             self.extras[key] = value
@@ -103,7 +121,7 @@ class ResourceReader:
             text = dump_residual(self.extras)
             # A dict given directly (not from json.loads) may hold what JSON cannot: int keys
             # (which the encoder would turn into strings), tuples, sets, NaN...
-            same = self.r.trusted or json.loads(text) == self.extras
+            same = self.r.trusted or load_json(text.encode()) == self.extras
         except (TypeError, ValueError):
             same = False
         if not same:
@@ -132,12 +150,12 @@ class ResourceWriter:
     __slots__ = ("out", "stored")
 
     def __init__(self, resource_type: str, extras: Extras, problems: list[tuple[str, str]]) -> None:
-        self.stored: Mapping[str, Any] = load_residual(extras.get("fhir") if extras else None, problems)
+        self.stored = load_residual(extras.get("fhir") if extras else None, problems)
         self.out: dict[str, Any] = {"resourceType": resource_type}
 
     def array(self, key: str, produced: list[tuple[str, dict[str, Any]]]) -> None:
         template = self.stored.get(key)
-        if not isinstance(template, (list, tuple)):
+        if type(template) is not list:
             template = None
         items = weave(template, produced, slot_matches)
         if items:
@@ -146,15 +164,11 @@ class ResourceWriter:
     def value(self, key: str, canonical: Any) -> None:
         """A modelled top-level element; a stored override applies when it still matches."""
         entry = self.stored.get(key)
-        if (
-            isinstance(entry, Mapping)
-            and entry.get(SLOT) == OVERRIDE
-            and entry.get(FP) == fingerprint(canonical)
-        ):
-            if "patch" in entry and type(canonical) is dict:
+        if type(entry) is dict and entry.get(SLOT) == OVERRIDE and entry.get(FP) == fingerprint(canonical):
+            if "patch" in entry and type(canonical) is dict and type(entry["patch"]) is dict:
                 canonical = apply_patch(canonical, entry["patch"])
             elif "value" in entry:
-                canonical = thaw(entry["value"])
+                canonical = entry["value"]
         self.out[key] = canonical
 
     def finish(
@@ -165,16 +179,16 @@ class ResourceWriter:
         for key, value in self.stored.items():
             if key in out:
                 continue
-            if isinstance(value, Mapping) and value.get(SLOT) == OVERRIDE:
+            if type(value) is dict and value.get(SLOT) == OVERRIDE:
                 continue  # the model no longer has this element
-            if isinstance(value, (list, tuple)) and any(isinstance(e, Mapping) and SLOT in e for e in value):
-                items = [thaw(e) for e in value if not (isinstance(e, Mapping) and SLOT in e)]
+            if type(value) is list and any(type(e) is dict and SLOT in e for e in value):
+                items = [e for e in value if not (type(e) is dict and SLOT in e)]
                 if items:
                     out[key] = items
                 continue
             if exclusive and any(other in out for other in exclusive.get(key, ())):
                 continue  # e.g. a stored deceasedBoolean when the model now has a death date
-            out[key] = thaw(value)
+            out[key] = value
         ordered = {key: out[key] for key in order if key in out}
         if len(ordered) != len(out):
             ordered.update((key, value) for key, value in out.items() if key not in ordered)

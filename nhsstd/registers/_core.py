@@ -30,7 +30,6 @@ from __future__ import annotations
 import email.utils
 import enum
 import ipaddress
-import json
 import logging
 import math
 import random
@@ -45,8 +44,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-import orjson
 
+from nhsstd._json_text import load_json
 from nhsstd.registers._errors import (
     MalformedResponse,
     RegisterConnectionError,
@@ -725,44 +724,6 @@ class Exchange:
                 self.attempt,
                 self.request_id,
             )
-
-
-# Maps ASCII digits to "0" and every other byte to a space, so that a run of 19 digits
-# (an integer orjson would read as a float) is found with one C-speed substring search.
-_DIGIT_RUNS: Final = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
-_LONG_DIGIT_RUN: Final = b"0" * 19
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def load_json(content: bytes) -> Any:
-    """Parse a JSON response body exactly as :func:`json.loads` would, refusing NaN/Infinity.
-
-    orjson does it in about half the time of the standard library.  It is used only where
-    it reads the same: not where a run of 19 digits could be an integer beyond 64 bits
-    (orjson would make it a float), nor where it refuses the body (UTF-16, a BOM,
-    unpaired surrogates), which then goes to the standard library.  Nesting deeper than
-    the standard library can follow is refused with ``ValueError`` too, never
-    ``RecursionError``.
-
-    >>> load_json(b'{"total": 12345678901234567890123}')
-    {'total': 12345678901234567890123}
-    >>> load_json(b"[" * 100_000)
-    Traceback (most recent call last):
-    ...
-    ValueError: the JSON is nested too deeply
-    """
-    if _LONG_DIGIT_RUN not in content.translate(_DIGIT_RUNS):
-        try:
-            return orjson.loads(content)
-        except orjson.JSONDecodeError:
-            pass  # the standard library decides, so that both read and refuse the same
-    try:
-        return json.loads(content, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise ValueError("the JSON is nested too deeply") from None
 
 
 def _json_or_none(response: httpx.Response) -> Any:

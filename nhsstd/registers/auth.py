@@ -74,8 +74,9 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from nhsstd._json_text import load_json
 from nhsstd.identifiers._common import UUID
-from nhsstd.registers._core import Body, Environment, Timeouts, check_url, load_json
+from nhsstd.registers._core import Body, Environment, Timeouts, check_url
 from nhsstd.registers._errors import AuthConfigurationError, RegisterError, ResponseTooLarge, TokenError
 
 __all__ = [

@@ -27,6 +27,7 @@ from nhsstd.identifiers.nhs_number import NHSNumber
 from nhsstd.identifiers.ods_code import ODSCode
 from nhsstd.models import (
     Coding,
+    Extras,
     GPRegistration,
     HumanName,
     LocalIdentifier,
@@ -944,6 +945,39 @@ def test_extras_written_by_hand() -> None:
         with pytest.raises(SerialisationError) as raised:
             fhir.to_fhir(Patient(extras={"fhir": bad}))
         assert raised.value.problems[0].path == "extras.fhir"
+
+
+def test_residual_as_a_frozen_object_weaves_like_its_text() -> None:
+    """extras["fhir"] given as an object -- here frozen, arrays as tuples -- is the same residual as
+    the JSON text from_fhir stores: the kept name member and the unmodelled name go back in place."""
+    resource = {
+        "resourceType": "Patient",
+        "id": "p1",
+        "name": [{"text": "Baby of Smith", "use": "temp", "id": "n0"}, {"family": "Smith", "id": "n1"}],
+    }
+    read = fhir.from_fhir(resource, as_=Patient)
+    frozen = Extras(json.loads(read.extras["fhir"]))
+    assert type(frozen["name"]) is tuple
+    assert fhir.to_fhir(attrs.evolve(read, extras={"fhir": frozen})) == resource
+
+
+def test_dumps_writes_integers_beyond_64_bits_exactly() -> None:
+    """FHIR JSON numbers are kept as given (a decimal has arbitrary precision): an integer that
+    orjson cannot write still comes out digit for digit."""
+    resource = {"resourceType": "Patient", "name": [{"family": "Smith"}], "multipleBirthInteger": 2**64 + 1}
+    text = json.dumps(resource, separators=(",", ":"))
+    assert fhir.dumps(fhir.loads(text)) == text
+
+
+def test_null_in_an_array_in_an_array_is_refused() -> None:
+    """Only an item of a primitive array (an element's own array) may be null, beside its _element
+    partner (FHIR R4 JSON, primitive elements): an array nested in an array never may."""
+    resource = {"resourceType": "Patient", "contained": [{"x": [[None]], "_x": [[{"id": "a"}]]}]}
+    with pytest.raises(SerialisationError) as raised:
+        fhir.from_fhir(resource)
+    assert [(p.path, p.message) for p in raised.value.problems] == [
+        ("$.contained[0].x[0][0]", "null is not allowed in FHIR JSON (leave the item out)")
+    ]
 
 
 def test_residual_is_json_text_with_sorted_keys() -> None:
