@@ -13,8 +13,31 @@ Heavier parts are imported on demand: :mod:`nhsstd.json`, :mod:`nhsstd.fhir`,
 
 from __future__ import annotations
 
-from nhsstd import codes, exceptions, identifiers, models
+from typing import TYPE_CHECKING, Any
+
+from nhsstd import _lazy
 from nhsstd._version import __version__
-from nhsstd.identifiers import mask
+
+if TYPE_CHECKING:
+    from nhsstd import codes, exceptions, identifiers, models
+    from nhsstd.identifiers import mask
 
 __all__ = ["__version__", "codes", "exceptions", "identifiers", "mask", "models"]
+
+# Imported on first use, so that ``import nhsstd.conformance`` (or any one part) does not
+# load every code list, identifier and model first.
+_LAZY: dict[str, str] = {
+    "codes": ".codes",
+    "exceptions": ".exceptions",
+    "identifiers": ".identifiers",
+    "mask": ".identifiers",
+    "models": ".models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return _lazy.attribute(__name__, _LAZY, name)
+
+
+def __dir__() -> list[str]:
+    return _lazy.names(__name__, __all__)
