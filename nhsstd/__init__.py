@@ -6,9 +6,12 @@ True
 >>> nhsstd.codes.PersonStatedGenderCode.from_code("2").label
 'Female'
 
-Heavier parts are imported on demand: :mod:`nhsstd.json`, :mod:`nhsstd.fhir`,
-:mod:`nhsstd.hl7v2`, :mod:`nhsstd.registers` (extra ``registers``) and
-:mod:`nhsstd.columns` (extra ``columns``).
+``import nhsstd`` loads nothing else: :mod:`nhsstd.codes`, :mod:`nhsstd.identifiers`,
+:mod:`nhsstd.models` and :func:`mask` are imported the first time they are used, so a
+program that needs one part (the conformance validator, a command) pays for that part
+alone.  The other parts are imported by name: :mod:`nhsstd.json`, :mod:`nhsstd.fhir`,
+:mod:`nhsstd.hl7v2`, :mod:`nhsstd.conformance`, :mod:`nhsstd.registers` (extra
+``registers``) and :mod:`nhsstd.columns` (extra ``columns``).
 """
 
 from __future__ import annotations
