@@ -16,7 +16,7 @@ alone.  The other parts are imported by name: :mod:`nhsstd.json`, :mod:`nhsstd.f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nhsstd import _lazy
 from nhsstd._version import __version__
@@ -37,10 +37,4 @@ _LAZY: dict[str, str] = {
     "models": ".models",
 }
 
-
-def __getattr__(name: str) -> Any:
-    return _lazy.attribute(__name__, _LAZY, name)
-
-
-def __dir__() -> list[str]:
-    return _lazy.names(__name__, __all__)
+__getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)

@@ -117,6 +117,7 @@ def test_every_public_name_resolves_and_is_listed_by_dir() -> None:
         ("nhsstd.models", "Patient", "nhsstd.models._patient"),
         ("nhsstd.identifiers", "NHSNumber", "nhsstd.identifiers.nhs_number"),
         ("nhsstd.fhir", "FHIRWarning", "nhsstd.fhir._context"),
+        ("nhsstd.registers", "OfflineOdsRegister", "nhsstd.registers.ods_offline"),
     ],
 )
 def test_a_lazy_name_is_the_object_its_module_defines(package: str, name: str, defined_in: str) -> None:
@@ -130,7 +131,9 @@ def test_a_lazy_name_is_the_object_its_module_defines(package: str, name: str, d
     assert f"{defined_in}" in _modules_after(code)
 
 
-@pytest.mark.parametrize("package", ["nhsstd", "nhsstd.models", "nhsstd.identifiers", "nhsstd.fhir"])
+@pytest.mark.parametrize(
+    "package", ["nhsstd", "nhsstd.models", "nhsstd.identifiers", "nhsstd.fhir", "nhsstd.registers"]
+)
 def test_an_unknown_name_is_an_attribute_error(package: str) -> None:
     module, name = importlib.import_module(package), "no_such_name"
     with pytest.raises(AttributeError, match=f"module '{package}' has no attribute 'no_such_name'"):

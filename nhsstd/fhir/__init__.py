@@ -19,7 +19,7 @@ the resource is written back as it was.  See ``docs/fhir.rst``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nhsstd import _lazy
 
@@ -73,10 +73,4 @@ _LAZY: dict[str, str] = {
     "WarningHandler": "._context",
 }
 
-
-def __getattr__(name: str) -> Any:
-    return _lazy.attribute(__name__, _LAZY, name)
-
-
-def __dir__() -> list[str]:
-    return _lazy.names(__name__, __all__)
+__getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)

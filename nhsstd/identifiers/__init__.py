@@ -21,7 +21,7 @@ True
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from nhsstd import _lazy
 from nhsstd.exceptions import _KIND_LABELS
@@ -152,13 +152,7 @@ _LAZY: dict[str, str] = {
     "parse_address_postcode": ".postcode",
 }
 
-
-def __getattr__(name: str) -> Any:
-    return _lazy.attribute(__name__, _LAZY, name)
-
-
-def __dir__() -> list[str]:
-    return _lazy.names(__name__, __all__)
+__getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)
 
 
 def module_for(kind: str) -> IdentifierModule:

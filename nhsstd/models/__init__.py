@@ -23,7 +23,7 @@ To store or send models use :mod:`nhsstd.json`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nhsstd import _lazy
 
@@ -102,10 +102,4 @@ _LAZY: dict[str, str] = {
     "PractitionerRole": "._practitioner_role",
 }
 
-
-def __getattr__(name: str) -> Any:
-    return _lazy.attribute(__name__, _LAZY, name)
-
-
-def __dir__() -> list[str]:
-    return _lazy.names(__name__, __all__)
+__getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)
