@@ -37,4 +37,5 @@ _LAZY: dict[str, str] = {
     "models": ".models",
 }
 
-__getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)
+if not TYPE_CHECKING:  # type checkers see the names imported above, and so catch misspelt ones
+    __getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)

@@ -4,12 +4,16 @@ A package lists its lazily imported names in a table, ``public name -> module`` 
 to the package, such as ``._api``, or absolute), and takes its module ``__getattr__`` and
 ``__dir__`` from :func:`hooks`::
 
-    __getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)
+    if TYPE_CHECKING:
+        from nhsstd.fhir._api import dumps, loads
+    ...
+    if not TYPE_CHECKING:
+        __getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)
 
 A name whose module is the package's submodule of that name is the submodule itself
 (``nhsstd.codes``); any other name is an attribute of its module.  Type checkers see the
-names through ``if TYPE_CHECKING:`` imports in the package, so nothing here is needed for
-typing.
+names through the ``TYPE_CHECKING`` imports and no ``__getattr__``, so a misspelt name is
+still an error to them.
 
 >>> module_getattr, module_dir = hooks("nhsstd", {"identifiers": ".identifiers", "mask": ".identifiers"}, [])
 >>> module_getattr("identifiers").__name__, module_getattr("mask").__name__

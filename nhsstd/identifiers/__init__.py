@@ -152,7 +152,8 @@ _LAZY: dict[str, str] = {
     "parse_address_postcode": ".postcode",
 }
 
-__getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)
+if not TYPE_CHECKING:  # type checkers see the names imported above, and so catch misspelt ones
+    __getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)
 
 
 def module_for(kind: str) -> IdentifierModule:

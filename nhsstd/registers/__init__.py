@@ -138,4 +138,5 @@ _LAZY: dict[str, str] = {
     "TerminologyClient": ".terminology",
 }
 
-__getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)
+if not TYPE_CHECKING:  # type checkers see the names imported above, and so catch misspelt ones
+    __getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)
