@@ -15,7 +15,6 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -23,6 +22,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from nhsstd._cli_check import _count as _whole_number
 
 if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Future
+
     from nhsstd.conformance import Outcome, Validator
 
 EXIT_VALID = 0
@@ -234,6 +235,10 @@ def _outcomes(items: Iterator[Item], args: argparse.Namespace) -> Iterator[tuple
         for batch in _batches(items):
             yield from zip(batch, _check_batch([data for _, _, data in batch]), strict=True)
         return
+    # Imported here: worker processes (multiprocessing, logging...) cost start-up time that
+    # a one-process run, the default, does not need.
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=args.jobs, initializer=_start_worker, initargs=options) as pool:
         # A bounded window of batches in flight keeps memory flat on 100k-line files.
         window: deque[tuple[list[Item], Future[list[Outcome]]]] = deque()

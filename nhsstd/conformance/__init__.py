@@ -47,8 +47,6 @@ import hashlib
 import json
 import os
 import re
-import tarfile
-import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -73,8 +71,8 @@ if TYPE_CHECKING:
 __all__ = ["Issue", "Outcome", "PackageError", "ProfileError", "Severity", "Validator", "validate"]
 
 #: What a malformed package raises while it is read and compiled (missing keys, wrong JSON
-#: types, bad JSON or XML, a file that is not a tar archive, absurd nesting).
-_BAD_PACKAGE = (KeyError, TypeError, ValueError, AttributeError, tarfile.TarError, RecursionError)
+#: types, bad JSON or XML, absurd nesting), beside tarfile.TarError (not a tar archive).
+_BAD_PACKAGE = (KeyError, TypeError, ValueError, AttributeError, RecursionError)
 
 
 class Validator:
@@ -328,12 +326,16 @@ def _compiled_package(path: Path) -> Path:
     """The compiled form of a user's package, compiling it on first use."""
     target = _cache_dir() / "conformance" / f"{_content_hash(path)}-{USER_PACKAGE_LAYOUT}.json"
     if not target.exists():
+        # Imported here, as the compiler is: most runs never see a package of their own.
+        import tarfile
+        import tempfile
+
         from nhsstd.conformance._compile import compile_user_package, dump
 
         try:
             compiled = compile_user_package(path, _shipped_terminology())
             RulePack([compiled]).check_profiles()
-        except _BAD_PACKAGE as error:
+        except (*_BAD_PACKAGE, tarfile.TarError) as error:
             problem = (
                 f"{type(error).__name__}: {error}"
                 if not isinstance(error, RecursionError)

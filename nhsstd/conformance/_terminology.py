@@ -70,7 +70,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from nhsstd.identifiers import sctid as _sctid
-from nhsstd.registers._errors import InvalidParameter
 
 if TYPE_CHECKING:
     from nhsstd.registers.terminology import TerminologyClient
@@ -275,6 +274,9 @@ class Terminology:
         if local is Membership.UNKNOWN and system is not None and self.code_in_system(system, code) is False:
             return Membership.NOT_MEMBER  # not a code of its system (an invalid SCTID...): in no ValueSet
         if local is Membership.UNKNOWN and self._client is not None and system is not None:
+            # Imported here: nhsstd.registers is loaded only by callers that gave a client.
+            from nhsstd.registers import InvalidParameter
+
             try:
                 answer = self._client.validate_code(code, system=_canonical(system), value_set=valueset_url)
             except InvalidParameter:

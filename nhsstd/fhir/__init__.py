@@ -19,16 +19,21 @@ the resource is written back as it was.  See ``docs/fhir.rst``.
 
 from __future__ import annotations
 
-from nhsstd._serialisation import Problem, SerialisationError
-from nhsstd.fhir._api import RESOURCE_TYPES, Model, converter, dumps, from_fhir, loads, to_fhir
-from nhsstd.fhir._context import (
-    CanonicalisationWarning,
-    FHIRWarning,
-    IdentifierMode,
-    InvalidIdentifierWarning,
-    LegacyURLWarning,
-    WarningHandler,
-)
+from typing import TYPE_CHECKING
+
+from nhsstd import _lazy
+
+if TYPE_CHECKING:
+    from nhsstd._serialisation import Problem, SerialisationError
+    from nhsstd.fhir._api import RESOURCE_TYPES, Model, converter, dumps, from_fhir, loads, to_fhir
+    from nhsstd.fhir._context import (
+        CanonicalisationWarning,
+        FHIRWarning,
+        IdentifierMode,
+        InvalidIdentifierWarning,
+        LegacyURLWarning,
+        WarningHandler,
+    )
 
 __all__ = [
     "RESOURCE_TYPES",
@@ -47,3 +52,26 @@ __all__ = [
     "loads",
     "to_fhir",
 ]
+
+# Imported on first use: the FHIR XML reader and the conformance validator need only the
+# R4 structure model (``nhsstd.fhir._structure``), not the models' serialisers.
+_LAZY: dict[str, str] = {
+    "Problem": "nhsstd._serialisation",
+    "SerialisationError": "nhsstd._serialisation",
+    "RESOURCE_TYPES": "._api",
+    "Model": "._api",
+    "converter": "._api",
+    "dumps": "._api",
+    "from_fhir": "._api",
+    "loads": "._api",
+    "to_fhir": "._api",
+    "CanonicalisationWarning": "._context",
+    "FHIRWarning": "._context",
+    "IdentifierMode": "._context",
+    "InvalidIdentifierWarning": "._context",
+    "LegacyURLWarning": "._context",
+    "WarningHandler": "._context",
+}
+
+if not TYPE_CHECKING:  # type checkers see the names imported above, and so catch misspelt ones
+    __getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)

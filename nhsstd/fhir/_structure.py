@@ -114,59 +114,79 @@ class R4Model:
     """The R4 types and elements, looked up by type name, path or JSON name.
 
     Build it with :func:`r4_model` (loaded once, shared, read-only and so thread-safe).
+    A type's elements are indexed the first time a path into that type is looked up: a
+    validation or an XML document touches a few of R4's 210 types, and indexing all of
+    them up front was most of the start-up time to a first conformance verdict.
     """
 
     def __init__(self, data: Mapping[str, Any]) -> None:
-        self._types: dict[str, TypeInfo] = {}
-        self._elements: dict[str, ElementInfo] = {}
-        # parent (a type name or the path of an element with inline children) -> JSON name ->
-        # (element, type code); choices have one entry per type (valueQuantity, valueString...).
-        self._children: dict[str, dict[str, tuple[ElementInfo, str]]] = {}
-        for name, facts in data["types"].items():
-            self._types[name] = TypeInfo(name, facts["kind"], facts["base"], facts["abstract"])
-            self._children.setdefault(name, {})
-            for row in facts["elements"]:
-                self._add(row)
-        for children in self._children.values():
-            for json_name, (element, type_code) in children.items():
-                if element.content_reference is not None:
-                    target = self._elements[element.content_reference]
-                    resolved = attrs.evolve(
-                        element, types=target.types, own_children=element.content_reference
-                    )
-                    children[json_name] = (resolved, type_code or target.types[0])
-                elif element.path in self._children:
-                    resolved = attrs.evolve(element, own_children=element.path)
-                    children[json_name] = (resolved, type_code)
-                else:
-                    continue
-                self._elements[element.path] = resolved
+        self._rows: Mapping[str, Mapping[str, Any]] = data["types"]
+        self._types: dict[str, TypeInfo] = {
+            name: TypeInfo(name, facts["kind"], facts["base"], facts["abstract"])
+            for name, facts in self._rows.items()
+        }
         self._primitives = frozenset(
             name for name, info in self._types.items() if info.kind == "primitive-type"
         )
+        # Filled one type at a time by _index (a path's first step is its type, and content
+        # references stay inside their type).  _elements: path -> element; _children: parent
+        # (a type name or the path of an element with inline children) -> JSON name ->
+        # (element, type code); choices have one entry per type (valueQuantity, valueString...).
+        self._elements: dict[str, ElementInfo] = {}
+        self._children: dict[str, dict[str, tuple[ElementInfo, str]]] = {}
+        self._indexed: set[str] = set()
+        self._lock = threading.Lock()
 
-    def _add(self, row: list[Any]) -> None:
-        path, minimum, maximum, types, flags, content_reference = row
-        parent, _, name = path.rpartition(".")
-        children = self._children.setdefault(parent, {})
-        element = ElementInfo(
-            path,
-            minimum,
-            maximum,
-            tuple(types),
-            content_reference,
-            is_modifier=_MODIFIER in flags,
-            is_summary=_SUMMARY in flags,
-            xml_attribute=_XML_ATTRIBUTE in flags,
-            order=len({id(known) for known, _ in children.values()}),
-        )
-        self._elements[path] = element
-        if element.is_choice:
-            stem = name[:-3]
-            for code in types:
-                children[stem + code[0].upper() + code[1:]] = (element, code)
-        else:
-            children[name] = (element, types[0] if types else "")
+    def _index(self, type_name: str) -> bool:
+        """Index the elements of a type; False when it is already indexed or is no type."""
+        if type_name in self._indexed or type_name not in self._rows:
+            return False
+        with self._lock:
+            if type_name in self._indexed:
+                return False
+            # Built apart and published with every entry complete: lookups take no lock.
+            elements: dict[str, ElementInfo] = {}
+            children: dict[str, dict[str, tuple[ElementInfo, str]]] = {type_name: {}}
+            orders: dict[str, int] = {}
+            for path, minimum, maximum, types, flags, content_reference in self._rows[type_name]["elements"]:
+                parent, _, name = path.rpartition(".")
+                element = elements[path] = ElementInfo(
+                    path,
+                    minimum,
+                    maximum,
+                    tuple(types),
+                    content_reference,
+                    is_modifier=_MODIFIER in flags,
+                    is_summary=_SUMMARY in flags,
+                    xml_attribute=_XML_ATTRIBUTE in flags,
+                    order=orders.get(parent, 0),
+                )
+                orders[parent] = element.order + 1
+                siblings = children.setdefault(parent, {})
+                if element.is_choice:
+                    stem = name[:-3]
+                    for code in types:
+                        siblings[stem + code[0].upper() + code[1:]] = (element, code)
+                else:
+                    siblings[name] = (element, types[0] if types else "")
+            for siblings in children.values():
+                for json_name, (element, type_code) in siblings.items():
+                    if element.content_reference is not None:
+                        target = elements[element.content_reference]
+                        resolved = attrs.evolve(
+                            element, types=target.types, own_children=element.content_reference
+                        )
+                        siblings[json_name] = (resolved, type_code or target.types[0])
+                    elif element.path in children:
+                        resolved = attrs.evolve(element, own_children=element.path)
+                        siblings[json_name] = (resolved, type_code)
+                    else:
+                        continue
+                    elements[element.path] = resolved
+            self._elements.update(elements)
+            self._children.update(children)
+            self._indexed.add(type_name)
+        return True
 
     def type(self, name: str) -> TypeInfo | None:
         """The type called ``name`` (``"Patient"``, ``"HumanName"``, ``"string"``), or None."""
@@ -194,7 +214,7 @@ class R4Model:
         if children is not None:
             return children
         container = self._container(parent)
-        return None if container is None else self._children.get(container)
+        return None if container is None else self._defined_children(container)
 
     def child(self, parent_path: str, json_name: str) -> tuple[ElementInfo, str] | None:
         """The element a JSON (or XML) name stands for under a type or an element path.
@@ -215,6 +235,8 @@ class R4Model:
         known = self._elements.get(path)
         if known is not None:
             return known
+        if self._index(path.partition(".")[0]):
+            return self.element(path)
         parent, _, name = path.rpartition(".")
         found = self.child(parent, name) if parent else None
         return None if found is None else found[0]
@@ -233,11 +255,18 @@ class R4Model:
             return None
         container = steps[0]
         for step in steps[1:]:
-            found = self._children.get(container, {}).get(step)
+            found = (self._defined_children(container) or {}).get(step)
             if found is None:
                 return None
             container = self.children_of(*found)
         return container
+
+    def _defined_children(self, parent: str) -> dict[str, tuple[ElementInfo, str]] | None:
+        """The children defined under a type name or an element path with inline children."""
+        children = self._children.get(parent)
+        if children is None and self._index(parent.partition(".")[0]):
+            children = self._children.get(parent)
+        return children
 
 
 _model: R4Model | None = None

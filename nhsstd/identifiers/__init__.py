@@ -21,44 +21,47 @@ True
 from __future__ import annotations
 
 import importlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from nhsstd import _lazy
 from nhsstd.exceptions import _KIND_LABELS
-from nhsstd.identifiers import (
-    chi_number,
-    consultant_code,
-    gdc_number,
-    gdp_code,
-    gmc_number,
-    gmp_code,
-    gphc_number,
-    hc_number,
-    hcpc_number,
-    nhs_number,
-    nhs_pseudo_postcode,
-    nmc_pin,
-    ods_code,
-    postcode,
-    sctid,
-    uprn,
-)
 from nhsstd.identifiers._common import Identifier, mask
-from nhsstd.identifiers.chi_number import CHINumber
-from nhsstd.identifiers.consultant_code import ConsultantCode
-from nhsstd.identifiers.gdc_number import GDCNumber
-from nhsstd.identifiers.gdp_code import GDPCode
-from nhsstd.identifiers.gmc_number import GMCNumber
-from nhsstd.identifiers.gmp_code import GMPCode
-from nhsstd.identifiers.gphc_number import GPhCNumber
-from nhsstd.identifiers.hc_number import HCNumber
-from nhsstd.identifiers.hcpc_number import HCPCNumber
-from nhsstd.identifiers.nhs_number import NHSNumber
-from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
-from nhsstd.identifiers.nmc_pin import NMCPin
-from nhsstd.identifiers.ods_code import ODSCode
-from nhsstd.identifiers.postcode import UKPostcode, parse_address_postcode
-from nhsstd.identifiers.sctid import SCTID
-from nhsstd.identifiers.uprn import UPRN
+
+if TYPE_CHECKING:
+    from nhsstd.identifiers import (
+        chi_number,
+        consultant_code,
+        gdc_number,
+        gdp_code,
+        gmc_number,
+        gmp_code,
+        gphc_number,
+        hc_number,
+        hcpc_number,
+        nhs_number,
+        nhs_pseudo_postcode,
+        nmc_pin,
+        ods_code,
+        postcode,
+        sctid,
+        uprn,
+    )
+    from nhsstd.identifiers.chi_number import CHINumber
+    from nhsstd.identifiers.consultant_code import ConsultantCode
+    from nhsstd.identifiers.gdc_number import GDCNumber
+    from nhsstd.identifiers.gdp_code import GDPCode
+    from nhsstd.identifiers.gmc_number import GMCNumber
+    from nhsstd.identifiers.gmp_code import GMPCode
+    from nhsstd.identifiers.gphc_number import GPhCNumber
+    from nhsstd.identifiers.hc_number import HCNumber
+    from nhsstd.identifiers.hcpc_number import HCPCNumber
+    from nhsstd.identifiers.nhs_number import NHSNumber
+    from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
+    from nhsstd.identifiers.nmc_pin import NMCPin
+    from nhsstd.identifiers.ods_code import ODSCode
+    from nhsstd.identifiers.postcode import UKPostcode, parse_address_postcode
+    from nhsstd.identifiers.sctid import SCTID
+    from nhsstd.identifiers.uprn import UPRN
 
 __all__ = [
     "KINDS",
@@ -140,6 +143,17 @@ _VALUE_CLASSES: dict[str, str] = {
 
 #: Every identifier kind, by module name.
 KINDS: tuple[str, ...] = tuple(_VALUE_CLASSES)
+
+# Each kind's module and value class are imported on first use, so that a caller needing
+# one kind (the conformance validator, a column check) does not load them all.
+_LAZY: dict[str, str] = {
+    **{kind: f".{kind}" for kind in _VALUE_CLASSES},
+    **{value_class: f".{kind}" for kind, value_class in _VALUE_CLASSES.items()},
+    "parse_address_postcode": ".postcode",
+}
+
+if not TYPE_CHECKING:  # type checkers see the names imported above, and so catch misspelt ones
+    __getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)
 
 
 def module_for(kind: str) -> IdentifierModule:

@@ -27,9 +27,9 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from nhsstd import _lazy
 from nhsstd.registers._core import Environment, RateLimit, RetryPolicy, Timeouts
 from nhsstd.registers._errors import (
     AuthConfigurationError,
@@ -118,35 +118,25 @@ __all__ = [
 ]
 
 _LAZY: dict[str, str] = {
-    "ApiKeyAuth": "auth",
-    "BearerTokenAuth": "auth",
-    "ClientCredentialsAuth": "auth",
-    "SignedJwtAuth": "auth",
-    "AsyncOdtClient": "ods",
-    "AsyncOrdClient": "ods",
-    "OdtClient": "ods",
-    "OrdClient": "ods",
-    "OrganisationRegister": "ods",
-    "MalformedExtract": "ods_offline",
-    "OfflineOdsRegister": "ods_offline",
-    "AsyncPdsClient": "pds",
-    "PdsClient": "pds",
-    "PdsMatch": "pds",
-    "PdsPatient": "pds",
-    "PdsRelatedPerson": "pds",
-    "AsyncTerminologyClient": "terminology",
-    "TerminologyClient": "terminology",
+    "ApiKeyAuth": ".auth",
+    "BearerTokenAuth": ".auth",
+    "ClientCredentialsAuth": ".auth",
+    "SignedJwtAuth": ".auth",
+    "AsyncOdtClient": ".ods",
+    "AsyncOrdClient": ".ods",
+    "OdtClient": ".ods",
+    "OrdClient": ".ods",
+    "OrganisationRegister": ".ods",
+    "MalformedExtract": ".ods_offline",
+    "OfflineOdsRegister": ".ods_offline",
+    "AsyncPdsClient": ".pds",
+    "PdsClient": ".pds",
+    "PdsMatch": ".pds",
+    "PdsPatient": ".pds",
+    "PdsRelatedPerson": ".pds",
+    "AsyncTerminologyClient": ".terminology",
+    "TerminologyClient": ".terminology",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nhsstd.registers' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"nhsstd.registers.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+if not TYPE_CHECKING:  # type checkers see the names imported above, and so catch misspelt ones
+    __getattr__, __dir__ = _lazy.hooks(__name__, _LAZY, __all__)

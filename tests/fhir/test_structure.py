@@ -31,6 +31,32 @@ def test_the_model_is_loaded_once_and_shared_across_threads() -> None:
     assert all(model is MODEL for model in seen)
 
 
+def test_types_are_indexed_on_first_use_with_one_answer_for_every_thread() -> None:
+    # The model indexes a type when a path into it is first looked up; threads racing to
+    # index the same types must all see the same, complete elements.
+    data = orjson.loads(STRUCTURE_FILE.read_bytes())
+    paths = [row[0] for facts in data["types"].values() for row in facts["elements"]]
+    paths += ["Patient.name.given", "Observation.valueQuantity", "Questionnaire.item.item.linkId"]
+    shared = R4Model(data)
+    seen: list[dict[str, ElementInfo | None]] = []
+
+    def look_up(start: int) -> None:
+        order = paths[start:] + paths[:start]
+        seen.append({path: shared.element(path) for path in order})
+
+    threads = [threading.Thread(target=look_up, args=(n * len(paths) // 8,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    alone = R4Model(data)
+    expected = {path: alone.element(path) for path in paths}
+    assert len(seen) == 8
+    assert all(found == expected for found in seen)
+    assert all(found[path] is seen[0][path] for found in seen for path in paths)
+    assert None not in expected.values()
+
+
 def test_r4_has_its_resources_and_types() -> None:
     abstract = {info.name for info in MODEL.types() if info.abstract}
     assert abstract == {"Resource", "DomainResource", "Element", "BackboneElement"}
