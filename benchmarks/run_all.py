@@ -80,6 +80,7 @@ def run_script(script: Script, results: Path) -> bool:
 
 def merge(results: Path, fresh: Path, benchmarks: set[str]) -> None:
     """Replace the lines of *benchmarks* in *results* by the lines of *fresh*."""
+
     def lines(path: Path, replaced: bool) -> list[str]:
         if not path.exists():
             return []

@@ -23,14 +23,22 @@ def parse(text: str) -> docutils.nodes.document:
 
 
 def table_cells(table: docutils.nodes.table) -> list[list[str]]:
-    return [[entry.astext() for entry in row.findall(docutils.nodes.entry)] for row in table.findall(docutils.nodes.row)]
+    return [
+        [entry.astext() for entry in row.findall(docutils.nodes.entry)]
+        for row in table.findall(docutils.nodes.row)
+    ]
 
 
 # Figures as two scripts would record them: a second row with a column of its own, a cell that
 # needs escaping in reStructuredText, a second table, and a second benchmark.
 FIGURES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("alpha", "Round trips of 1,000 Patients, best of 5", "nhsstd", {"us_per_call": 134.5, "vs_floor": 3.17}),
-    ("alpha", "Round trips of 1,000 Patients, best of 5", "json_floor *bare*", {"us_per_call": 42.4, "met": True}),
+    (
+        "alpha",
+        "Round trips of 1,000 Patients, best of 5",
+        "json_floor *bare*",
+        {"us_per_call": 42.4, "met": True},
+    ),
     ("alpha", "Targets", "loads", {"measured": 0.0042, "target": "< 1 ms", "met": False, "count": 12_000}),
     ("beta", "Start-up", "first verdict", {"s": 1.76}),
 ]
@@ -46,7 +54,9 @@ def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, 
     return tables.read_results(path)
 
 
-def test_record_writes_nothing_without_a_results_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_record_writes_nothing_without_a_results_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NHSSTD_BENCH_RESULTS", raising=False)
     monkeypatch.chdir(tmp_path)
     _results.record("alpha", "table", "row", value=1)
@@ -59,14 +69,20 @@ def test_one_file_per_benchmark_one_table_per_title(recorded: list[dict[str, Any
     assert list(files) == [tables.output_name(benchmark) for benchmark in benchmarks]
     for benchmark in benchmarks:
         document = parse(files[tables.output_name(benchmark)])
-        titles = [table.next_node(docutils.nodes.title).astext() for table in document.findall(docutils.nodes.table)]
+        titles = [
+            table.next_node(docutils.nodes.title).astext() for table in document.findall(docutils.nodes.table)
+        ]
         assert titles == list(dict.fromkeys(table for name, table, _, _ in FIGURES if name == benchmark))
 
 
 def test_rows_and_columns_follow_the_records(recorded: list[dict[str, Any]]) -> None:
     document = parse(tables.render(recorded)[tables.output_name("alpha")])
     first = next(document.findall(docutils.nodes.table))
-    rows = [(row, values) for _, table, row, values in FIGURES if table == "Round trips of 1,000 Patients, best of 5"]
+    rows = [
+        (row, values)
+        for _, table, row, values in FIGURES
+        if table == "Round trips of 1,000 Patients, best of 5"
+    ]
     columns = list(dict.fromkeys(name for _, values in rows for name in values))
     expected = [["", *(name.replace("_", " ") for name in columns)]]
     expected += [
@@ -92,7 +108,13 @@ def test_each_table_says_what_machine_measured_it(recorded: list[dict[str, Any]]
 
 def test_load_average_is_given_as_the_range_seen() -> None:
     machines = [
-        {"cpus": 2, "load_average_1min": load, "python": "3.11.7", "implementation": "cpython", "date": "2026-12-03"}
+        {
+            "cpus": 2,
+            "load_average_1min": load,
+            "python": "3.11.7",
+            "implementation": "cpython",
+            "date": "2026-12-03",
+        }
         for load in (5.04, 1.26, 3.5)
     ]
     records = [
@@ -146,4 +168,6 @@ def test_the_committed_tables_are_generated_from_the_committed_results() -> None
     names = [script.name for script in run_all.SCRIPTS]
     expected = tables.render(tables.read_results(tables.RESULTS), expected=names)
     for name, text in expected.items():
-        assert (tables.GENERATED / name).read_text(encoding="utf-8") == text, f"re-run benchmarks/tables.py: {name}"
+        assert (tables.GENERATED / name).read_text(encoding="utf-8") == text, (
+            f"re-run benchmarks/tables.py: {name}"
+        )
