@@ -40,4 +40,5 @@ def record(benchmark: str, table: str, row: str, **values: Any) -> None:
         return
     line = {"benchmark": benchmark, "table": table, "row": row, "values": values, "machine": _machine()}
     with open(path, "a", encoding="utf-8") as results:
-        results.write(json.dumps(line, sort_keys=True) + "\n")
+        # Not sort_keys: the values keep the order they were passed in, which the tables' columns follow.
+        results.write(json.dumps(line) + "\n")

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from _results import record
 
 from nhsstd import columns
 from nhsstd.cli import main as nhsstd_main
@@ -249,29 +250,43 @@ def main() -> None:
         "nhsstd scalar messy": loop_rate(nhs_number.is_valid, sample_messy, args.repeat),
     }
 
-    print(f"\nNHS Number, {args.rows:,} values in a pyarrow string column; best of {args.repeat}")
+    title = f"NHS Number, {args.rows:,} values in a pyarrow string column; best of {args.repeat}"
+    print("\n" + title)
     print(f"{'':36}{'M values/s':>12}{'vs stdnum loop':>16}")
     for name, rate in rates.items():
         ratio = rate / loops[f"stdnum {name.split()[1]}"]
         print(f"{'columns.' + name:<36}{rate / 1e6:>12.1f}{ratio:>15.0f}x")
+        record("columns", title, "columns." + name, M_values_per_s=rate / 1e6, vs_stdnum_loop=ratio)
     for name, rate in loops.items():
         ratio = rate / loops["stdnum " + name.split()[-1]]
         print(f"{name + ' (Python loop)':<36}{rate / 1e6:>12.2f}{ratio:>15.1f}x")
+        record("columns", title, name + " (Python loop)", M_values_per_s=rate / 1e6, vs_stdnum_loop=ratio)
     clean_ratio = rates["is_valid clean"] / loops["stdnum clean"]
+    clean_rate = min(rates["validate clean"], rates["is_valid clean"]) / 1e6
+    messy_rate = min(rates["validate messy"], rates["is_valid messy"]) / 1e6
     checks = (
-        ("clean >= 40 M/s", min(rates["validate clean"], rates["is_valid clean"]) >= 40e6),
-        ("messy >= 10 M/s", min(rates["validate messy"], rates["is_valid messy"]) >= 10e6),
-        ("is_valid >= 200x the stdnum loop (clean)", clean_ratio >= 200),
+        ("clean >= 40 M/s", clean_rate, ">= 40", clean_rate >= 40),
+        ("messy >= 10 M/s", messy_rate, ">= 10", messy_rate >= 10),
+        ("is_valid >= 200x the stdnum loop (clean)", clean_ratio, ">= 200x", clean_ratio >= 200),
     )
-    print("targets: " + "; ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in checks))
+    print("targets: " + "; ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, _, _, ok in checks))
+    targets = "Targets of nhsstd.columns and nhsstd check"
+    for label, measured, target, ok in (
+        ("clean values, M/s (the slower of validate and is_valid)", *checks[0][1:]),
+        ("messy values, M/s (the slower of validate and is_valid)", *checks[1][1:]),
+        ("is_valid / the stdnum loop, clean values", *checks[2][1:]),
+    ):
+        record("columns", targets, label, measured=measured, target=target, met=ok)
 
     count = max(1, args.rows // 10)
-    print(f"\nOther vectorised kinds, {count:,} values each; best of {args.repeat}")
+    kinds = f"Other vectorised kinds, {count:,} values each; best of {args.repeat}"
+    print("\n" + kinds)
     for kind in sorted(columns.VECTORISED_KINDS - {"nhs_number"}):
         column = kind_column(kind, count)
         columns.validate(column, kind)
         rate = count / best(lambda c=column, k=kind: columns.validate(c, k), args.repeat)
         print(f"columns.validate {kind:<28}{rate / 1e6:>8.1f} M values/s")
+        record("columns", kinds, f"columns.validate {kind}", M_values_per_s=rate / 1e6)
 
     if args.csv_mb:
         with tempfile.TemporaryDirectory() as directory:
@@ -284,33 +299,45 @@ def main() -> None:
                 ("pyarrow.csv.read_csv (whole table, types inferred)", lambda: pa_csv.read_csv(path)),
                 ("pyarrow.csv.open_csv (streamed, all columns as str)", lambda: stream_strings(path)),
             )
-            print(f"\nCSV of {size_mb:,.0f} MB, {rows:,} rows, one NHS Number column; best of 3")
+            csv_title = f"CSV of {size_mb:,.0f} MB, {rows:,} rows, one NHS Number column; best of 3"
+            print("\n" + csv_title)
             print(f"{'':52}{'s':>7}{'MB/s':>8}")
             seconds_of: dict[str, float] = {}
             for label, function in timings:
                 seconds = min(timed(function) for _ in range(3))
                 seconds_of[label] = seconds
                 print(f"{label:<52}{seconds:>7.2f}{size_mb / seconds:>8.0f}")
+                record("columns", csv_title, label, s=seconds, MB_per_s=size_mb / seconds)
             check_seconds, stream_seconds = seconds_of[timings[0][0]], seconds_of[timings[2][0]]
             share = stream_seconds / check_seconds
             print(
                 f"nhsstd check keeps {share:.0%} of the streamed pyarrow read's throughput "
                 f"(target >= 50%: {'met' if share >= 0.5 else 'MISSED'})"
             )
+            record(
+                "columns", targets, "nhsstd check throughput, % of the streamed pyarrow read",
+                measured=share * 100, target=">= 50", met=share >= 0.5,
+            )  # fmt: skip
 
             # Peak memory: the whole file against a quarter of it, each in a fresh process.
             quarter = os.path.join(directory, "quarter.csv")
             with open(path, "rb") as source, open(quarter, "wb") as target:
                 target.write(source.read(os.path.getsize(path) // 4 // 32 * 32))  # whole rows: 32 bytes each
             peaks = [(os.path.getsize(name) / 2**20, peak_rss_mib(name)) for name in (quarter, path)]
-            print("\nPeak RSS of nhsstd check (a fresh process; the report as HTML too)")
+            rss_title = "Peak RSS of nhsstd check (a fresh process; the report as HTML too)"
+            print("\n" + rss_title)
             for megabytes, peak in peaks:
                 print(f"{megabytes:>8,.0f} MB CSV{'':38}{peak:>7.0f} MiB")
+                record("columns", rss_title, f"{megabytes:,.0f} MB CSV", peak_MiB=peak)
             growth = peaks[1][1] - peaks[0][1]
             print(
                 f"growth {growth:+.0f} MiB for {peaks[1][0] - peaks[0][0]:,.0f} MB more input "
                 f"(target flat, < 64 MiB: {'met' if growth < 64 else 'MISSED'})"
             )
+            record(
+                "columns", targets, f"peak RSS growth, MiB, for {peaks[1][0] - peaks[0][0]:,.0f} MB more",
+                measured=growth, target="< 64", met=growth < 64,
+            )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import defusedxml.ElementTree
+from _results import record
 
 from nhsstd.fhir import xml
 
@@ -72,13 +73,24 @@ def main() -> int:
             best[name] = min(best[name], timeit.timeit(function, number=args.count))
     per_call = {name: seconds / args.count * 1e6 for name, seconds in best.items()}
     ours = per_call["nhsstd xml.loads"]
-    print(f"{args.fixture.name}: {len(text)} bytes, {args.count} calls, best of {args.repeat}")
+    title = f"{args.fixture.name}: {len(text)} bytes, {args.count} calls, best of {args.repeat}"
+    print(title)
     print(f"{'contender':<20}{'us/call':>10}{'vs loads':>10}")
     for name, micros in per_call.items():
         print(f"{name:<20}{micros:>10.1f}{micros / ours:>9.2f}x")
+        record("fhir_xml", title, name, us_per_call=micros, vs_loads=micros / ours)
     ratio = ours / per_call["defusedxml parse"]
     print(f"loads: {ours:.0f} us (target < {LOADS_TARGET_MICROSECONDS:.0f} us)")
     print(f"loads / defusedxml parse: {ratio:.2f}x (target <= {DEFUSEDXML_TARGET:.0f}x)")
+    targets = "Targets of nhsstd.fhir.xml"
+    record(
+        "fhir_xml", targets, "loads, us per call", measured=ours,
+        target=f"< {LOADS_TARGET_MICROSECONDS:.0f}", met=ours < LOADS_TARGET_MICROSECONDS,
+    )  # fmt: skip
+    record(
+        "fhir_xml", targets, "loads / defusedxml parse", measured=ratio,
+        target=f"<= {DEFUSEDXML_TARGET:.0f}x", met=ratio <= DEFUSEDXML_TARGET,
+    )  # fmt: skip
     failures = []
     if ours >= LOADS_TARGET_MICROSECONDS:
         failures.append("loads time")

@@ -16,6 +16,8 @@ import random
 import timeit
 from collections.abc import Callable
 
+from _results import record
+
 from nhsstd.identifiers import nhs_number
 
 
@@ -66,6 +68,7 @@ def main() -> None:
     valid_count = sum(nhs_number.is_valid(value) for value in values)
     print(f"{len(values):,} inputs, {valid_count:,} valid under nhsstd's policy; best of {args.repeat}")
     print(f"{'library':32} {'total s':>9} {'ns/call':>9} {'vs nhsstd':>10}")
+    table = f"is_valid over {len(values):,} NHS Numbers ({valid_count:,} valid), best of {args.repeat}"
     baseline = None
     for name, function in contenders:
         seconds = best_time(function, values, args.repeat)
@@ -74,6 +77,10 @@ def main() -> None:
             f"{name:32} {seconds:9.3f} {seconds / len(values) * 1e9:9.0f} "
             f"{seconds / baseline:9.1f}x"
         )
+        record(
+            "identifiers", table, name, total_s=seconds, ns_per_call=seconds / len(values) * 1e9,
+            vs_nhsstd=seconds / baseline,
+        )  # fmt: skip
     print("(ratio > 1 means slower than nhsstd)")
 
 

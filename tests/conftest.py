@@ -9,6 +9,10 @@ from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# "ci" (the default) runs 300 examples of each property.  Properties whose every example draws a
+# whole model (FHIR, HL7 v2 and pickle round trips) set max_examples=100 on the test instead: there
+# drawing the example costs far more than the check, and 300 of them took about a fifth of the suite's time.
+# ``pytest --hypothesis-profile=dev`` runs 100 of everything.
 settings.register_profile(
     "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
