@@ -573,52 +573,48 @@ class _ModelFormat:
         (``_check_rules``) are left to run.
         """
         model = cls.__name__
-        # One row per field the document may hold (the document keys are skipped), the
-        # defaults of the optional fields, and the required fields.
-        rows: dict[str, tuple[_Reader, Callable[[object, object], None], str]] = {}
-        defaults: list[tuple[Callable[[object, object], None], object]] = []
-        required: list[tuple[str, str]] = []
-        for field in attrs.fields(cls):
+        fields = attrs.fields(cls)
+        allowed = frozenset(
+            {field.name for field in fields} | ({VERSION_KEY, MODEL_KEY} if document else set())
+        )
+        # One row per field: its name, its default (_MISSING: required), its reader, the
+        # setter of its slot, and its step in a path.
+        rows: list[tuple[str, object, _Reader, Callable[[object, object], None], str]] = []
+        for field in fields:
             if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
                 raise TypeError(f"{model}.{field.name}: factory defaults are not supported")
-            set_slot = slot_setter(cls, field.name)
-            rows[field.name] = (self.value_reader(field.type, model, field.name), set_slot, f".{field.name}")
-            if field.default is attrs.NOTHING:
-                required.append((field.name, f".{field.name}"))
-            else:
-                defaults.append((set_slot, field.default))
-        header = frozenset({VERSION_KEY, MODEL_KEY} if document else ())
-        row_of = rows.get
-        default_values = tuple(defaults)
-        required_fields = tuple(required)
+            default = _MISSING if field.default is attrs.NOTHING else field.default
+            read = self.value_reader(field.type, model, field.name)
+            rows.append((field.name, default, read, slot_setter(cls, field.name), f".{field.name}"))
+        table = tuple(rows)
         new = object.__new__
         check_rules = cls._check_rules  # type: ignore[attr-defined]
 
         def read_model(o: Any) -> Any:
             if o.__class__ is not dict:
                 _refuse("an object", o)
+            get = o.get
             instance: Any = new(cls)
-            for set_default, default in default_values:
-                set_default(instance, default)
             found: list[tuple[str, str]] | None = None
-            for key, value in o.items():  # in document order
-                row = row_of(key)
-                if row is None:
-                    if key not in header:
-                        safe = key.__class__ is str and _SAFE_KEY.fullmatch(key) is not None
+            for name, default, read, set_slot, step in table:
+                value = get(name, _MISSING)
+                if value is _MISSING:
+                    if default is _MISSING:
                         found = found or []
-                        found.append((f".{key}" if safe else "", "unexpected field"))
+                        found.append((step, "required field missing"))
+                    else:
+                        set_slot(instance, default)
                     continue
-                read, set_slot, step = row
                 try:
                     set_slot(instance, read(value))
                 except Exception as error:  # every problem of every field is reported
                     found = found or []
                     _add(found, step, error)
-            for name, step in required_fields:
-                if name not in o:
-                    found = found or []
-                    found.append((step, "required field missing"))
+            if not o.keys() <= allowed:
+                found = found or []
+                for key in sorted(o.keys() - allowed, key=str):
+                    safe = key.__class__ is str and _SAFE_KEY.fullmatch(key) is not None
+                    found.append((f".{key}" if safe else "", "unexpected field"))
             if found:
                 raise _Problems(found)
             try:
