@@ -49,9 +49,10 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @st.composite
-def mod11_numbers(draw: st.DrawFn) -> str:
-    """Any nine digits and their Modulus 11 check digit (any digit where there is none)."""
-    payload = draw(st.text(DIGITS, min_size=9, max_size=9))
+def mod11_numbers(draw: st.DrawFn, low: int = 0, high: int = 999_999_999) -> str:
+    """Nine digits from *low* to *high* and their Modulus 11 check digit (any digit where there is
+    none)."""
+    payload = f"{draw(st.integers(low, high)):09d}"
     check = _checksums.mod11_check_digit(payload)
     return payload + (str(check) if check is not None else draw(st.sampled_from(DIGITS)))
 
@@ -78,7 +79,9 @@ ALNUM_TEXT = st.text(alphabet=LETTERS + LETTERS.lower() + DIGITS + " ", max_size
 #: kind -> values of the kind's shape from all over its space, valid or not.
 KIND_SPACE: dict[str, st.SearchStrategy[str]] = {
     "nhs_number": mod11_numbers(),
-    "hc_number": mod11_numbers(),
+    # Northern Ireland's range is 320 000 001 to 399 999 999 (research/identifiers.md): its
+    # edges and the numbers around it, as well as the whole space.
+    "hc_number": st.one_of(mod11_numbers(), mod11_numbers(300_000_000, 409_999_999)),
     "chi_number": chi_candidates(),
     "sctid": verhoeff_numbers(),
     "ods_code": ALNUM_TEXT,
