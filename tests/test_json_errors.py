@@ -358,12 +358,13 @@ def _on_the_line_of(problem_path: str, changed: str) -> bool:
 
 
 def _without_empty_arrays(value: Any) -> Any:
-    """A document as nhsstd writes it back: no empty arrays (outside ``extras``, kept exactly)."""
+    """A document as nhsstd writes it back: no empty arrays, no empty ``extras`` (the format leaves
+    out absent values); what ``extras`` holds is kept exactly."""
     if isinstance(value, dict):
         return {
             key: item if key == "extras" else _without_empty_arrays(item)
             for key, item in value.items()
-            if item != [] or key == "extras"
+            if item != [] and not (key == "extras" and item == {})
         }
     if isinstance(value, list):
         return [_without_empty_arrays(item) for item in value]
