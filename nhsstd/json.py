@@ -37,39 +37,39 @@ is ever returned.
 Traceback (most recent call last):
     ...
 nhsstd.json.DocumentError: Patient document: 3 problems: $.nhs_number: NHS Number: check digit does not \
-match; $.names[0]: HumanName: family is empty or only whitespace; $.colour: unexpected field
+match; $.names[0].family: HumanName: family is empty or only whitespace; $.colour: unexpected field
 
 The JSON Schema of the documents is :func:`nhsstd.schema.load_schema`.
+
+How it works: one reader and one writer per model class, each made once (at import) from a
+table of the class's attrs fields -- the field name, its default, and how a value of the
+field's type is read and written (:data:`_FIELD_KINDS`).  The reader checks every value as
+it builds the model, so the same pass that builds a valid document's model finds every
+problem of an invalid one; paths are only spelled out when there is a problem.  The text is
+parsed and written by orjson.
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib
-import json
 import re
 import types
 import typing
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
 import attrs
 import cattrs
-from cattrs.errors import (
-    AttributeValidationNote,
-    ClassValidationError,
-    ForbiddenExtraKeysError,
-    IterableValidationError,
-    IterableValidationNote,
-)
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+import orjson
+from cattrs.errors import IterableValidationError, IterableValidationNote
 
 from nhsstd.codes import CodedEnum, ODSRole
 from nhsstd.exceptions import InvalidFormat, Reason, ValidationError
-from nhsstd.identifiers._common import Identifier, remembering
+from nhsstd.identifiers._common import Identifier
 from nhsstd.identifiers.nhs_pseudo_postcode import NHSPseudoPostcode
 from nhsstd.models import MODELS, Extras, PartialDate
-from nhsstd.models._checks import BAD_TEXT, slot_setter
+from nhsstd.models._checks import BAD_TEXT, bad_text, slot_setter
 
 __all__ = [
     "MODEL_KEY",
@@ -84,8 +84,9 @@ __all__ = [
     "to_json",
 ]
 
-#: The version of the document format written by this release.  Documents
-#: written by older releases are upgraded on read; newer ones are refused.
+#: The version of the document format written and read by this release.  Version 1 is the
+#: first; a document of any other version is refused (a release that changes the format
+#: will read the versions before it and say so here).
 SCHEMA_VERSION = 1
 #: Top-level key holding the format version.
 VERSION_KEY = "schema_version"
@@ -96,9 +97,7 @@ _T = TypeVar("_T")
 
 #: Model name -> class, for every model that can be a top-level document.
 _DOCUMENTS: dict[str, type] = {cls.__name__: cls for cls in MODELS}
-
-#: Upgrades from older format versions: ``version -> function(document) -> document of version + 1``.
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+_MODEL_SET = frozenset(MODELS)
 
 # Unexpected keys are named in paths only when they look like field names
 # (lower-case ASCII letters and underscores), so that an arbitrary string --
@@ -106,7 +105,6 @@ _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 _SAFE_KEY = re.compile(r"[a-z_]{1,64}")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _fromisoformat = datetime.date.fromisoformat
-
 
 #: At most this many problems are spelled out in a DocumentError's message
 #: (``problems`` always holds them all).
@@ -127,7 +125,7 @@ class Problem:
 
 
 class DocumentError(InvalidFormat):
-    """A document could not be read; :attr:`problems` lists every problem found.
+    """A document could not be read (or written); :attr:`problems` lists every problem found.
 
     :attr model: the name of the model that was being read.
     :attr problems: the problems, in document order where possible.
@@ -158,8 +156,31 @@ def _rebuild_document_error(
     return cls(model, problems, reason=reason)
 
 
+# --------------------------------------------------------------------------
+# Problems while reading.
+#
+# A value's reader returns the value or raises: a ValidationError (the
+# identifier, code, date or model rule that failed), a _Refused (a JSON value
+# of the wrong shape), or, from a model or array reader, _Problems with every
+# problem found inside, each with its path relative to that value.  The
+# readers around it prefix their own step (".field", "[index]"), so a path is
+# only built when there is a problem.
+# --------------------------------------------------------------------------
+
+
 class _Refused(TypeError):
     """A JSON value of the wrong shape; the message is written here, so it is safe to show."""
+
+
+class _Problems(Exception):
+    """Every problem found inside one value: ``(path relative to the value, message)`` pairs."""
+
+    def __init__(self, found: list[tuple[str, str]]) -> None:
+        super().__init__(found)
+        self.found = found
+
+    def problems(self) -> tuple[Problem, ...]:
+        return tuple(Problem(f"${path}", message) for path, message in self.found)
 
 
 _JSON_TYPE_NAMES = {
@@ -180,32 +201,66 @@ def _refuse(expected: str, value: object) -> NoReturn:
     raise _Refused(f"expected {expected}, got {got}")
 
 
+def _describe(error: BaseException) -> str:
+    """The message of a problem (never the value: the errors' own messages never hold it)."""
+    if isinstance(error, (ValidationError, _Refused)):
+        return str(error)
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return f"invalid value ({type(error).__name__})"
+
+
+def _add(found: list[tuple[str, str]], step: str, error: Exception) -> None:
+    """Record *error*, raised by the reader of the value at *step*, in *found*."""
+    if isinstance(error, _Problems):
+        found.extend((step + path, message) for path, message in error.found)
+    else:
+        found.append((step, _describe(error)))
+
+
 # --------------------------------------------------------------------------
-# Structuring hooks (JSON value -> model value).  Every hook checks the JSON
-# type itself: cattrs' defaults would call str()/int()/bool() on anything.
+# Readers of the values in model fields (JSON value -> model value).  Each
+# checks the JSON type itself: nothing is coerced.
 # --------------------------------------------------------------------------
 
+_Reader = Callable[[Any], Any]
+_Writer = Callable[[Any], Any]
 
-def _structure_str(value: Any, _: object) -> str:
-    if type(value) is str:
+
+def _read_str(value: Any) -> str:
+    if value.__class__ is not str:
+        _refuse("a string", value)
+    return value
+
+
+def _text_reader(model: str, field: str) -> _Reader:
+    """The reader of a text field of *model*: a string with visible content, as the model requires."""
+
+    def read_text(value: Any) -> str:
+        if value.__class__ is not str:
+            _refuse("a string", value)
+        # The models' rule (nhsstd.models._checks): not only whitespace, no control character
+        # or lone surrogate.  isprintable() is true for most text and cheap, so the pattern is
+        # only searched in text it refuses (TAB, LF and CR are allowed).
+        if not value or value.isspace() or (not value.isprintable() and BAD_TEXT.search(value) is not None):
+            bad_text(model, field, value)
         return value
-    _refuse("a string", value)
+
+    return read_text
 
 
-def _structure_int(value: Any, _: object) -> int:
-    if type(value) is int:
+def _exact_reader(exact: type, expected: str) -> _Reader:
+    # The class itself: a bool is not an int here.
+    def read_exact(value: Any) -> Any:
+        if value.__class__ is not exact:
+            _refuse(expected, value)
         return value
-    _refuse("an integer", value)
+
+    return read_exact
 
 
-def _structure_bool(value: Any, _: object) -> bool:
-    if type(value) is bool:
-        return value
-    _refuse("true or false", value)
-
-
-def _structure_date(value: Any, _: object) -> datetime.date:
-    if type(value) is not str:
+def _read_date(value: Any) -> datetime.date:
+    if value.__class__ is not str:
         _refuse("a date string (YYYY-MM-DD)", value)
     if len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii():
         # date.fromisoformat() alone would also take "20240131" or "2024-W05-3".
@@ -216,43 +271,33 @@ def _structure_date(value: Any, _: object) -> datetime.date:
     match = _ISO_DATE.fullmatch(value)
     if match is None:
         raise InvalidFormat(Reason.FORMAT, detail="date: expected YYYY-MM-DD")
-    try:
-        return datetime.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        raise InvalidFormat(Reason.INVALID_DATE, detail="date: not a real calendar date") from None
+    raise InvalidFormat(Reason.INVALID_DATE, detail="date: not a real calendar date")
 
 
-def _structure_partial_date(value: Any, _: object) -> PartialDate:
-    if type(value) is not str:
+def _read_partial_date(value: Any) -> PartialDate:
+    if value.__class__ is not str:
         _refuse("a date string (YYYY, YYYY-MM or YYYY-MM-DD)", value)
     return PartialDate.parse(value)
 
 
-def _structure_extras(value: Any, _: object) -> Extras:
-    if type(value) is not dict:
+def _read_extras(value: Any) -> Extras:
+    if value.__class__ is not dict:
         _refuse("an object", value)
     return Extras(value)
 
 
-def _structure_ods_role(value: Any, _: object) -> ODSRole:
-    if type(value) is not str:
+def _read_ods_role(value: Any) -> ODSRole:
+    if value.__class__ is not str:
         _refuse("an ODS role code", value)
     return ODSRole(value)
 
 
-def _identifier_factory(cls: type[Identifier]) -> Callable[[str], Identifier]:
+def _identifier_builder(cls: type[Identifier]) -> Callable[[str], Identifier]:
     """A function building *cls* from a string that must already be in compact form.
 
-    It validates exactly as ``cls(value)`` does -- the kind's ``validate`` must
-    return the value unchanged -- but skips the attrs ``__init__`` machinery
-    when the class is a plain identifier (one ``compact`` field, no hooks), and
-    remembers non-personal identifiers it has built.
+    It validates exactly as ``cls(value)`` does -- the kind's ``validate`` must return the
+    value unchanged -- and wraps what was validated without validating it a second time.
     """
-    plain = [field.name for field in attrs.fields(cls)] == ["compact"] and not hasattr(
-        cls, "__attrs_post_init__"
-    )
-    if not plain:  # pragma: no cover - every identifier class is plain today
-        return cls
     validate = cls._validate
     wrap = cls._from_valid
 
@@ -261,34 +306,131 @@ def _identifier_factory(cls: type[Identifier]) -> Callable[[str], Identifier]:
             cls(value)  # raises the "not in compact form" error
         return wrap(value)
 
-    # A non-personal code seen again (the same practice in a thousand documents) is not
-    # validated again; NHS, CHI and H&C numbers are never remembered.
-    return build if cls.personal else remembering(build)
+    return build
 
 
-def _identifier_hook(cls: type[Identifier]) -> Callable[[Any, object], Identifier]:
-    build = _identifier_factory(cls)
+def _identifier_reader(cls: type[Identifier]) -> _Reader:
+    build = _identifier_builder(cls)
 
-    def structure_identifier(value: Any, _: object) -> Identifier:
-        if type(value) is not str:
+    def read_identifier(value: Any) -> Identifier:
+        if value.__class__ is not str:
             _refuse("a string", value)
         return build(value)
 
-    return structure_identifier
+    return read_identifier
 
 
-def _coded_enum_hook(cls: type[CodedEnum]) -> Callable[[Any, object], CodedEnum]:
-    get = cls._value2member_map_.get
+def _identifier_union_reader(tp: Any) -> _Reader:
+    classes: tuple[type[Identifier], ...] = typing.get_args(tp)
+    builders = [_identifier_builder(cls) for cls in classes]
+    # NHS pseudo-postcodes (ZZ99...) never pass the Royal Mail rules: try the
+    # pseudo-postcode first for them rather than fail on the postcode.
+    pseudo = [builder for cls, builder in zip(classes, builders, strict=True) if cls is NHSPseudoPostcode]
+    others = [builder for cls, builder in zip(classes, builders, strict=True) if cls is not NHSPseudoPostcode]
+    pseudo_first, others_first = pseudo + others, others + pseudo
 
-    def structure_code(value: Any, _: object) -> CodedEnum:
-        member = get(value) if type(value) is str else None
+    def read_identifier_union(value: Any) -> Identifier:
+        if value.__class__ is not str:
+            _refuse("a string", value)
+        first: ValidationError | None = None
+        for build in pseudo_first if value.startswith("ZZ99") else others_first:
+            try:
+                return build(value)
+            except ValidationError as error:
+                first = first or error
+        assert first is not None
+        raise first
+
+    return read_identifier_union
+
+
+def _code_reader(cls: type[CodedEnum]) -> _Reader:
+    member_of = cls._value2member_map_.get
+
+    def read_code(value: Any) -> CodedEnum:
+        member = member_of(value) if value.__class__ is str else None
         if member is None:
-            if type(value) is not str:
+            if value.__class__ is not str:
                 _refuse("a code (string)", value)
             return cls._lookup(value)  # raises UnknownCodeError
         return member  # type: ignore[return-value]
 
-    return structure_code
+    return read_code
+
+
+def _code_union_reader(tp: Any) -> _Reader:
+    by_key: dict[str, type[CodedEnum]] = {arg.code_system.key: arg for arg in typing.get_args(tp)}
+    expected = ", ".join(by_key)
+
+    def read_code_union(value: Any) -> CodedEnum:
+        if value.__class__ is not dict:
+            _refuse("an object with code_system and code", value)
+        if len(value) != 2 or "code_system" not in value or "code" not in value:
+            raise _Refused("expected exactly the fields code_system and code")
+        key = value["code_system"]
+        cls = by_key.get(key) if key.__class__ is str else None
+        if cls is None:
+            raise _Refused(f"code_system must be one of {expected}")
+        code = value["code"]
+        if code.__class__ is not str:
+            _refuse("a code (string)", code)
+        return cls._lookup(code)
+
+    return read_code_union
+
+
+def _tuple_reader(read_item: _Reader) -> _Reader:
+    def read_tuple(value: Any) -> tuple[Any, ...]:
+        if value.__class__ is not list:
+            _refuse("an array", value)
+        items: list[Any] = []
+        append = items.append
+        found: list[tuple[str, str]] | None = None
+        for index, item in enumerate(value):
+            try:
+                append(read_item(item))
+            except Exception as error:  # every problem of every item is reported
+                found = found or []
+                _add(found, f"[{index}]", error)
+        if found:
+            raise _Problems(found)
+        return tuple(items)
+
+    return read_tuple
+
+
+# --------------------------------------------------------------------------
+# Writers (model value -> JSON value).
+# --------------------------------------------------------------------------
+
+
+def _write_identifier(value: Identifier) -> str:
+    return value.compact
+
+
+def _write_code(value: CodedEnum) -> str:
+    return value._value_
+
+
+def _write_code_in_union(value: CodedEnum) -> dict[str, str]:
+    return {"code_system": value.code_system.key, "code": value._value_}
+
+
+def _write_date(value: datetime.date | PartialDate) -> str:
+    return value.isoformat()
+
+
+def _write_extras(value: Extras) -> dict[str, Any]:
+    return value.thaw()
+
+
+def _write_ods_role(value: ODSRole) -> str:
+    return value.code
+
+
+# --------------------------------------------------------------------------
+# The declarative description: how each kind of field type is read and written.
+# --------------------------------------------------------------------------
 
 
 def _non_none_args(tp: Any) -> tuple[Any, ...]:
@@ -303,6 +445,14 @@ def _is_optional(tp: Any) -> bool:
     return _is_union(tp) and type(None) in typing.get_args(tp)
 
 
+def _without_none(tp: Any) -> Any:
+    """``X`` for ``X | None`` (``null`` is never a value: absent fields are left out)."""
+    if not _is_optional(tp):
+        return tp
+    args = _non_none_args(tp)
+    return args[0] if len(args) == 1 else typing.Union[args]  # noqa: UP007
+
+
 def _is_class_of(base: type) -> Callable[[Any], bool]:
     def predicate(tp: Any) -> bool:
         return isinstance(tp, type) and issubclass(tp, base)
@@ -310,17 +460,16 @@ def _is_class_of(base: type) -> Callable[[Any], bool]:
     return predicate
 
 
-def _all_subclasses(tp: Any, base: type) -> bool:
-    args = _non_none_args(tp)
-    return bool(args) and all(isinstance(arg, type) and issubclass(arg, base) for arg in args)
+def _is_union_of(base: type) -> Callable[[Any], bool]:
+    def predicate(tp: Any) -> bool:
+        args = _non_none_args(tp)
+        return (
+            _is_union(tp)
+            and not _is_optional(tp)
+            and all(isinstance(arg, type) and issubclass(arg, base) for arg in args)
+        )
 
-
-def _is_code_union(tp: Any) -> bool:
-    return _is_union(tp) and not _is_optional(tp) and _all_subclasses(tp, CodedEnum)
-
-
-def _is_identifier_union(tp: Any) -> bool:
-    return _is_union(tp) and not _is_optional(tp) and _all_subclasses(tp, Identifier)
+    return predicate
 
 
 def _is_homogeneous_tuple(tp: Any) -> bool:
@@ -328,77 +477,246 @@ def _is_homogeneous_tuple(tp: Any) -> bool:
     return typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
-def _code_union_keys(tp: Any) -> dict[str, type[CodedEnum]]:
-    return {arg.code_system.key: arg for arg in typing.get_args(tp)}
+def _is_type(exact: Any) -> Callable[[Any], bool]:
+    def predicate(tp: Any) -> bool:
+        return tp is exact
+
+    return predicate
 
 
-def _code_union_structure_hook(tp: Any) -> Callable[[Any, object], CodedEnum]:
-    by_key = _code_union_keys(tp)
-    expected = ", ".join(by_key)
-
-    def structure_code_union(value: Any, _: object) -> CodedEnum:
-        if type(value) is not dict:
-            _refuse("an object with code_system and code", value)
-        if len(value) != 2 or "code_system" not in value or "code" not in value:
-            raise _Refused("expected exactly the fields code_system and code")
-        key = value["code_system"]
-        cls = by_key.get(key) if type(key) is str else None
-        if cls is None:
-            raise _Refused(f"code_system must be one of {expected}")
-        code = value["code"]
-        if type(code) is not str:
-            _refuse("a code (string)", code)
-        return cls._lookup(code)
-
-    return structure_code_union
+def _is_model(tp: Any) -> bool:
+    return tp in _MODEL_SET
 
 
-def _identifier_union_structure_hook(tp: Any) -> Callable[[Any, object], Identifier]:
-    classes: tuple[type[Identifier], ...] = typing.get_args(tp)
-    builders = [_identifier_factory(cls) for cls in classes]
-    # NHS pseudo-postcodes (ZZ99...) never pass the Royal Mail rules: try the
-    # pseudo-postcode first for them rather than fail on the postcode.
-    pseudo = [builder for cls, builder in zip(classes, builders, strict=True) if cls is NHSPseudoPostcode]
-    others = [builder for cls, builder in zip(classes, builders, strict=True) if cls is not NHSPseudoPostcode]
+#: (applies to the field type, the factory of the reader of a value of that type, the writer of
+#: a value or None when the value is JSON already); the first row that applies is used.  Text,
+#: arrays and models are described by _ModelFormat itself: a text reader checks the text as its
+#: model does, and an array or a model is read by the readers of what it holds.
+_FIELD_KINDS: tuple[tuple[Callable[[Any], bool], Callable[[Any], _Reader], _Writer | None], ...] = (
+    (_is_type(int), lambda tp: _exact_reader(int, "an integer"), None),
+    (_is_type(bool), lambda tp: _exact_reader(bool, "true or false"), None),
+    (_is_type(datetime.date), lambda tp: _read_date, _write_date),
+    (_is_type(PartialDate), lambda tp: _read_partial_date, _write_date),
+    (_is_type(Extras), lambda tp: _read_extras, _write_extras),
+    (_is_type(ODSRole), lambda tp: _read_ods_role, _write_ods_role),
+    (_is_class_of(Identifier), _identifier_reader, _write_identifier),
+    (_is_union_of(Identifier), _identifier_union_reader, _write_identifier),
+    (_is_class_of(CodedEnum), _code_reader, _write_code),
+    (_is_union_of(CodedEnum), _code_union_reader, _write_code_in_union),
+)
 
-    def structure_identifier_union(value: Any, _: object) -> Identifier:
-        if type(value) is not str:
-            _refuse("a string", value)
-        order = pseudo + others if value.startswith("ZZ99") else others + pseudo
-        first: ValidationError | None = None
-        for build in order:
+
+def _field_kind(tp: Any) -> tuple[Callable[[Any], _Reader], _Writer | None] | None:
+    for applies, reader, writer in _FIELD_KINDS:
+        if applies(tp):
+            return reader, writer
+    return None
+
+
+# How a field is left out when written (omit-if-default, as cattrs does it).
+_ALWAYS, _UNLESS_EMPTY, _UNLESS_NONE, _UNLESS_DEFAULT = range(4)
+_MISSING = object()
+
+
+class _ModelFormat:
+    """The reader and the writer of every model class, each made once from a table of its fields."""
+
+    def __init__(self) -> None:
+        self.read: dict[type, _Reader] = {}
+        self.read_document: dict[type, _Reader] = {}
+        self.write: dict[type, Callable[[Any], dict[str, Any]]] = {}
+        self.write_document: dict[type, Callable[[Any], dict[str, Any]]] = {}
+        for cls in MODELS:
+            self._build(cls)
+
+    def _build(self, cls: type) -> None:
+        if cls not in self.read:
+            attrs.resolve_types(cls)
+            self.read[cls] = self._model_reader(cls, document=False)
+            self.read_document[cls] = self._model_reader(cls, document=True)
+            self.write[cls] = self._model_writer(cls, document=False)
+            self.write_document[cls] = self._model_writer(cls, document=True)
+
+    def value_reader(self, tp: Any, model: str, field: str) -> _Reader:
+        """The reader of one value of the field type *tp* (of the field *field* of *model*)."""
+        tp = _without_none(tp)
+        if tp is str:
+            return _text_reader(model, field)
+        if _is_homogeneous_tuple(tp):
+            return _tuple_reader(self.value_reader(typing.get_args(tp)[0], model, field))
+        if _is_model(tp):
+            self._build(tp)
+            return self.read[tp]
+        kind = _field_kind(tp)
+        if kind is None:
+            raise TypeError(f"nhsstd.json cannot read {model}.{field} ({tp!r})")
+        return kind[0](tp)
+
+    def value_writer(self, tp: Any) -> _Writer | None:
+        """The writer of one value of the field type *tp*, or None if the value is JSON already."""
+        tp = _without_none(tp)
+        if tp is str:
+            return None
+        if _is_model(tp):
+            self._build(tp)
+            return self.write[tp]
+        kind = _field_kind(tp)
+        if kind is None:
+            raise TypeError(f"nhsstd.json cannot write {tp!r}")
+        return kind[1]
+
+    def _model_reader(self, cls: type, document: bool) -> _Reader:
+        """The reader of *cls* from a ``dict`` (which may hold the document keys if *document*).
+
+        The instance is built without the attrs ``__init__``: the table's readers have
+        checked every field as the constructor would, so only the model's own rules
+        (``_check_rules``) are left to run.
+        """
+        model = cls.__name__
+        fields = attrs.fields(cls)
+        allowed = frozenset(
+            {field.name for field in fields} | ({VERSION_KEY, MODEL_KEY} if document else set())
+        )
+        # One row per field: its name, its default (_MISSING: required), its reader, the
+        # setter of its slot, and its step in a path.
+        rows: list[tuple[str, object, _Reader, Callable[[object, object], None], str]] = []
+        for field in fields:
+            if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                raise TypeError(f"{model}.{field.name}: factory defaults are not supported")
+            default = _MISSING if field.default is attrs.NOTHING else field.default
+            read = self.value_reader(field.type, model, field.name)
+            rows.append((field.name, default, read, slot_setter(cls, field.name), f".{field.name}"))
+        table = tuple(rows)
+        new = object.__new__
+        check_rules = cls._check_rules  # type: ignore[attr-defined]
+
+        def read_model(o: Any) -> Any:
+            if o.__class__ is not dict:
+                _refuse("an object", o)
+            get = o.get
+            instance: Any = new(cls)
+            found: list[tuple[str, str]] | None = None
+            for name, default, read, set_slot, step in table:
+                value = get(name, _MISSING)
+                if value is _MISSING:
+                    if default is _MISSING:
+                        found = found or []
+                        found.append((step, "required field missing"))
+                    else:
+                        set_slot(instance, default)
+                    continue
+                try:
+                    set_slot(instance, read(value))
+                except Exception as error:  # every problem of every field is reported
+                    found = found or []
+                    _add(found, step, error)
+            if not o.keys() <= allowed:
+                found = found or []
+                for key in sorted(o.keys() - allowed, key=str):
+                    safe = key.__class__ is str and _SAFE_KEY.fullmatch(key) is not None
+                    found.append((f".{key}" if safe else "", "unexpected field"))
+            if found:
+                raise _Problems(found)
             try:
-                return build(value)
+                check_rules(instance)  # the model's rules need valid fields
             except ValidationError as error:
-                first = first or error
-        assert first is not None
-        raise first
+                raise _Problems([("", str(error))]) from None
+            return instance
 
-    return structure_identifier_union
+        return read_model
+
+    def _model_writer(self, cls: type, document: bool) -> Callable[[Any], dict[str, Any]]:
+        """The writer of *cls* to a ``dict`` (with the document keys first if *document*)."""
+        start: dict[str, Any] = {VERSION_KEY: SCHEMA_VERSION, MODEL_KEY: cls.__name__} if document else {}
+        rows: list[tuple[str, int, object, _Writer | None]] = []
+        for field in attrs.fields(cls):
+            tp = field.type
+            # cattrs' omit-if-default: a field is left out when it has its default.
+            if field.default is attrs.NOTHING:
+                rows.append((field.name, _ALWAYS, None, self.value_writer(tp)))
+            elif _is_homogeneous_tuple(tp):
+                rows.append((field.name, _UNLESS_EMPTY, None, self.value_writer(typing.get_args(tp)[0])))
+            elif field.default is None:
+                rows.append((field.name, _UNLESS_NONE, None, self.value_writer(tp)))
+            else:
+                rows.append((field.name, _UNLESS_DEFAULT, field.default, self.value_writer(tp)))
+        table = tuple(rows)
+
+        def write_model(obj: Any) -> dict[str, Any]:
+            d = start.copy()
+            for name, when, default, write in table:
+                value = getattr(obj, name)
+                if when == _UNLESS_EMPTY:
+                    if value:
+                        d[name] = list(value) if write is None else [write(item) for item in value]
+                elif when == _ALWAYS or (value is not None if when == _UNLESS_NONE else value != default):
+                    d[name] = value if write is None else write(value)
+            return d
+
+        return write_model
 
 
-def _make_structure_factories(converter: cattrs.Converter, detailed: bool) -> None:
+_FORMAT = _ModelFormat()
+_READ_DOCUMENT = _FORMAT.read_document
+_WRITE_DOCUMENT = _FORMAT.write_document
+
+
+# --------------------------------------------------------------------------
+# make_converter: the same readers and writers as cattrs hooks.
+# --------------------------------------------------------------------------
+
+
+def _as_hook(read: _Reader) -> Callable[[Any, object], Any]:
+    def structure(value: Any, _: object) -> Any:
+        return read(value)
+
+    return structure
+
+
+def _model_hook(cls: type) -> Callable[[Any, object], Any]:
+    read = _FORMAT.read[cls]
+    name = cls.__name__
+
+    def structure_model(value: Any, _: object) -> Any:
+        try:
+            return read(value)
+        except _Problems as error:
+            raise DocumentError(name, error.problems()) from None
+
+    return structure_model
+
+
+def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
+    """A new cattrs converter configured for nhsstd's document format.
+
+    For embedding nhsstd models in your own attrs classes: the converter
+    handles every model, identifier, code and date type as described in this
+    module, without the top-level ``schema_version``/``model`` keys, with the
+    same readers and writers as :func:`from_dict` and :func:`to_dict`.  A model
+    that cannot be read raises :class:`DocumentError` (inside cattrs' own errors
+    when *detailed_validation* is true, as cattrs does for your classes).  Each
+    call returns a fresh converter, so customising it never affects nhsstd.
+
+    >>> import datetime
+    >>> from nhsstd.json import make_converter
+    >>> from nhsstd.models import Period
+    >>> make_converter().unstructure(Period(start=datetime.date(2024, 1, 31)))
+    {'start': '2024-01-31'}
+    """
+    converter = cattrs.Converter(
+        detailed_validation=detailed_validation, forbid_extra_keys=True, omit_if_default=True
+    )
+
+    # -- reading: strict hooks, generic first (later registrations take precedence)
     def optional_factory(tp: Any) -> Callable[[Any, object], Any]:
-        # ``null`` is never a value (absent fields are left out), and every
-        # inner hook refuses ``None`` with a message saying so, so an optional
-        # field simply uses the hook of its type.
-        args = _non_none_args(tp)
-        inner_type = args[0] if len(args) == 1 else typing.Union[args]  # noqa: UP007
-        return converter.get_structure_hook(inner_type)
+        # ``null`` is never a value; every hook refuses ``None`` with a message saying so.
+        return converter.get_structure_hook(_without_none(tp))
 
     def tuple_factory(tp: Any) -> Callable[[Any, object], tuple[Any, ...]]:
         item_type = typing.get_args(tp)[0]
         inner = converter.get_structure_hook(item_type)
-        if not detailed:
 
-            def structure_tuple(value: Any, _: object) -> tuple[Any, ...]:
-                if type(value) is not list:
-                    _refuse("an array", value)
-                return tuple([inner(item, item_type) for item in value])
-
-            return structure_tuple
-
-        def structure_tuple_detailed(value: Any, _: object) -> tuple[Any, ...]:
+        def structure_tuple(value: Any, _: object) -> tuple[Any, ...]:
             if type(value) is not list:
                 _refuse("an array", value)
             items = []
@@ -407,6 +725,8 @@ def _make_structure_factories(converter: cattrs.Converter, detailed: bool) -> No
                 try:
                     items.append(inner(item, item_type))
                 except Exception as error:
+                    if not detailed_validation:
+                        raise
                     note = IterableValidationNote(f"Structuring item @ index {index}", index, item_type)
                     error.__notes__ = [*getattr(error, "__notes__", []), note]  # type: ignore[attr-defined]
                     errors.append(error)
@@ -414,86 +734,25 @@ def _make_structure_factories(converter: cattrs.Converter, detailed: bool) -> No
                 raise IterableValidationError("While structuring an array", errors, tp)
             return tuple(items)
 
-        return structure_tuple_detailed
+        return structure_tuple
 
-    def attrs_factory(cls: type) -> Callable[[Any, object], Any]:
-        generated: Callable[[Any, object], Any] = make_dict_structure_fn(
-            cls, converter, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=detailed
-        )
-        if not detailed:
-            # Anything but an object makes the generated function raise, and
-            # the detailed converter then says why.
-            return generated
+    def field_kind_factory(tp: Any) -> Callable[[Any, object], Any]:
+        kind = _field_kind(tp)
+        assert kind is not None
+        return _as_hook(kind[0](tp))
 
-        def structure_model(value: Any, tp: object) -> Any:
-            if type(value) is not dict:
-                _refuse("an object", value)
-            return generated(value, tp)
-
-        return structure_model
-
-    # Later registrations take precedence: generic first, specific last.
-    converter.register_structure_hook_factory(attrs.has, attrs_factory)
     converter.register_structure_hook_factory(_is_homogeneous_tuple, tuple_factory)
     converter.register_structure_hook_factory(_is_optional, optional_factory)
-    converter.register_structure_hook_factory(_is_code_union, _code_union_structure_hook)
-    converter.register_structure_hook_factory(_is_identifier_union, _identifier_union_structure_hook)
-    converter.register_structure_hook_factory(_is_class_of(CodedEnum), _coded_enum_hook)
-    converter.register_structure_hook_factory(_is_class_of(Identifier), _identifier_hook)
-    converter.register_structure_hook(str, _structure_str)
-    converter.register_structure_hook(int, _structure_int)
-    converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook(datetime.date, _structure_date)
-    converter.register_structure_hook(PartialDate, _structure_partial_date)
-    converter.register_structure_hook(Extras, _structure_extras)
-    converter.register_structure_hook(ODSRole, _structure_ods_role)
+    converter.register_structure_hook_factory(lambda tp: _field_kind(tp) is not None, field_kind_factory)
+    converter.register_structure_hook(str, _as_hook(_read_str))
+    for cls in MODELS:
+        converter.register_structure_hook(cls, _model_hook(cls))
 
-
-# --------------------------------------------------------------------------
-# Unstructuring hooks (model value -> JSON value).
-# --------------------------------------------------------------------------
-
-
-def _unstructure_identifier(value: Identifier) -> str:
-    return value.compact
-
-
-def _unstructure_code(value: CodedEnum) -> str:
-    return value._value_
-
-
-def _unstructure_code_in_union(value: CodedEnum) -> dict[str, str]:
-    return {"code_system": value.code_system.key, "code": value._value_}
-
-
-def _unstructure_partial_date(value: PartialDate) -> str:
-    return value.isoformat()
-
-
-def _unstructure_date(value: datetime.date) -> str:
-    return value.isoformat()
-
-
-def _unstructure_extras(value: Extras) -> dict[str, Any]:
-    return value.thaw()
-
-
-def _unstructure_ods_role(value: ODSRole) -> str:
-    return value.code
-
-
-def _make_unstructure_factories(converter: cattrs.Converter) -> None:
+    # -- writing
     def union_factory(tp: Any) -> Callable[[Any], Any]:
-        args = _non_none_args(tp)
-        if len(args) == 1:
-            return converter.get_unstructure_hook(args[0])
-        if all(issubclass(arg, CodedEnum) for arg in args):
-            return _unstructure_code_in_union
-        if all(issubclass(arg, Identifier) for arg in args):
-            return _unstructure_identifier
-        raise TypeError(f"nhsstd.json cannot write the union {tp!r}")  # pragma: no cover
+        return converter.get_unstructure_hook(_without_none(tp))
 
-    def tuple_factory(tp: Any) -> Callable[[tuple[Any, ...]], list[Any]]:
+    def tuple_writer_factory(tp: Any) -> Callable[[tuple[Any, ...]], list[Any]]:
         inner = converter.get_unstructure_hook(typing.get_args(tp)[0])
 
         def unstructure_tuple(value: tuple[Any, ...]) -> list[Any]:
@@ -501,391 +760,20 @@ def _make_unstructure_factories(converter: cattrs.Converter) -> None:
 
         return unstructure_tuple
 
-    def attrs_factory(cls: type) -> Callable[[Any], dict[str, Any]]:
-        return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
+    def field_kind_writer_factory(tp: Any) -> Callable[[Any], Any]:
+        kind = _field_kind(tp)
+        assert kind is not None
+        assert kind[1] is not None
+        return kind[1]
 
-    converter.register_unstructure_hook_factory(attrs.has, attrs_factory)
-    converter.register_unstructure_hook_factory(_is_homogeneous_tuple, tuple_factory)
-    converter.register_unstructure_hook_factory(_is_union, union_factory)
-    converter.register_unstructure_hook_func(_is_class_of(CodedEnum), _unstructure_code)
-    converter.register_unstructure_hook_func(_is_class_of(Identifier), _unstructure_identifier)
-    converter.register_unstructure_hook(PartialDate, _unstructure_partial_date)
-    converter.register_unstructure_hook(datetime.date, _unstructure_date)
-    converter.register_unstructure_hook(Extras, _unstructure_extras)
-    converter.register_unstructure_hook(ODSRole, _unstructure_ods_role)
-
-
-# --------------------------------------------------------------------------
-# The model classes' own hooks.
-#
-# cattrs' generated functions call one hook per field; for the models (which
-# are many small objects) the call layers dominate.  These hooks are made once
-# per class from a table of the class's fields (name, default, how a value is
-# read or written), and are registered as the converter's hooks for the model
-# classes.  Writing gives exactly the output of cattrs' omit-if-default
-# functions.  Reading accepts exactly what the detailed cattrs functions accept
-# -- it uses the same checks -- and builds the instance without re-running the
-# attrs ``__init__``: the field types are already guaranteed, so only the
-# model's text checks and rules (``_check_rules``) run.  When it fails, the
-# document is read again with the detailed converter to say why.
-# --------------------------------------------------------------------------
-
-
-class _Fail(Exception):
-    """The model reader gave up; the detailed reader will explain."""
-
-
-_MISSING = object()
-
-
-def _read_text(value: Any) -> str:
-    # isprintable() is true for most text and cheap; only text it refuses is searched.
-    if (
-        value.__class__ is not str
-        or not value
-        or value.isspace()
-        or (not value.isprintable() and BAD_TEXT.search(value) is not None)
-    ):
-        raise _Fail
-    return value
-
-
-def _read_date(value: Any) -> datetime.date:
-    # fromisoformat alone would also take "20240131" and other ISO 8601 forms.
-    if (
-        value.__class__ is not str
-        or len(value) != 10
-        or value[4] != "-"
-        or value[7] != "-"
-        or not value.isascii()
-    ):
-        raise _Fail
-    return datetime.date.fromisoformat(value)
-
-
-def _read_partial_date(value: Any) -> PartialDate:
-    if value.__class__ is not str:
-        raise _Fail
-    return PartialDate.parse(value)
-
-
-def _exact_reader(exact: type) -> Callable[[Any], Any]:
-    # The class itself: a bool is not an int here.
-    def read_exact(value: Any) -> Any:
-        if value.__class__ is not exact:
-            raise _Fail
-        return value
-
-    return read_exact
-
-
-def _identifier_reader(cls: type[Identifier]) -> Callable[[Any], Any]:
-    build = _identifier_factory(cls)
-
-    def read_identifier(value: Any) -> Any:
-        if value.__class__ is not str:
-            raise _Fail
-        return build(value)
-
-    return read_identifier
-
-
-def _code_reader(cls: type[CodedEnum]) -> Callable[[Any], Any]:
-    member_of = cls._value2member_map_.get
-
-    def read_code(value: Any) -> Any:
-        member = member_of(value) if value.__class__ is str else None
-        if member is None:
-            raise _Fail
-        return member
-
-    return read_code
-
-
-def _text_tuple(value: Any) -> tuple[str, ...]:
-    if value.__class__ is not list:
-        raise _Fail
-    for item in value:
-        _read_text(item)
-    return tuple(value)
-
-
-def _tuple_reader(read_item: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
-    def read_tuple(value: Any) -> tuple[Any, ...]:
-        if value.__class__ is not list:
-            raise _Fail
-        return tuple([read_item(item) for item in value])
-
-    return read_tuple
-
-
-def _detailed_reader(hook: Callable[[Any, Any], Any]) -> Callable[[Any], Any]:
-    def read_in_detail(value: Any) -> Any:
-        return hook(value, None)
-
-    return read_in_detail
-
-
-# How _ModelHooks writes a field (see _ModelHooks.unstructure_function).
-_ALWAYS, _UNLESS_EMPTY, _UNLESS_NONE, _UNLESS_DEFAULT = range(4)
-
-
-class _ModelHooks:
-    """The reading and writing functions of each model class, made once from its fields."""
-
-    def __init__(self, detailed_hooks: cattrs.Converter) -> None:
-        self._hooks = detailed_hooks
-        self.structure: dict[type, Callable[[Any], Any]] = {}
-        self.unstructure: dict[type, Callable[[Any], dict[str, Any]]] = {}
-        self.structure_document: dict[type, Callable[[Any], Any]] = {}
-        self.unstructure_document: dict[type, Callable[[Any], dict[str, Any]]] = {}
-
-    # -- reading --------------------------------------------------------
-
-    def _reader(self, tp: Any) -> Callable[[Any], Any]:
-        """The function converting a JSON value to a value of the field type *tp*, or raising _Fail."""
-        if _is_optional(tp):
-            args = _non_none_args(tp)
-            tp = args[0] if len(args) == 1 else typing.Union[args]  # noqa: UP007
-        if tp is str:
-            return _read_text
-        if tp is int or tp is bool:
-            return _exact_reader(tp)
-        if tp is datetime.date:
-            return _read_date
-        if tp is PartialDate:
-            return _read_partial_date
-        if isinstance(tp, type) and issubclass(tp, Identifier):
-            return _identifier_reader(tp)
-        if isinstance(tp, type) and issubclass(tp, CodedEnum):
-            return _code_reader(tp)
-        if isinstance(tp, type) and attrs.has(tp) and tp in _MODEL_SET:
-            return self.build(tp)
-        if _is_homogeneous_tuple(tp):
-            item_type = typing.get_args(tp)[0]
-            if item_type is str:
-                return _text_tuple
-            if isinstance(item_type, type) and item_type in _MODEL_SET:
-                return _tuple_reader(self.build(item_type))
-            return _tuple_reader(_detailed_reader(self._hooks.get_structure_hook(item_type)))
-        # Everything else (unions, ODS roles, extras) uses the detailed hook itself.
-        return _detailed_reader(self._hooks.get_structure_hook(tp))
-
-    def structure_function(self, cls: type, document: bool) -> Callable[[Any], Any]:
-        """The reader of *cls* from a ``dict`` (with the document keys if *document*)."""
-        fields = attrs.fields(cls)
-        allowed = frozenset(
-            {field.name for field in fields} | ({VERSION_KEY, MODEL_KEY} if document else set())
-        )
-        rows: list[tuple[str, object, Callable[[Any], Any], Callable[[object, object], None]]] = []
-        for field in fields:
-            if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-                raise TypeError(f"{cls.__name__}.{field.name}: factory defaults are not supported")
-            default = _MISSING if field.default is attrs.NOTHING else field.default
-            rows.append((field.name, default, self._reader(field.type), slot_setter(cls, field.name)))
-        table = tuple(rows)
-        new = object.__new__
-        check_rules = cls._check_rules  # type: ignore[attr-defined]
-
-        def structure(o: Any) -> Any:
-            if o.__class__ is not dict or not o.keys() <= allowed:
-                raise _Fail
-            get = o.get
-            self: Any = new(cls)
-            for name, default, read, set_slot in table:
-                value = get(name, _MISSING)
-                if value is not _MISSING:
-                    set_slot(self, read(value))
-                elif default is not _MISSING:
-                    set_slot(self, default)
-                else:  # a required field is missing
-                    raise _Fail
-            check_rules(self)
-            return self
-
-        return structure
-
-    # -- writing --------------------------------------------------------
-
-    def _writer(self, tp: Any) -> Callable[[Any], Any] | None:
-        """The function converting a value of the field type *tp* to JSON, or None if it is JSON."""
-        if _is_optional(tp):
-            args = _non_none_args(tp)
-            tp = args[0] if len(args) == 1 else typing.Union[args]  # noqa: UP007
-        if tp in (str, int, bool):
-            return None
-        if tp is datetime.date:
-            return _unstructure_date
-        if tp is PartialDate:
-            return _unstructure_partial_date
-        if _is_identifier_union(tp) or (isinstance(tp, type) and issubclass(tp, Identifier)):
-            return _unstructure_identifier
-        if _is_code_union(tp):
-            return _unstructure_code_in_union
-        if isinstance(tp, type) and issubclass(tp, CodedEnum):
-            return _unstructure_code
-        if tp is ODSRole:
-            return _unstructure_ods_role
-        if tp is Extras:
-            return _unstructure_extras
-        if isinstance(tp, type) and tp in _MODEL_SET:
-            self.build(tp)
-            return self.unstructure[tp]
-        return self._hooks.get_unstructure_hook(tp)  # pragma: no cover - not used by the models
-
-    def unstructure_function(self, cls: type, document: bool) -> Callable[[Any], dict[str, Any]]:
-        """The writer of *cls* to a ``dict`` (with the document keys first if *document*)."""
-        start: dict[str, Any] = {VERSION_KEY: SCHEMA_VERSION, MODEL_KEY: cls.__name__} if document else {}
-        rows: list[tuple[str, int, object, Callable[[Any], Any] | None]] = []
-        for field in attrs.fields(cls):
-            tp = field.type
-            # cattrs' omit-if-default: a field is left out when it has its default.
-            if field.default is attrs.NOTHING:
-                rows.append((field.name, _ALWAYS, None, self._writer(tp)))
-            elif _is_homogeneous_tuple(tp):
-                rows.append((field.name, _UNLESS_EMPTY, None, self._writer(typing.get_args(tp)[0])))
-            elif field.default is None:
-                rows.append((field.name, _UNLESS_NONE, None, self._writer(tp)))
-            else:
-                rows.append((field.name, _UNLESS_DEFAULT, field.default, self._writer(tp)))
-        table = tuple(rows)
-
-        def unstructure(obj: Any) -> dict[str, Any]:
-            d = start.copy()
-            for name, when, default, write in table:
-                value = getattr(obj, name)
-                if when == _UNLESS_EMPTY:
-                    if value:
-                        d[name] = list(value) if write is None else [write(item) for item in value]
-                elif (
-                    when == _ALWAYS
-                    or (value is not None if when == _UNLESS_NONE else value != default)
-                ):
-                    d[name] = value if write is None else write(value)
-            return d
-
-        return unstructure
-
-    def build(self, cls: type) -> Callable[[Any], Any]:
-        """Make (once) the reading and writing functions of the model *cls*; return the reader."""
-        if cls not in self.structure:
-            self.structure[cls] = self.structure_function(cls, False)
-            self.structure_document[cls] = self.structure_function(cls, True)
-            self.unstructure[cls] = self.unstructure_function(cls, False)
-            self.unstructure_document[cls] = self.unstructure_function(cls, True)
-        return self.structure[cls]
-
-
-_MODEL_SET = frozenset(MODELS)
-
-
-def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
-    """A new cattrs converter configured for nhsstd's document format.
-
-    For embedding nhsstd models in your own attrs classes: the converter
-    handles every model, identifier, code and date type as described in this
-    module, without the top-level ``schema_version``/``model`` keys.  Each call
-    returns a fresh converter, so customising it never affects nhsstd.
-
-    >>> import datetime
-    >>> from nhsstd.json import make_converter
-    >>> from nhsstd.models import Period
-    >>> make_converter().unstructure(Period(start=datetime.date(2024, 1, 31)))
-    {'start': '2024-01-31'}
-    """
-    return _build(detailed_validation)[0]
-
-
-def _build(detailed_validation: bool) -> tuple[cattrs.Converter, _ModelHooks]:
-    converter = cattrs.Converter(
-        detailed_validation=detailed_validation, forbid_extra_keys=True, omit_if_default=True
+    converter.register_unstructure_hook_factory(_is_homogeneous_tuple, tuple_writer_factory)
+    converter.register_unstructure_hook_factory(_is_optional, union_factory)
+    converter.register_unstructure_hook_factory(
+        lambda tp: (kind := _field_kind(tp)) is not None and kind[1] is not None, field_kind_writer_factory
     )
-    _make_unstructure_factories(converter)
-    _make_structure_factories(converter, detailed_validation)
-    model_hooks = _ModelHooks(converter)
     for cls in MODELS:
-        model_hooks.build(cls)
-        converter.register_unstructure_hook(cls, model_hooks.unstructure[cls])
-    return converter, model_hooks
-
-
-# The converter reads documents in detail when the model reader fails, to list
-# every problem with its path; the model hooks do the rest.  (The name
-# _COMPILED is kept: tests reach the model readers through it.)
-_CONVERTER, _COMPILED = _build(detailed_validation=True)
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def _optional_orjson() -> Any:
-    try:
-        return importlib.import_module("orjson")
-    except ImportError:  # pragma: no cover - depends on the environment
-        return None
-
-
-#: orjson (a core dependency; looked up defensively so that a broken install
-#: degrades to the standard library) encodes and decodes the JSON text several
-#: times faster.  It is only ever a faster way to the
-#: same result: whatever it declines (or might read differently, such as
-#: integers too large for 64 bits, which it would turn into floats) goes
-#: through the standard library, so documents are read and rejected exactly
-#: alike either way.
-_orjson: Any = _optional_orjson()
-_USE_ORJSON = _orjson is not None
-
-# orjson reads integers beyond 64 bits as floats.  The only place a document
-# can hold arbitrary numbers is ``extras``, so text mentioning it is left to
-# the standard library (a failed read is always redone with it too).
-_EXTRAS_MARK = '"extras"'
-_EXTRAS_MARK_BYTES = b'"extras"'
-
-
-# --------------------------------------------------------------------------
-# Error collection.
-# --------------------------------------------------------------------------
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, (ValidationError, _Refused)):
-        return str(error)
-    if isinstance(error, KeyError):
-        return "required field missing"
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    return f"invalid value ({type(error).__name__})"
-
-
-def _walk(error: BaseException, path: str) -> list[Problem]:
-    if isinstance(error, (ClassValidationError, IterableValidationError)):
-        with_notes, without = error.group_exceptions()
-        problems: list[Problem] = []
-        for sub_error, note in with_notes:
-            if isinstance(note, AttributeValidationNote):
-                sub_path = f"{path}.{note.name}"
-            else:
-                assert isinstance(note, IterableValidationNote)
-                sub_path = f"{path}[{note.index!r}]"
-            problems.extend(_walk(sub_error, sub_path))
-        for sub_error in without:
-            problems.extend(_walk(sub_error, path))
-        return problems
-    if isinstance(error, ForbiddenExtraKeysError):
-        return [
-            Problem(f"{path}.{key}", "unexpected field")
-            if isinstance(key, str) and _SAFE_KEY.fullmatch(key)
-            else Problem(path, "unexpected field")
-            for key in sorted(error.extra_fields, key=str)
-        ]
-    return [Problem(path, _describe(error))]
-
-
-def _problems(body: dict[str, Any], cls: type) -> list[Problem]:
-    try:
-        _CONVERTER.get_structure_hook(cls)(body, cls)
-    except Exception as error:  # every error becomes a problem
-        return _walk(error, "$")
-    return []
+        converter.register_unstructure_hook(cls, _FORMAT.write[cls])
+    return converter
 
 
 # --------------------------------------------------------------------------
@@ -893,10 +781,9 @@ def _problems(body: dict[str, Any], cls: type) -> list[Problem]:
 # --------------------------------------------------------------------------
 
 
-def _check_model_class(cls: type) -> None:
-    if _DOCUMENTS.get(getattr(cls, "__name__", "")) is not cls:
-        names = ", ".join(_DOCUMENTS)
-        raise TypeError(f"expected one of the model classes ({names}), got {cls!r}")
+def _check_model_class(cls: object) -> NoReturn:
+    names = ", ".join(_DOCUMENTS)
+    raise TypeError(f"expected one of the model classes ({names}), got {cls!r}")
 
 
 def to_dict(obj: object) -> dict[str, Any]:
@@ -907,58 +794,89 @@ def to_dict(obj: object) -> dict[str, Any]:
     >>> to_dict(HumanName(family="Smith"))
     {'schema_version': 1, 'model': 'HumanName', 'family': 'Smith'}
     """
-    write = _COMPILED.unstructure_document.get(type(obj))
+    write = _WRITE_DOCUMENT.get(type(obj))
     if write is None:
         _check_model_class(type(obj))
-        raise AssertionError("unreachable")  # pragma: no cover
     return write(obj)
 
 
 def to_json(obj: object, *, indent: int | None = None) -> str:
     """The document of a model as JSON text (UTF-8 safe, non-ASCII kept as is).
 
-    Compact by default; pass *indent* for people.
+    Compact by default; ``indent=2`` for people (other widths are deprecated and give 2).
+    Integers in ``extras`` beyond 64 bits, which JSON readers do not agree on, cannot be
+    written: :class:`DocumentError` (reason ``out_of_range``) says where they are.
+
+    >>> from nhsstd.models import Period
+    >>> import datetime
+    >>> print(to_json(Period(start=datetime.date(2024, 1, 31)), indent=2))
+    {
+      "schema_version": 1,
+      "model": "Period",
+      "start": "2024-01-31"
+    }
     """
     document = to_dict(obj)
-    if indent is None:
-        if _USE_ORJSON:
-            try:
-                text: str = _orjson.dumps(document).decode()
-            except _orjson.JSONEncodeError:  # integers beyond 64 bits in extras
-                pass
-            else:
-                return text
-        return _ENCODER.encode(document)
-    return json.dumps(document, ensure_ascii=False, allow_nan=False, indent=indent)
+    option = 0
+    if indent is not None:
+        if indent != 2:
+            warnings.warn(
+                "to_json(indent=...) writes two-space indentation: pass indent=2 "
+                "(other widths are deprecated)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        option = orjson.OPT_INDENT_2
+    try:
+        return orjson.dumps(document, option=option).decode()
+    except orjson.JSONEncodeError:
+        problems = tuple(_unwritable(document, "$")) or (Problem("$", "cannot be written as JSON"),)
+        raise DocumentError(type(obj).__name__, problems, reason=Reason.OUT_OF_RANGE) from None
 
 
-def _upgrade(document: dict[str, Any], version: int) -> dict[str, Any]:
-    while version < SCHEMA_VERSION:
-        document = _MIGRATIONS[version](document)
-        version += 1
-        document[VERSION_KEY] = version
-    return document
+#: The integers JSON text holds exactly for orjson (and most readers): signed and unsigned 64 bits.
+_INTEGERS = range(-(2**63), 2**64)
 
 
-def _mentions_extras(text: str | bytes | bytearray) -> bool:
-    if isinstance(text, str):
-        return _EXTRAS_MARK in text
-    return _EXTRAS_MARK_BYTES in text
+def _unwritable(value: object, path: str) -> list[Problem]:
+    """Where the integers of *value* that JSON text cannot hold exactly are (to explain a failure)."""
+    if isinstance(value, dict):
+        return [
+            problem
+            for key, item in value.items()
+            for problem in _unwritable(item, f"{path}.{key}" if _SAFE_KEY.fullmatch(key) else path)
+        ]
+    if isinstance(value, list):
+        return [
+            problem for index, item in enumerate(value) for problem in _unwritable(item, f"{path}[{index}]")
+        ]
+    if type(value) is int and value not in _INTEGERS:
+        return [Problem(path, "integer beyond 64 bits: JSON readers disagree on it (write it as a string)")]
+    return []
 
 
-def _read_fast(data: object, cls: type) -> Any:
-    """The model read by the model reader, or ``_MISSING`` if anything is amiss."""
-    if (
-        type(data) is dict
-        and type(data.get(VERSION_KEY)) is int
-        and data[VERSION_KEY] == SCHEMA_VERSION
-        and data.get(MODEL_KEY) == cls.__name__
-    ):
-        try:
-            return _COMPILED.structure_document[cls](data)
-        except Exception:  # read again in detail, to say why
-            return _MISSING
-    return _MISSING
+def _header_problems(data: Mapping[str, Any], name: str) -> list[tuple[str, str]]:
+    """The problems of the ``schema_version`` and ``model`` keys; raises when the rest can't be read."""
+    found: list[tuple[str, str]] = []
+    version = data.get(VERSION_KEY)
+    if version is None:
+        found.append((f".{VERSION_KEY}", "required field missing"))
+    elif type(version) is not int:
+        found.append((f".{VERSION_KEY}", "expected an integer"))
+    elif version != SCHEMA_VERSION:
+        detail = "written by a newer nhsstd" if version > SCHEMA_VERSION else "format version 1 is the first"
+        found.append((f".{VERSION_KEY}", f"unsupported version ({detail})"))
+        raise DocumentError(name, _Problems(found).problems(), reason=Reason.OUT_OF_RANGE)
+    model = data.get(MODEL_KEY)
+    if model is None:
+        found.append((f".{MODEL_KEY}", "required field missing"))
+    elif model != name:
+        if type(model) is str and model in _DOCUMENTS:
+            found.append((f".{MODEL_KEY}", f"this is a {model} document, not a {name} document"))
+        else:
+            found.append((f".{MODEL_KEY}", f"expected {name!r}"))
+        raise DocumentError(name, _Problems(found).problems())
+    return found
 
 
 def from_dict(data: Mapping[str, Any], cls: type[_T]) -> _T:
@@ -967,96 +885,50 @@ def from_dict(data: Mapping[str, Any], cls: type[_T]) -> _T:
     Raises :class:`DocumentError` listing every problem; *cls* must be one of
     the model classes (:data:`nhsstd.models.MODELS`).
     """
-    _check_model_class(cls)
-    result = _read_fast(data, cls)
-    if result is not _MISSING:
-        return result  # type: ignore[no-any-return]
+    read = _READ_DOCUMENT.get(cls)
+    if read is None:
+        _check_model_class(cls)
     name = cls.__name__
     value: object = data
-    if type(value) is not dict:
+    if value.__class__ is not dict:
         if not isinstance(value, Mapping):
             got = _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
             raise DocumentError(name, (Problem("$", f"expected an object, got {got}"),))
         data = dict(value)
-
-    problems: list[Problem] = []
     version = data.get(VERSION_KEY)
-    if version is None:
-        problems.append(Problem(f"$.{VERSION_KEY}", "required field missing"))
-    elif type(version) is not int:
-        problems.append(Problem(f"$.{VERSION_KEY}", "expected an integer"))
-    elif version > SCHEMA_VERSION or (version < SCHEMA_VERSION and version not in _MIGRATIONS):
-        detail = "written by a newer nhsstd" if version > SCHEMA_VERSION else "no longer supported"
-        problems.append(Problem(f"$.{VERSION_KEY}", f"unsupported version ({detail})"))
-        raise DocumentError(name, tuple(problems))
-    elif version < SCHEMA_VERSION:
-        data = _upgrade(dict(data), version)
-
-    model = data.get(MODEL_KEY)
-    if model is None:
-        problems.append(Problem(f"$.{MODEL_KEY}", "required field missing"))
-    elif model != name:
-        if type(model) is str and model in _DOCUMENTS:
-            problems.append(Problem(f"$.{MODEL_KEY}", f"this is a {model} document, not a {name} document"))
-        else:
-            problems.append(Problem(f"$.{MODEL_KEY}", f"expected {name!r}"))
-        raise DocumentError(name, tuple(problems))
-
-    if not problems:  # an upgraded document
-        result = _read_fast(data, cls)
-        if result is not _MISSING:
-            return result  # type: ignore[no-any-return]
-    body = {key: value for key, value in data.items() if key != VERSION_KEY and key != MODEL_KEY}
-    problems.extend(_problems(body, cls))
-    if not problems:  # pragma: no cover - the fast path failed but the detailed one did not
-        problems.append(Problem("$", "the document could not be read"))
-    raise DocumentError(name, tuple(problems))
-
-
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError("NaN and Infinity are not JSON")
-
-
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+    found: list[tuple[str, str]] = []
+    if version.__class__ is not int or version != SCHEMA_VERSION or data.get(MODEL_KEY) != name:
+        found = _header_problems(data, name)
+    try:
+        result = read(data)
+    except _Problems as error:
+        found.extend(error.found)
+    if found:
+        raise DocumentError(name, _Problems(found).problems())
+    return result  # type: ignore[no-any-return]
 
 
 def from_json(text: str | bytes | bytearray, cls: type[_T]) -> _T:
-    """Read a JSON document as an instance of *cls*; see :func:`from_dict`.
+    """Read a JSON document (UTF-8) as an instance of *cls*; see :func:`from_dict`.
 
     Text that is not JSON at all also raises :class:`DocumentError` (with a
-    line and column, never an excerpt).
+    line and column, never an excerpt).  Numbers are read as orjson reads
+    them: integers within 64 bits exactly, any other number as a float.
     """
-    _check_model_class(cls)
-    name = cls.__name__
+    if cls not in _READ_DOCUMENT:
+        _check_model_class(cls)
     if not isinstance(text, (str, bytes, bytearray)):
         raise DocumentError(
-            name,
+            cls.__name__,
             (Problem("$", f"expected JSON text (str or bytes), got {type(text).__name__}"),),
             reason=Reason.NOT_A_STRING,
         )
-    if _USE_ORJSON and not _mentions_extras(text):
-        try:
-            data = _orjson.loads(text)
-        except _orjson.JSONDecodeError:  # the standard library reads (or rejects) it below
-            pass
-        else:
-            result = _read_fast(data, cls)
-            if result is not _MISSING:
-                return result  # type: ignore[no-any-return]
-    return from_dict(_loads_standard(text, name), cls)
-
-
-def _loads_standard(text: str | bytes | bytearray, name: str) -> Any:
     try:
-        if not isinstance(text, str):
-            text = bytes(text).decode(json.detect_encoding(text))
-        return _DECODER.decode(text)
-    except json.JSONDecodeError as error:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        # orjson's messages are fixed texts: no excerpt of the document.
         where = f"line {error.lineno} column {error.colno}"
-        raise DocumentError(name, (Problem("$", f"not valid JSON: {error.msg} at {where}"),)) from None
-    except UnicodeDecodeError:
-        raise DocumentError(name, (Problem("$", "not valid UTF-8"),)) from None
-    except RecursionError:
-        raise DocumentError(name, (Problem("$", "nested too deeply"),)) from None
-    except ValueError:
-        raise DocumentError(name, (Problem("$", "NaN and Infinity are not JSON"),)) from None
+        raise DocumentError(
+            cls.__name__, (Problem("$", f"not valid JSON: {error.msg} at {where}"),)
+        ) from None
+    return from_dict(data, cls)
