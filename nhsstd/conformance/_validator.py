@@ -18,6 +18,7 @@ import datetime
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 from nhsstd.conformance._fhirpath import InvariantEngine
@@ -40,14 +41,17 @@ _EXTENSION_KEYS: Final = frozenset({"extension", "modifierExtension"})
 _CHECKED_STRENGTHS: Final = frozenset({"required", "extensible"})
 _CODED_TYPES: Final = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri"})
 
-#: JSON type each primitive takes (FHIR JSON, section 2.6.2: numbers and booleans unquoted).
-_JSON_TYPES: Final[dict[str, tuple[type, ...]]] = {
-    "boolean": (bool,),
-    "integer": (int,),
-    "positiveInt": (int,),
-    "unsignedInt": (int,),
-    "decimal": (int, float),
+#: JSON types each primitive takes (FHIR JSON, section 2.6.2: numbers and booleans unquoted;
+#: the others are strings).  A decimal may also be a finite Decimal (FHIR XML keeps it exact).
+_JSON_TYPES: Final[dict[str, frozenset[type]]] = {
+    "boolean": frozenset({bool}),
+    "integer": frozenset({int}),
+    "positiveInt": frozenset({int}),
+    "unsignedInt": frozenset({int}),
+    "decimal": frozenset({int, float, Decimal}),
 }
+#: The Python types a JSON value can have, most specific first (a bool is also an int).
+_VALUE_TYPES: Final = (bool, str, int, float, Decimal)
 _INTEGER_RANGE: Final = {
     "integer": (-(2**31), 2**31 - 1),
     "positiveInt": (1, 2**31 - 1),
@@ -107,24 +111,37 @@ class _Context:
 
 
 class _Node:
-    """The plan for one instance node: its type and every rule that applies to it."""
+    """The plan for one instance node: its type and every rule that applies to it.
+
+    Everything that depends only on the element and its profiles is worked out when the plan
+    is built, so that walking an instance does no more than the checks that can fail there.
+    """
 
     __slots__ = (
         "bindings",
         "constraints",
         "container",
+        "entry",
         "fixed",
+        "int_range",
+        "invariant_type",
+        "is_canonical",
+        "is_date",
         "is_resource",
+        "json_types",
         "layers",
         "max_length",
+        "max_text",
         "path",
         "patterns",
         "primitive",
         "props",
         "regex",
         "required",
+        "rules",
         "target_types",
         "type_name",
+        "value_rules",
     )
 
     def __init__(self) -> None:
@@ -133,6 +150,8 @@ class _Node:
         self.container: str | None = None
         self.primitive = False
         self.is_resource = False
+        #: a Bundle.entry, whose fullUrl the references inside it are resolved against
+        self.entry = False
         self.regex: re.Pattern[str] | None = None
         self.layers: tuple[Layer, ...] = ()
         self.constraints: tuple[Constraint, ...] = ()
@@ -142,7 +161,21 @@ class _Node:
         self.max_length: int | None = None
         self.target_types: frozenset[str] | None = None
         self.required: tuple[_Required, ...] = ()
-        self.props: dict[str, _Prop | None] = {}
+        #: the type name the invariants are evaluated as (a backbone element's path)
+        self.invariant_type = ""
+        #: a primitive: the JSON types its value may take, and the checks of its text or number
+        self.json_types: frozenset[type] = frozenset()
+        self.max_text: int | None = None
+        self.is_date = False
+        self.is_canonical = False
+        self.int_range: tuple[int, int] | None = None
+        #: a primitive with a fixed or pattern value, a checked binding or an invariant
+        self.value_rules = False
+        #: an object: the rules of its type and profiles, in the order they run
+        self.rules: tuple[_Rule, ...] = ()
+        #: JSON property name -> what it is (see :meth:`Walker._entry`); names that are not
+        #: properties of the node are never stored, so the table is bounded by the definitions.
+        self.props: dict[str, _Entry] = {}
 
 
 class _Required:
@@ -164,7 +197,7 @@ _Test = tuple[str, tuple[str, ...], Any]
 class _SliceGroup:
     """One profile's slicing of an element: the slices and how to tell them apart."""
 
-    __slots__ = ("discriminators", "ordered", "profile", "rules", "slices", "tests")
+    __slots__ = ("discriminators", "ordered", "profile", "rules", "slices", "tests", "views")
 
     def __init__(
         self, profile: Profile, discriminators: tuple[tuple[str, str], ...], rules: str, ordered: bool,
@@ -177,6 +210,9 @@ class _SliceGroup:
         self.slices = slices
         #: per slice, the discriminator tests an item must pass to belong to it.
         self.tests: list[tuple[_Test, ...]] = []
+        #: per discriminator, the path whose values its tests look at (the same for every
+        #: slice, so an item's values there are found once): None when the tests need none
+        self.views: tuple[tuple[str, ...] | None, ...] = ()
 
 
 class _Prop:
@@ -187,6 +223,7 @@ class _Prop:
         "denied",
         "element",
         "extension",
+        "extra_key",
         "groups",
         "is_array",
         "items",
@@ -200,6 +237,8 @@ class _Prop:
 
     def __init__(self) -> None:
         self.key = ""
+        #: the key of a primitive's id and extensions (``_birthDate``)
+        self.extra_key = ""
         self.label = ""
         self.type_name = ""
         self.element: ElementInfo | None = None
@@ -214,8 +253,24 @@ class _Prop:
         self.choice: str | None = None
         #: an ``extension`` or ``modifierExtension`` property
         self.extension = False
-        #: item plans by (matched slice of each group, extension URL).
-        self.items: dict[tuple[Any, ...], _Node] = {}
+        #: item plans by (matched slice of each group, extension URL known to the pack).
+        self.items: dict[tuple[Any, ...], _Item] = {}
+
+
+#: How an item is checked: its plan and, for an extension whose definition the pack holds,
+#: that definition and the issues of using it here (wrong kind of extension, wrong context).
+_Item = tuple[_Node, Profile | None, tuple[str, ...]]
+
+#: What a JSON property name of a node stands for (:meth:`Walker._entry`).
+_ELEMENT: Final = 0  # an element of the node
+_EXTRAS: Final = 1  # ``_name``: the id and extensions of the primitive element ``name``
+_RESOURCE_TYPE: Final = 2  # ``resourceType`` of a resource
+_Entry = tuple[int, _Prop]
+#: The property a ``resourceType`` entry stands for: none.
+_NO_PROP: Final = _Prop()
+
+#: A rule of an object node, run after its properties (fixed value, type rule, invariants).
+_Rule = Callable[["Walker", _Node, Mapping[str, Any], str, "_Context"], None]
 
 
 def _max_of(text: str) -> int:
@@ -401,8 +456,41 @@ class Walker:
             plan.target_types = self._target_types(facts[0].targets if facts else (), layers)
         if plan.container is not None:
             plan.required = self._required(plan)
+        plan.entry = path == "Bundle.entry"
+        plan.invariant_type = path if plan.container == path and path != type_name else type_name
+        if plan.primitive:
+            self._plan_primitive(plan)
+        else:
+            plan.rules = self._rules(plan)
         self._nodes[key] = plan
         return plan
+
+    def _plan_primitive(self, plan: _Node) -> None:
+        """Which checks a primitive's value gets, by its type and rules."""
+        type_name = plan.type_name
+        plan.json_types = _JSON_TYPES.get(type_name, frozenset({str}))
+        plan.max_text = _MAX_STRING if type_name in _STRING_TYPES else None
+        plan.is_date = type_name in _DATE_TYPES
+        plan.is_canonical = type_name == "canonical"
+        plan.int_range = _INTEGER_RANGE.get(type_name)
+        coded = bool(plan.bindings) and type_name in _CODED_TYPES
+        plan.value_rules = bool(plan.fixed or plan.patterns or coded or plan.constraints)
+
+    @staticmethod
+    def _rules(plan: _Node) -> tuple[_Rule, ...]:
+        """The rules an object node runs after its properties, in the order they report."""
+        rules: list[_Rule] = []
+        if plan.fixed:
+            rules.append(Walker._fixed)
+        if plan.patterns:
+            rules.append(Walker._pattern)
+        rule = _TYPE_RULES.get(plan.type_name)
+        # a CodeableConcept's codes are only looked at for its bindings
+        if rule is not None and not (plan.type_name == "CodeableConcept" and not plan.bindings):
+            rules.append(rule)
+        if plan.constraints:
+            rules.append(Walker._invariants)
+        return tuple(rules)
 
     def _target_types(self, base: tuple[str, ...], layers: tuple[Layer, ...]) -> frozenset[str] | None:
         """The resource types a Reference may point to: those every definition allows."""
@@ -462,16 +550,35 @@ class Walker:
         info = self.model.type(type_code)
         return info is not None and info.kind == "primitive-type"
 
+    def _entry(self, plan: _Node, key: Any) -> _Entry | None:
+        """What property ``key`` of a node stands for, kept in the node's table; None (and not
+        kept, so the table stays bounded by the definitions) for a name the node does not have."""
+        if not isinstance(key, str) or not key:
+            return None
+        entry: _Entry | None = None
+        if key[0] == "_":
+            value_entry = self._entry(plan, key[1:]) if len(key) > 1 else None
+            if value_entry is not None and value_entry[0] == _ELEMENT and value_entry[1].primitive:
+                entry = (_EXTRAS, value_entry[1])
+        else:
+            prop = self._prop(plan, key)
+            if prop is not None:
+                entry = (_ELEMENT, prop)
+            elif key == "resourceType" and plan.is_resource:
+                entry = (_RESOURCE_TYPE, _NO_PROP)
+        if entry is not None:
+            plan.props[key] = entry
+        return entry
+
     def _prop(self, plan: _Node, key: str) -> _Prop | None:
         """The plan for property ``key`` of a node, or None for an element the type does not have."""
-        if key in plan.props:
-            return plan.props[key]
         prop = None
         found = self.model.child(plan.container, key) if plan.container is not None else None
         if found is not None:
             element, type_code = found
             prop = _Prop()
             prop.key = key
+            prop.extra_key = "_" + key
             prop.element = element
             prop.type_name = type_code
             prop.is_array = element.is_array
@@ -501,7 +608,6 @@ class Walker:
             prop.layers = tuple(layers)
             prop.maximums = tuple(m for m in maximums if m >= 0)
             prop.groups = tuple(groups)
-        plan.props[key] = prop
         return prop
 
     @staticmethod
@@ -528,15 +634,18 @@ class Walker:
             default = (("value", "url"),) if name in _EXTENSION_KEYS else (("type", "$this"),)
             group = _SliceGroup(profile, default, "open", False, slices)
         group.tests = [self._tests(s, group.discriminators) for s in slices]
+        group.views = tuple(_view(kind, path) for kind, path in group.discriminators)
         return group
 
     def _item_plan(
         self, prop: _Prop, parent: _Node, slices: tuple[ElementDef | None, ...], url: str | None
-    ) -> _Node:
-        key = (slices, url)
-        plan = prop.items.get(key)
-        if plan is not None:
-            return plan
+    ) -> _Item:
+        """How an item of ``prop`` in these slices (an extension with this URL) is checked."""
+        known = url.partition("|")[0] if url is not None and self.pack.knows(url) else None
+        key = (slices, known)  # an unknown URL is checked like none: plans stay bounded by the pack
+        item = prop.items.get(key)
+        if item is not None:
+            return item
         layers: list[Layer] = list(prop.layers)
         layers.extend(
             (group.profile, s) for group, s in zip(prop.groups, slices, strict=True) if s is not None
@@ -545,8 +654,8 @@ class Walker:
             for ref in definition.types:
                 if ref.code == prop.type_name and len(ref.profiles) == 1:
                     layers.extend((p, p.root) for p in self.pack.chain(ref.profiles[0]))
-        if url is not None and self.pack.knows(url):
-            for p in self.pack.chain(url):
+        if known is not None:
+            for p in self.pack.chain(known):
                 if (p, p.root) not in layers:
                     layers.append((p, p.root))
         assert prop.element is not None
@@ -560,8 +669,21 @@ class Walker:
         # an element defined by reference (Questionnaire.item.item) has the rules of the one it names
         path = prop.element.content_reference or prop.element.path
         plan = self._node(prop.type_name, path, container, tuple(unique))
-        prop.items[key] = plan
-        return plan
+        extension = self.pack.profile(known) if known is not None else None
+        misuse = self._misuse(extension, prop, parent) if extension is not None else ()
+        item = (plan, extension, misuse)
+        prop.items[key] = item
+        return item
+
+    def _misuse(self, definition: Profile, prop: _Prop, host: _Node) -> tuple[str, ...]:
+        """What is wrong with using this extension in ``prop`` of ``host``: modifier or not, context."""
+        problems: list[str] = []
+        if definition.root.modifier != (prop.key == "modifierExtension"):
+            where = "modifierExtension" if definition.root.modifier else "extension"
+            problems.append(f"this extension must be used as a {where}")
+        if definition.contexts and not self._context_allows(definition, host):
+            problems.append("the extension is not allowed on this element")
+        return tuple(problems)
 
     # --- walking ---------------------------------------------------------------------------------
 
@@ -576,63 +698,66 @@ class Walker:
             return
         ctx.depth += 1
         try:
-            self._object_content(plan, node, location, ctx, uk_core)
+            if plan.entry:
+                ctx.entry_url = node.get("fullUrl")
+            if not node or (len(node) == 1 and "id" in node and not plan.is_resource):
+                # ele-1: hasValue() or (children().count() > id.count()) -- an id alone is not content
+                ctx.add("error", "invariant", location, "an element must have a value or children", "ele-1")
+                if not node:
+                    return
+            choices: list[str] = []
+            props = plan.props
+            for key, value in node.items():
+                entry = props.get(key) or self._entry(plan, key)
+                if entry is None:
+                    self._not_a_property(key, node, location, ctx)
+                    continue
+                role, prop = entry
+                if role == _ELEMENT:
+                    extra = node.get(prop.extra_key) if prop.primitive else None
+                    self._property(plan, prop, value, extra, location, ctx, uk_core)
+                elif role == _EXTRAS:
+                    if prop.key in node:
+                        continue  # walked with its value
+                    self._property(plan, prop, None, value, location, ctx, uk_core)
+                else:
+                    continue  # a resource's resourceType, read when the resource was entered
+                if prop.choice is not None:
+                    choices.append(prop.choice)
+            if choices:
+                self._choices(choices, location, ctx)
+            for required in plan.required:
+                present = 0
+                for key, value in node.items():  # a node has fewer keys than a choice has types
+                    if key in required.keys and value is not None:
+                        present = max(present, len(value) if isinstance(value, list) else 1)
+                if present < required.minimum:
+                    ctx.add(
+                        "error", "required", f"{location}.{required.label}",
+                        f"{required.label}: at least {required.minimum} required, {present} found",
+                        required.rule,
+                    )  # fmt: skip
+            for rule in plan.rules:
+                rule(self, plan, node, location, ctx)
         finally:
             ctx.depth -= 1
 
-    def _object_content(
-        self, plan: _Node, node: Mapping[str, Any], location: str, ctx: _Context, uk_core: bool
-    ) -> None:
-        if plan.path == "Bundle.entry":
-            ctx.entry_url = node.get("fullUrl")
-        if not node or (len(node) == 1 and "id" in node and not plan.is_resource):
-            # ele-1: hasValue() or (children().count() > id.count()) -- an id alone is not content
-            ctx.add("error", "invariant", location, "an element must have a value or children", "ele-1")
-            if not node:
-                return
-        choices: list[str] = []
-        props = plan.props
-        for key, value in node.items():
-            if not isinstance(key, str) or not key:
-                message = "a property name must be a non-empty string"
-                ctx.add("error", "structure", location, message, "nhsstd-shape")
-                continue
-            if key[0] == "_":
-                if key[1:] in node:
-                    continue  # walked with its value
-                prop = props[key[1:]] if key[1:] in props else self._prop(plan, key[1:])
-                if prop is None or not prop.primitive:
-                    self._unknown(key, location, ctx)
-                    continue
-                self._property(plan, prop, None, value, node, location, ctx, uk_core)
-            else:
-                prop = props[key] if key in props else self._prop(plan, key)
-                if prop is None:
-                    if not (key == "resourceType" and plan.is_resource):
-                        self._unknown(key, location, ctx)
-                    continue
-                extra = node.get("_" + key) if prop.primitive else None
-                self._property(plan, prop, value, extra, node, location, ctx, uk_core)
-            if prop.choice is not None:
-                choices.append(prop.choice)
-        for name in set(choices):
+    @staticmethod
+    def _choices(choices: list[str], location: str, ctx: _Context) -> None:
+        for name in dict.fromkeys(choices):
             if choices.count(name) > 1:
                 ctx.add(
                     "error", "structure", location, f"only one type of {name} may be given",
                     "nhsstd-cardinality",
                 )  # fmt: skip
-        for required in plan.required:
-            present = 0
-            for key, value in node.items():
-                if key in required.keys and value is not None:
-                    present = max(present, len(value) if isinstance(value, list) else 1)
-            if present < required.minimum:
-                ctx.add(
-                    "error", "required", f"{location}.{required.label}",
-                    f"{required.label}: at least {required.minimum} required, {present} found",
-                    required.rule,
-                )  # fmt: skip
-        self._node_rules(plan, node, location, ctx)
+
+    def _not_a_property(self, key: Any, node: Mapping[str, Any], location: str, ctx: _Context) -> None:
+        """Report a JSON property name that is no property of the node (:meth:`_entry` gave None)."""
+        if not isinstance(key, str) or not key:
+            message = "a property name must be a non-empty string"
+            ctx.add("error", "structure", location, message, "nhsstd-shape")
+        elif not (key[0] == "_" and key[1:] in node):  # the extras of an unknown element: reported once
+            self._unknown(key, location, ctx)
 
     def _unknown(self, key: str, location: str, ctx: _Context) -> None:
         # Only a name that could be an element name goes into the location: a dict keyed by
@@ -641,8 +766,8 @@ class Walker:
         ctx.add("error", "structure", where, "this element is not defined here", "nhsstd-unknown-element")
 
     def _property(
-        self, parent: _Node, prop: _Prop, value: Any, extra: Any, node: Mapping[str, Any], location: str,
-        ctx: _Context, uk_core: bool,
+        self, parent: _Node, prop: _Prop, value: Any, extra: Any, location: str, ctx: _Context,
+        uk_core: bool,
     ) -> None:  # fmt: skip
         here = f"{location}.{prop.label}"
         if prop.denied:
@@ -660,10 +785,15 @@ class Walker:
                         f"{prop.label}: at most {maximum} allowed, {count} found", "nhsstd-cardinality",
                     )  # fmt: skip
                     break
-            assignment = self._slices(prop, items, here, ctx) if prop.groups else None
-            for index, (item, item_extra) in enumerate(items):
-                slices = assignment[index] if assignment is not None else ()
-                self._item(parent, prop, item, item_extra, slices, f"{here}[{index}]", ctx, uk_core)
+            if prop.groups:
+                assignment = self._slices(prop, items, here, ctx)
+                for index, (item, item_extra) in enumerate(items):
+                    self._item(
+                        parent, prop, item, item_extra, assignment[index], f"{here}[{index}]", ctx, uk_core
+                    )
+            else:
+                for index, (item, item_extra) in enumerate(items):
+                    self._item(parent, prop, item, item_extra, (), f"{here}[{index}]", ctx, uk_core)
             return
         if isinstance(value, list) or isinstance(extra, list):
             ctx.add(
@@ -713,7 +843,10 @@ class Walker:
             ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
             return
         url = value.get("url") if prop.extension and isinstance(value, dict) else None
-        plan = self._item_plan(prop, parent, slices, url if isinstance(url, str) else None)
+        if not isinstance(url, str):
+            url = None
+        item = prop.items.get((slices, url)) or self._item_plan(prop, parent, slices, url)
+        plan = item[0]
         if prop.primitive:
             if value is not None:
                 self._primitive(plan, value, here, ctx)
@@ -739,7 +872,7 @@ class Walker:
             self._resource(value, here, ctx, (), uk_core, container)
             return
         if prop.extension:
-            self._extension(parent, prop, value, slices, here, ctx)
+            self._extension(item, parent, prop, value, slices, here, ctx)
         self._object(plan, value, here, ctx, uk_core)
 
     def _primitive_extras(
@@ -751,28 +884,32 @@ class Walker:
     # --- rules -----------------------------------------------------------------------------------
 
     def _primitive(self, plan: _Node, value: Any, here: str, ctx: _Context) -> None:
-        type_name = plan.type_name
-        expected = _JSON_TYPES.get(type_name, (str,))
-        wrong = not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected)
-        if isinstance(value, float) and not math.isfinite(value):
-            wrong = True  # NaN and infinities are not FHIR decimals (nor JSON numbers)
-        if wrong and not (type_name == "decimal" and _is_decimal(value)):
-            ctx.add("error", "structure", here, f"a {type_name} has the wrong JSON type", "nhsstd-type")
+        kind: type | None = type(value)
+        if kind not in plan.json_types:
+            kind = _value_type(value)  # a subclass (a StrEnum is a str), or not a JSON value at all
+        if (
+            kind not in plan.json_types
+            or (kind is float and not math.isfinite(value))  # NaN and infinities are not JSON numbers
+            or (kind is Decimal and not value.is_finite())
+        ):
+            ctx.add("error", "structure", here, f"a {plan.type_name} has the wrong JSON type", "nhsstd-type")
             return
-        if isinstance(value, str):
+        if kind is str:
             if not value:
                 ctx.add("error", "invariant", here, "a value must not be empty", "ele-1")
                 return
-            if len(value) > _MAX_STRING and type_name in _STRING_TYPES:
+            if plan.max_text is not None and len(value) > plan.max_text:
                 ctx.add("error", "value", here, "the value is longer than FHIR allows", "nhsstd-format")
                 return
             if plan.regex is not None and plan.regex.fullmatch(value) is None:
-                ctx.add("error", "value", here, f"not a valid {type_name}", "nhsstd-format")
+                ctx.add("error", "value", here, f"not a valid {plan.type_name}", "nhsstd-format")
                 return
-            if type_name in _DATE_TYPES and not _real_date(value):
-                ctx.add("error", "value", here, f"not a valid {type_name}: no such date", "nhsstd-format")
+            if plan.is_date and not _real_date(value):
+                ctx.add(
+                    "error", "value", here, f"not a valid {plan.type_name}: no such date", "nhsstd-format"
+                )
                 return
-            if type_name == "canonical" and not (value.startswith("#") or _ABSOLUTE.match(value)):
+            if plan.is_canonical and not (value.startswith("#") or _ABSOLUTE.match(value)):
                 # references.html 2.3.0.7: canonical URLs are absolute, or #fragments of contained resources
                 message = "a canonical URL must be absolute (or a #fragment)"
                 ctx.add("error", "value", here, message, "nhsstd-format")
@@ -780,10 +917,15 @@ class Walker:
                 ctx.add(
                     "error", "value", here, f"longer than {plan.max_length} characters", "nhsstd-max-length"
                 )
-        elif type_name in _INTEGER_RANGE:
-            low, high = _INTEGER_RANGE[type_name]
+        elif plan.int_range is not None:
+            low, high = plan.int_range
             if not low <= value <= high:
-                ctx.add("error", "value", here, f"out of range for a {type_name}", "nhsstd-format")
+                ctx.add("error", "value", here, f"out of range for a {plan.type_name}", "nhsstd-format")
+        if plan.value_rules:
+            self._value_rules(plan, value, kind is str, here, ctx)
+
+    def _value_rules(self, plan: _Node, value: Any, text: bool, here: str, ctx: _Context) -> None:
+        """A primitive's fixed and pattern values, bindings and invariants."""
         for fixed in plan.fixed:
             if not _same(value, fixed):
                 ctx.add("error", "value", here, "the value is not the one the profile fixes", "nhsstd-fixed")
@@ -792,37 +934,35 @@ class Walker:
                 ctx.add(
                     "error", "value", here, "the value does not match the profile's pattern", "nhsstd-pattern"
                 )
-        if plan.bindings and isinstance(value, str) and type_name in _CODED_TYPES:
+        if plan.bindings and text and plan.type_name in _CODED_TYPES:
             for strength, valueset in plan.bindings:
                 self._binding(strength, valueset, [(None, value)], here, ctx)
         for constraint in plan.constraints:
             self._invariant(constraint, value, plan, here, ctx)
 
-    def _node_rules(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _fixed(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
         for fixed in plan.fixed:
             if not _same(node, fixed):
                 ctx.add("error", "value", here, "the value is not the one the profile fixes", "nhsstd-fixed")
+
+    def _pattern(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
         for pattern in plan.patterns:
             if not _contains(node, pattern):
                 ctx.add(
                     "error", "value", here, "the value does not match the profile's pattern", "nhsstd-pattern"
                 )
-        rule = _TYPE_RULES.get(plan.type_name)
-        if rule is not None:
-            rule(self, plan, node, here, ctx)
+
+    def _invariants(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
         for constraint in plan.constraints:
             self._invariant(constraint, node, plan, here, ctx)
 
     def _invariant(self, constraint: Constraint, node: Any, plan: _Node, here: str, ctx: _Context) -> None:
         if ctx.too_deep:
             return  # the fatal nhsstd-shape issue already says the content was not checked further
-        type_name = (
-            plan.path if plan.container == plan.path and plan.path != plan.type_name else plan.type_name
-        )
         try:
             result = self.invariants.check(
                 constraint.key, constraint.expression, node, resource=ctx.resource, root=ctx.root,
-                type_name=type_name, bundle=ctx.bundle_resource,
+                type_name=plan.invariant_type, bundle=ctx.bundle_resource,
             )  # fmt: skip
         except RecursionError:
             result = None  # descendants() of content nested too deeply (reported by the walker)
@@ -1031,11 +1171,15 @@ class Walker:
                 seen.add(relation)
 
     def _extension(
-        self, parent: _Node, prop: _Prop, node: Mapping[str, Any], slices: tuple[ElementDef | None, ...],
-        here: str, ctx: _Context,
+        self, item: _Item, parent: _Node, prop: _Prop, node: Mapping[str, Any],
+        slices: tuple[ElementDef | None, ...], here: str, ctx: _Context,
     ) -> None:  # fmt: skip
         """The extension's URL is known, used in a context it allows, and it has a value or extensions."""
-        has_value = any(key.startswith("value") for key in node)
+        has_value = False
+        for key in node:
+            if isinstance(key, str) and key.startswith("value"):
+                has_value = True
+                break
         if has_value == ("extension" in node):
             ctx.add(
                 "error", "invariant", here, "an extension must have either extensions or a value, not both",
@@ -1044,7 +1188,7 @@ class Walker:
         url = node.get("url")
         if not isinstance(url, str):
             return  # Extension.url is 1..1: the cardinality rule reports it
-        definition = self.pack.profile(url)
+        _, definition, misuse = item
         if definition is None:
             if parent.type_name == "Extension" and "://" not in url:
                 # a part of a complex extension: its parent's definition names the parts it has
@@ -1060,15 +1204,8 @@ class Walker:
             # (the HL7 validator: "could not be found so is not allowed here")
             ctx.add("error", "extension", here, "the extension is not known", "nhsstd-extension")
             return
-        if definition.root.modifier != (prop.key == "modifierExtension"):
-            where = "modifierExtension" if definition.root.modifier else "extension"
-            ctx.add(
-                "error", "extension", here, f"this extension must be used as a {where}", "nhsstd-extension"
-            )
-        if definition.contexts and not self._context_allows(definition, parent):
-            ctx.add(
-                "error", "extension", here, "the extension is not allowed on this element", "nhsstd-extension"
-            )
+        for message in misuse:  # worked out when the plan was built
+            ctx.add("error", "extension", here, message, "nhsstd-extension")
 
     def _context_allows(self, definition: Profile, host: _Node) -> bool:
         names = {host.path, host.type_name, "Element", "Base"}
@@ -1098,9 +1235,7 @@ class Walker:
             counts = [0] * len(group.slices)
             last = -1
             for index, (value, _) in enumerate(items):
-                position = next(
-                    (i for i, tests in enumerate(group.tests) if _matches(tests, prop.type_name, value)), -1
-                )
+                position = _slice_position(group, prop.type_name, value)
                 matched = group.slices[position] if position >= 0 else None
                 per_item[index].append(matched)
                 location = f"{here}[{index}]" if prop.is_array else here
@@ -1449,28 +1584,48 @@ def _contained(root: Mapping[str, Any], ident: str) -> Mapping[str, Any] | None:
     return None
 
 
-def _matches(tests: tuple[_Test, ...], type_name: str, value: Any) -> bool:
-    """Whether an item passes every discriminator test of a slice."""
-    for kind, steps, data in tests:
+def _view(kind: str, path: str) -> tuple[str, ...] | None:
+    """The path below an item whose values a discriminator looks at (None: it looks at none)."""
+    if kind == "profile":
+        return None  # the item's own meta.profile and resourceType
+    steps = () if path == "$this" else tuple(path.split("."))
+    return steps[:-1] if kind == "type" else steps  # a type discriminator looks at the holder's keys
+
+
+def _slice_position(group: _SliceGroup, type_name: str, value: Any) -> int:
+    """The first slice of a group whose discriminator tests an item passes, or -1."""
+    views = [None if steps is None else _project((value,), steps) for steps in group.views]
+    for position, tests in enumerate(group.tests):
+        if _matches(tests, views, type_name, value):
+            return position
+    return -1
+
+
+def _matches(tests: tuple[_Test, ...], views: list[list[Any] | None], type_name: str, value: Any) -> bool:
+    """Whether an item passes every discriminator test of a slice (``views``: see _SliceGroup)."""
+    for (kind, steps, data), found in zip(tests, views, strict=True):
         if data is None:
             return False
         if kind in ("value", "pattern"):
             exact, expected = data
-            found = _project([value], steps)
             test = _same if exact else _contains
-            if not all(any(test(candidate, item) for candidate in found) for item in expected):
-                return False
+            for wanted in expected:
+                if not any(test(candidate, wanted) for candidate in found or ()):
+                    return False
         elif kind == "exists":
             must, must_not = data
-            present = bool(_project([value], steps))
+            present = bool(found)
             if (must and not present) or (must_not and present):
                 return False
         elif kind == "type":
             if steps:
                 base = steps[-1].removesuffix("[x]")
-                holders = _project([value], steps[:-1])
                 actual = {
-                    k[len(base) :] for h in holders if isinstance(h, Mapping) for k in h if k.startswith(base)
+                    k[len(base) :]
+                    for h in found or ()
+                    if isinstance(h, Mapping)
+                    for k in h
+                    if k.startswith(base)
                 }
                 if not any(a[:1].lower() + a[1:] in data or a in data for a in actual):
                     return False
@@ -1488,7 +1643,7 @@ def _matches(tests: tuple[_Test, ...], type_name: str, value: Any) -> bool:
 def _project(values: Iterable[Any], steps: Sequence[str]) -> list[Any]:
     """The values at a dotted path below each of ``values`` (arrays flattened)."""
     current = [v for v in values if v is not None]
-    for step in steps:
+    for step in steps:  # no step: the values themselves
         following: list[Any] = []
         for value in current:
             if isinstance(value, dict) and step in value:
@@ -1498,14 +1653,18 @@ def _project(values: Iterable[Any], steps: Sequence[str]) -> list[Any]:
     return current
 
 
-def _is_decimal(value: Any) -> bool:
-    from decimal import Decimal
-
-    return isinstance(value, Decimal) and value.is_finite()
+def _value_type(value: Any) -> type | None:
+    """The JSON value type ``value`` is an instance of, if any."""
+    for kind in _VALUE_TYPES:
+        if isinstance(value, kind):
+            return kind
+    return None
 
 
 def _same(value: Any, fixed: Any) -> bool:
     """Exactly equal, as FHIR compares fixed values (numbers by value, booleans apart from numbers)."""
+    if type(fixed) is str:  # most fixed values (a system, a URL, a code): equal text only
+        return bool(value == fixed)
     if isinstance(fixed, bool) or isinstance(value, bool):
         return type(value) is type(fixed) and value == fixed
     if isinstance(fixed, Mapping):
