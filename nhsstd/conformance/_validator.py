@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from nhsstd.conformance._fhirpath import InvariantEngine
 from nhsstd.conformance._outcome import Issue, Outcome, Severity
@@ -68,6 +68,20 @@ _STRING_TYPES: Final = frozenset({"string", "code", "id", "markdown"})
 _LINEAR_EQUIVALENTS: Final = {r"(\s*([0-9a-zA-Z\+/=]){4}\s*)+": r"\s*(?:[0-9a-zA-Z+/=]{4}\s*)+"}
 
 
+#: Where a node is: the resource's name, or where its parent is and then the step to the node
+#: (``.name``, or ``[index]`` for an int), joined into a FHIRPath (``Patient.identifier[0].value``)
+#: only when an issue is reported there (:func:`_path`).
+_Where: TypeAlias = "str | tuple[_Where, str | int]"
+
+
+def _path(where: _Where) -> str:
+    steps: list[str] = []
+    while not isinstance(where, str):
+        where, step = where
+        steps.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    return where + "".join(reversed(steps))
+
+
 class _Context:
     """The state of one validation: issues found and the resources around the node."""
 
@@ -106,8 +120,8 @@ class _Context:
         self.entry_url: Any = None
         self.source_url: Any = None
 
-    def add(self, severity: Severity, code: str, location: str, message: str, rule: str) -> None:
-        self.issues.append(Issue(severity, code, location, message, rule))
+    def add(self, severity: Severity, code: str, location: _Where, message: str, rule: str) -> None:
+        self.issues.append(Issue(severity, code, _path(location), message, rule))
 
 
 class _Node:
@@ -270,7 +284,7 @@ _Entry = tuple[int, _Prop]
 _NO_PROP: Final = _Prop()
 
 #: A rule of an object node, run after its properties (fixed value, type rule, invariants).
-_Rule = Callable[["Walker", _Node, Mapping[str, Any], str, "_Context"], None]
+_Rule = Callable[["Walker", _Node, Mapping[str, Any], _Where, "_Context"], None]
 
 
 def _max_of(text: str) -> int:
@@ -306,7 +320,7 @@ class Walker:
         return Outcome(tuple(ctx.issues))
 
     def _resource(
-        self, resource: Mapping[str, Any], location: str, ctx: _Context, profiles: Sequence[str],
+        self, resource: Mapping[str, Any], location: _Where, ctx: _Context, profiles: Sequence[str],
         uk_core: bool, container: Mapping[str, Any] | None,
     ) -> None:  # fmt: skip
         resource_type = resource.get("resourceType")
@@ -327,7 +341,7 @@ class Walker:
                     wanted.append(url)
                 else:
                     ctx.add(
-                        "warning", "not-supported", f"{location}.meta.profile[{index}]",
+                        "warning", "not-supported", ((location, "meta.profile"), index),
                         "the profile is not known, so the resource was not checked against it",
                         "nhsstd-profile",
                     )  # fmt: skip
@@ -688,7 +702,7 @@ class Walker:
     # --- walking ---------------------------------------------------------------------------------
 
     def _object(
-        self, plan: _Node, node: Mapping[str, Any], location: str, ctx: _Context, uk_core: bool
+        self, plan: _Node, node: Mapping[str, Any], location: _Where, ctx: _Context, uk_core: bool
     ) -> None:
         if ctx.depth >= MAX_DEPTH:
             # deeper than any real resource; also ends a structure that contains itself
@@ -733,7 +747,7 @@ class Walker:
                         present = max(present, len(value) if isinstance(value, list) else 1)
                 if present < required.minimum:
                     ctx.add(
-                        "error", "required", f"{location}.{required.label}",
+                        "error", "required", (location, required.label),
                         f"{required.label}: at least {required.minimum} required, {present} found",
                         required.rule,
                     )  # fmt: skip
@@ -743,7 +757,7 @@ class Walker:
             ctx.depth -= 1
 
     @staticmethod
-    def _choices(choices: list[str], location: str, ctx: _Context) -> None:
+    def _choices(choices: list[str], location: _Where, ctx: _Context) -> None:
         for name in dict.fromkeys(choices):
             if choices.count(name) > 1:
                 ctx.add(
@@ -751,7 +765,7 @@ class Walker:
                     "nhsstd-cardinality",
                 )  # fmt: skip
 
-    def _not_a_property(self, key: Any, node: Mapping[str, Any], location: str, ctx: _Context) -> None:
+    def _not_a_property(self, key: Any, node: Mapping[str, Any], location: _Where, ctx: _Context) -> None:
         """Report a JSON property name that is no property of the node (:meth:`_entry` gave None)."""
         if not isinstance(key, str) or not key:
             message = "a property name must be a non-empty string"
@@ -759,17 +773,17 @@ class Walker:
         elif not (key[0] == "_" and key[1:] in node):  # the extras of an unknown element: reported once
             self._unknown(key, location, ctx)
 
-    def _unknown(self, key: str, location: str, ctx: _Context) -> None:
+    def _unknown(self, key: str, location: _Where, ctx: _Context) -> None:
         # Only a name that could be an element name goes into the location: a dict keyed by
         # something else (an NHS Number...) must not put it in logs.
-        where = f"{location}.{key}" if _ELEMENT_NAME.fullmatch(key) else location
+        where: _Where = (location, key) if _ELEMENT_NAME.fullmatch(key) else location
         ctx.add("error", "structure", where, "this element is not defined here", "nhsstd-unknown-element")
 
     def _property(
-        self, parent: _Node, prop: _Prop, value: Any, extra: Any, location: str, ctx: _Context,
+        self, parent: _Node, prop: _Prop, value: Any, extra: Any, location: _Where, ctx: _Context,
         uk_core: bool,
     ) -> None:  # fmt: skip
-        here = f"{location}.{prop.label}"
+        here = (location, prop.label)
         if prop.denied:
             message = f"the type {prop.type_name} is not allowed here"
             ctx.add("error", "structure", here, message, "nhsstd-type")
@@ -788,12 +802,10 @@ class Walker:
             if prop.groups:
                 assignment = self._slices(prop, items, here, ctx)
                 for index, (item, item_extra) in enumerate(items):
-                    self._item(
-                        parent, prop, item, item_extra, assignment[index], f"{here}[{index}]", ctx, uk_core
-                    )
+                    self._item(parent, prop, item, item_extra, assignment[index], (here, index), ctx, uk_core)
             else:
                 for index, (item, item_extra) in enumerate(items):
-                    self._item(parent, prop, item, item_extra, (), f"{here}[{index}]", ctx, uk_core)
+                    self._item(parent, prop, item, item_extra, (), (here, index), ctx, uk_core)
             return
         if isinstance(value, list) or isinstance(extra, list):
             ctx.add(
@@ -810,7 +822,7 @@ class Walker:
         slices = self._slices(prop, [(value, extra)], here, ctx)[0] if prop.groups else ()
         self._item(parent, prop, value, extra, slices, here, ctx, uk_core)
 
-    def _array(self, value: Any, extra: Any, here: str, ctx: _Context) -> list[tuple[Any, Any]] | None:
+    def _array(self, value: Any, extra: Any, here: _Where, ctx: _Context) -> list[tuple[Any, Any]] | None:
         if value is not None and not isinstance(value, list):
             ctx.add("error", "structure", here, "this element repeats: it must be an array", "nhsstd-shape")
             return None
@@ -837,7 +849,7 @@ class Walker:
 
     def _item(
         self, parent: _Node, prop: _Prop, value: Any, extra: Any, slices: tuple[ElementDef | None, ...],
-        here: str, ctx: _Context, uk_core: bool,
+        here: _Where, ctx: _Context, uk_core: bool,
     ) -> None:  # fmt: skip
         if value is None and extra is None:
             ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
@@ -876,14 +888,14 @@ class Walker:
         self._object(plan, value, here, ctx, uk_core)
 
     def _primitive_extras(
-        self, plan: _Node, extra: Mapping[str, Any], here: str, ctx: _Context, uk_core: bool
+        self, plan: _Node, extra: Mapping[str, Any], here: _Where, ctx: _Context, uk_core: bool
     ) -> None:
         holder = self._node(plan.type_name, plan.path, "Element", plan.layers, extras=True)
         self._object(holder, extra, here, ctx, uk_core)
 
     # --- rules -----------------------------------------------------------------------------------
 
-    def _primitive(self, plan: _Node, value: Any, here: str, ctx: _Context) -> None:
+    def _primitive(self, plan: _Node, value: Any, here: _Where, ctx: _Context) -> None:
         kind: type | None = type(value)
         if kind not in plan.json_types:
             kind = _value_type(value)  # a subclass (a StrEnum is a str), or not a JSON value at all
@@ -924,7 +936,7 @@ class Walker:
         if plan.value_rules:
             self._value_rules(plan, value, kind is str, here, ctx)
 
-    def _value_rules(self, plan: _Node, value: Any, text: bool, here: str, ctx: _Context) -> None:
+    def _value_rules(self, plan: _Node, value: Any, text: bool, here: _Where, ctx: _Context) -> None:
         """A primitive's fixed and pattern values, bindings and invariants."""
         for fixed in plan.fixed:
             if not _same(value, fixed):
@@ -940,23 +952,23 @@ class Walker:
         for constraint in plan.constraints:
             self._invariant(constraint, value, plan, here, ctx)
 
-    def _fixed(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _fixed(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         for fixed in plan.fixed:
             if not _same(node, fixed):
                 ctx.add("error", "value", here, "the value is not the one the profile fixes", "nhsstd-fixed")
 
-    def _pattern(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _pattern(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         for pattern in plan.patterns:
             if not _contains(node, pattern):
                 ctx.add(
                     "error", "value", here, "the value does not match the profile's pattern", "nhsstd-pattern"
                 )
 
-    def _invariants(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _invariants(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         for constraint in plan.constraints:
             self._invariant(constraint, node, plan, here, ctx)
 
-    def _invariant(self, constraint: Constraint, node: Any, plan: _Node, here: str, ctx: _Context) -> None:
+    def _invariant(self, constraint: Constraint, node: Any, plan: _Node, here: _Where, ctx: _Context) -> None:
         if ctx.too_deep:
             return  # the fatal nhsstd-shape issue already says the content was not checked further
         try:
@@ -976,7 +988,7 @@ class Walker:
             )  # fmt: skip
 
     def _binding(
-        self, strength: str, valueset: str, codes: list[tuple[str | None, str]], here: str, ctx: _Context
+        self, strength: str, valueset: str, codes: list[tuple[str | None, str]], here: _Where, ctx: _Context
     ) -> None:
         if not codes:
             if strength == "required":
@@ -998,7 +1010,7 @@ class Walker:
             severity, "code-invalid", here, f"the code is not in the {strength} value set", "nhsstd-binding"
         )
 
-    def _codes(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _codes(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         """Bindings of Coding, CodeableConcept and Quantity, and codes of known code systems."""
         if plan.type_name == "CodeableConcept":
             codings = node.get("coding")
@@ -1016,7 +1028,7 @@ class Walker:
         if plan.type_name in ("Coding", "Quantity") and relative:
             # datatypes.html Coding.system: "an absolute reference to a code system"
             message = "the system must be an absolute URI"
-            ctx.add("error", "value", f"{here}.system", message, "nhsstd-code")
+            ctx.add("error", "value", (here, "system"), message, "nhsstd-code")
         if plan.type_name == "Coding" and pairs:
             system, code = pairs[0]
             if isinstance(system, str) and self.terminology.code_in_system(system, code) is False:
@@ -1034,7 +1046,7 @@ class Walker:
                 continue
             self._binding(strength, valueset, valid, here, ctx)
 
-    def _identifier(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _identifier(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         """nhsstd's identifier rules: a value under a known NHS system passes that identifier's check."""
         system = node.get("system")
         value = node.get("value")
@@ -1045,7 +1057,7 @@ class Walker:
         try:
             checked = check(value)
         except ValidationError as error:
-            ctx.add("error", "value", f"{here}.value", str(error), "nhsstd-identifier")
+            ctx.add("error", "value", (here, "value"), str(error), "nhsstd-identifier")
             return
         # A FHIR value is the form on the wire: a valid number written with spaces, dashes or
         # in lower case is not silently accepted (the checks compact first, as python-stdnum does).
@@ -1054,13 +1066,13 @@ class Walker:
             system = node.get("system")
             kind = _IDENTIFIER_LABELS.get(system, "identifier") if isinstance(system, str) else "identifier"
             message = f"{kind}: not written in its compact form (no spaces, separators or lower case)"
-            ctx.add("error", "value", f"{here}.value", message, "nhsstd-identifier")
+            ctx.add("error", "value", (here, "value"), message, "nhsstd-identifier")
 
-    def _reference(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _reference(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         reference = node.get("reference")
         if not isinstance(reference, str) or not reference:
             return
-        at = f"{here}.reference"
+        at = (here, "reference")
         target: Mapping[str, Any] | None = None
         implied: str | None = None
         if reference.startswith("#"):
@@ -1134,13 +1146,13 @@ class Walker:
         # referring entry's RESTful fullUrl; from a urn:uuid entry they cannot resolve at all)
         return ctx.bundle_type in _SELF_CONTAINED and not _ABSOLUTE.match(reference)
 
-    def _bundle(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _bundle(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         """bundle.html: absolute fullUrls that agree with the resource; search results with ids."""
         entries = node.get("entry")
         for index, entry in enumerate(entries if isinstance(entries, list) else ()):
             if not isinstance(entry, dict):
                 continue
-            at = f"{here}.entry[{index}]"
+            at = ((here, "entry"), index)
             full_url, resource = entry.get("fullUrl"), entry.get("resource")
             if isinstance(full_url, str) and not _ABSOLUTE.match(full_url):
                 ctx.add("error", "invalid", at, "the fullUrl must be an absolute URL", "nhsstd-bundle")
@@ -1159,7 +1171,7 @@ class Walker:
                 and "id" not in resource
                 and not outcome
             ):
-                ctx.add("error", "invalid", f"{at}.resource", "search results must have ids", "nhsstd-bundle")
+                ctx.add("error", "invalid", (at, "resource"), "search results must have ids", "nhsstd-bundle")
         links = node.get("link")
         seen: set[str] = set()
         for index, link in enumerate(links if isinstance(links, list) else ()):
@@ -1167,12 +1179,12 @@ class Walker:
             if isinstance(relation, str):
                 if relation in seen:
                     message = "a link relation may occur only once"
-                    ctx.add("error", "invalid", f"{here}.link[{index}]", message, "nhsstd-bundle")
+                    ctx.add("error", "invalid", ((here, "link"), index), message, "nhsstd-bundle")
                 seen.add(relation)
 
     def _extension(
         self, item: _Item, parent: _Node, prop: _Prop, node: Mapping[str, Any],
-        slices: tuple[ElementDef | None, ...], here: str, ctx: _Context,
+        slices: tuple[ElementDef | None, ...], here: _Where, ctx: _Context,
     ) -> None:  # fmt: skip
         """The extension's URL is known, used in a context it allows, and it has a value or extensions."""
         has_value = False
@@ -1227,7 +1239,7 @@ class Walker:
     # --- slicing ---------------------------------------------------------------------------------
 
     def _slices(
-        self, prop: _Prop, items: list[tuple[Any, Any]], here: str, ctx: _Context
+        self, prop: _Prop, items: list[tuple[Any, Any]], here: _Where, ctx: _Context
     ) -> list[tuple[ElementDef | None, ...]]:
         """Which slice of each group every item belongs to; slice cardinality, closed and ordered rules."""
         per_item: list[list[ElementDef | None]] = [[] for _ in items]
@@ -1238,7 +1250,7 @@ class Walker:
                 position = _slice_position(group, prop.type_name, value)
                 matched = group.slices[position] if position >= 0 else None
                 per_item[index].append(matched)
-                location = f"{here}[{index}]" if prop.is_array else here
+                location = (here, index) if prop.is_array else here
                 if matched is None:
                     if group.rules == "closed":
                         message = "the item matches none of the slices"
@@ -1351,19 +1363,25 @@ class Walker:
         return ()
 
 
-def _codes_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+def _codes_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
     walker._codes(plan, node, here, ctx)
 
 
-def _identifier_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+def _identifier_rule(
+    walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context
+) -> None:
     walker._identifier(plan, node, here, ctx)
 
 
-def _reference_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+def _reference_rule(
+    walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context
+) -> None:
     walker._reference(plan, node, here, ctx)
 
 
-def _attachment_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+def _attachment_rule(
+    walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context
+) -> None:
     """datatypes.html Attachment.size: the number of bytes of the data (before base64 encoding)."""
     data, size = node.get("data"), node.get("size")
     if isinstance(data, str) and isinstance(size, int) and not isinstance(size, bool):
@@ -1373,16 +1391,16 @@ def _attachment_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here:
             return  # the base64Binary format rule reports it
         if actual != size:
             message = "the stated size does not match the size of the data"
-            ctx.add("error", "value", f"{here}.size", message, "nhsstd-attachment")
+            ctx.add("error", "value", (here, "size"), message, "nhsstd-attachment")
 
 
 def _questionnaire_rule(
-    walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context
+    walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context
 ) -> None:
     """An item's enableWhen names a question outside the item (Questionnaire.item.enableWhen.question:
     the nearest occurrence on the ancestor, then preceding, then following axis -- never its own parts;
     the HL7 validator: "cannot refer to an inner question")."""
-    pending = [(item, f"{here}.item[{i}]") for i, item in enumerate(_items(node))]
+    pending = [(item, ((here, "item"), i)) for i, item in enumerate(_items(node))]
     for _ in range(_MAX_ITEMS):  # bounded: content is untrusted and may contain itself
         if not pending:
             break
@@ -1394,7 +1412,7 @@ def _questionnaire_rule(
                 message = "enableWhen names a question inside the item it enables"
                 ctx.add("error", "business-rule", at, message, "nhsstd-questionnaire")
                 break
-        pending.extend((child, f"{at}.item[{i}]") for i, child in enumerate(_items(item)))
+        pending.extend((child, ((at, "item"), i)) for i, child in enumerate(_items(item)))
 
 
 #: Most Questionnaire items looked at by the enableWhen rule.
@@ -1416,12 +1434,12 @@ def _descendant_items(item: Mapping[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def _bundle_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+def _bundle_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
     walker._bundle(plan, node, here, ctx)
 
 
 #: Rules that belong to one data type, by type name.
-_TYPE_RULES: Final[dict[str, Callable[[Walker, _Node, Mapping[str, Any], str, _Context], None]]] = {
+_TYPE_RULES: Final[dict[str, _Rule]] = {
     "Identifier": _identifier_rule,
     "Reference": _reference_rule,
     "Bundle": _bundle_rule,
