@@ -783,6 +783,7 @@ class Walker:
         self, parent: _Node, prop: _Prop, value: Any, extra: Any, location: _Where, ctx: _Context,
         uk_core: bool,
     ) -> None:  # fmt: skip
+        """One JSON property of a node: its shape and cardinality, its slices, then each item."""
         here = (location, prop.label)
         if prop.denied:
             message = f"the type {prop.type_name} is not allowed here"
@@ -799,28 +800,48 @@ class Walker:
                         f"{prop.label}: at most {maximum} allowed, {count} found", "nhsstd-cardinality",
                     )  # fmt: skip
                     break
-            if prop.groups:
-                assignment = self._slices(prop, items, here, ctx)
-                for index, (item, item_extra) in enumerate(items):
-                    self._item(parent, prop, item, item_extra, assignment[index], (here, index), ctx, uk_core)
+        else:
+            if isinstance(value, list) or isinstance(extra, list):
+                message = f"{prop.label} is a single value, not an array"
+                ctx.add("error", "structure", here, message, "nhsstd-shape")
+                return
+            for maximum in prop.maximums:
+                if maximum == 0:
+                    message = f"{prop.label} is not allowed here"
+                    ctx.add("error", "structure", here, message, "nhsstd-cardinality")
+                    break
+            if value is None and extra is None:
+                ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
+                return  # (before slicing: a null is in no slice)
+            items = [(value, extra)]
+        assignment = self._slices(prop, items, here, ctx) if prop.groups else None
+        for index, (value, extra) in enumerate(items):
+            where: _Where = (here, index) if prop.is_array else here
+            if value is None and extra is None:
+                ctx.add("error", "structure", where, "null is not a FHIR value", "nhsstd-shape")
+                continue
+            slices = assignment[index] if assignment is not None else ()
+            url = None
+            if prop.extension and isinstance(value, dict):
+                url = value.get("url")
+                if not isinstance(url, str):
+                    url = None
+            item = prop.items.get((slices, url)) or self._item_plan(prop, parent, slices, url)
+            plan = item[0]
+            if prop.primitive:
+                if value is not None:
+                    self._primitive(plan, value, where, ctx)
+                if extra is not None:
+                    self._primitive_extras(plan, extra, where, ctx, uk_core)
+            elif not isinstance(value, dict):
+                ctx.add("error", "structure", where, f"{prop.label} must be an object", "nhsstd-shape")
+            elif prop.type_name in _RESOURCE_TYPES:
+                container = ctx.root if prop.key == "contained" else None
+                self._resource(value, where, ctx, (), uk_core, container)
             else:
-                for index, (item, item_extra) in enumerate(items):
-                    self._item(parent, prop, item, item_extra, (), (here, index), ctx, uk_core)
-            return
-        if isinstance(value, list) or isinstance(extra, list):
-            ctx.add(
-                "error", "structure", here, f"{prop.label} is a single value, not an array", "nhsstd-shape"
-            )
-            return
-        for maximum in prop.maximums:
-            if maximum == 0:
-                ctx.add("error", "structure", here, f"{prop.label} is not allowed here", "nhsstd-cardinality")
-                break
-        if value is None and extra is None:
-            ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
-            return
-        slices = self._slices(prop, [(value, extra)], here, ctx)[0] if prop.groups else ()
-        self._item(parent, prop, value, extra, slices, here, ctx, uk_core)
+                if prop.extension:
+                    self._extension(item, parent, prop, value, slices, where, ctx)
+                self._object(plan, value, where, ctx, uk_core)
 
     def _array(self, value: Any, extra: Any, here: _Where, ctx: _Context) -> list[tuple[Any, Any]] | None:
         if value is not None and not isinstance(value, list):
@@ -847,51 +868,15 @@ class Walker:
             return None
         return list(zip(values, extras, strict=True))
 
-    def _item(
-        self, parent: _Node, prop: _Prop, value: Any, extra: Any, slices: tuple[ElementDef | None, ...],
-        here: _Where, ctx: _Context, uk_core: bool,
-    ) -> None:  # fmt: skip
-        if value is None and extra is None:
-            ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
-            return
-        url = value.get("url") if prop.extension and isinstance(value, dict) else None
-        if not isinstance(url, str):
-            url = None
-        item = prop.items.get((slices, url)) or self._item_plan(prop, parent, slices, url)
-        plan = item[0]
-        if prop.primitive:
-            if value is not None:
-                self._primitive(plan, value, here, ctx)
-            if extra is not None:
-                if not isinstance(extra, dict):
-                    ctx.add(
-                        "error",
-                        "structure",
-                        here,
-                        "the extras of a primitive must be an object",
-                        "nhsstd-shape",
-                    )
-                elif not extra:
-                    ctx.add("error", "invariant", here, "an element must have a value or children", "ele-1")
-                else:
-                    self._primitive_extras(plan, extra, here, ctx, uk_core)
-            return
-        if not isinstance(value, dict):
-            ctx.add("error", "structure", here, f"{prop.label} must be an object", "nhsstd-shape")
-            return
-        if prop.type_name in _RESOURCE_TYPES:
-            container = ctx.root if prop.key == "contained" else None
-            self._resource(value, here, ctx, (), uk_core, container)
-            return
-        if prop.extension:
-            self._extension(item, parent, prop, value, slices, here, ctx)
-        self._object(plan, value, here, ctx, uk_core)
-
-    def _primitive_extras(
-        self, plan: _Node, extra: Mapping[str, Any], here: _Where, ctx: _Context, uk_core: bool
-    ) -> None:
-        holder = self._node(plan.type_name, plan.path, "Element", plan.layers, extras=True)
-        self._object(holder, extra, here, ctx, uk_core)
+    def _primitive_extras(self, plan: _Node, extra: Any, here: _Where, ctx: _Context, uk_core: bool) -> None:
+        """A primitive's id and extensions (the ``_name`` object beside its value)."""
+        if not isinstance(extra, dict):
+            ctx.add("error", "structure", here, "the extras of a primitive must be an object", "nhsstd-shape")
+        elif not extra:
+            ctx.add("error", "invariant", here, "an element must have a value or children", "ele-1")
+        else:
+            holder = self._node(plan.type_name, plan.path, "Element", plan.layers, extras=True)
+            self._object(holder, extra, here, ctx, uk_core)
 
     # --- rules -----------------------------------------------------------------------------------
 
@@ -1624,11 +1609,14 @@ def _matches(tests: tuple[_Test, ...], views: list[list[Any] | None], type_name:
     for (kind, steps, data), found in zip(tests, views, strict=True):
         if data is None:
             return False
-        if kind in ("value", "pattern"):
+        if kind == "value" or kind == "pattern":
             exact, expected = data
             test = _same if exact else _contains
             for wanted in expected:
-                if not any(test(candidate, wanted) for candidate in found or ()):
+                for candidate in found or ():
+                    if test(candidate, wanted):
+                        break
+                else:
                     return False
         elif kind == "exists":
             must, must_not = data
