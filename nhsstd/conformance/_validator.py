@@ -738,7 +738,7 @@ class Walker:
                     continue  # a resource's resourceType, read when the resource was entered
                 if prop.choice is not None:
                     choices.append(prop.choice)
-            if choices:
+            if len(choices) > 1:
                 self._choices(choices, location, ctx)
             for required in plan.required:
                 present = 0
@@ -981,10 +981,13 @@ class Walker:
                     "error", "code-invalid", here, "no code given where one is required", "nhsstd-binding"
                 )
             return
-        results = [self.terminology.check(valueset, system, code) for system, code in codes]
-        if Membership.MEMBER in results:
-            return
-        if Membership.UNKNOWN in results:
+        unknown = False
+        for system, code in codes:
+            result = self.terminology.check(valueset, system, code)
+            if result is Membership.MEMBER:
+                return  # one code in the value set is enough: the others need not be looked up
+            unknown = unknown or result is Membership.UNKNOWN
+        if unknown:
             ctx.add(
                 "information", "informational", here,
                 "the code was not checked: its value set cannot be expanded here", "nhsstd-binding",
