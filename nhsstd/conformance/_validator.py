@@ -18,7 +18,8 @@ import datetime
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final
+from decimal import Decimal
+from typing import Any, Final, TypeAlias
 
 from nhsstd.conformance._fhirpath import InvariantEngine
 from nhsstd.conformance._outcome import Issue, Outcome, Severity
@@ -40,14 +41,17 @@ _EXTENSION_KEYS: Final = frozenset({"extension", "modifierExtension"})
 _CHECKED_STRENGTHS: Final = frozenset({"required", "extensible"})
 _CODED_TYPES: Final = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "string", "uri"})
 
-#: JSON type each primitive takes (FHIR JSON, section 2.6.2: numbers and booleans unquoted).
-_JSON_TYPES: Final[dict[str, tuple[type, ...]]] = {
-    "boolean": (bool,),
-    "integer": (int,),
-    "positiveInt": (int,),
-    "unsignedInt": (int,),
-    "decimal": (int, float),
+#: JSON types each primitive takes (FHIR JSON, section 2.6.2: numbers and booleans unquoted;
+#: the others are strings).  A decimal may also be a finite Decimal (FHIR XML keeps it exact).
+_JSON_TYPES: Final[dict[str, frozenset[type]]] = {
+    "boolean": frozenset({bool}),
+    "integer": frozenset({int}),
+    "positiveInt": frozenset({int}),
+    "unsignedInt": frozenset({int}),
+    "decimal": frozenset({int, float, Decimal}),
 }
+#: The Python types a JSON value can have, most specific first (a bool is also an int).
+_VALUE_TYPES: Final = (bool, str, int, float, Decimal)
 _INTEGER_RANGE: Final = {
     "integer": (-(2**31), 2**31 - 1),
     "positiveInt": (1, 2**31 - 1),
@@ -62,6 +66,20 @@ _STRING_TYPES: Final = frozenset({"string", "code", "id", "markdown"})
 #: R4 regexes that Python's backtracking engine runs in exponential time on near misses, with a
 #: linear regex for the same language: base64Binary's ``\s*`` on both sides of each group.
 _LINEAR_EQUIVALENTS: Final = {r"(\s*([0-9a-zA-Z\+/=]){4}\s*)+": r"\s*(?:[0-9a-zA-Z+/=]{4}\s*)+"}
+
+
+#: Where a node is: the resource's name, or where its parent is and then the step to the node
+#: (``.name``, or ``[index]`` for an int), joined into a FHIRPath (``Patient.identifier[0].value``)
+#: only when an issue is reported there (:func:`_path`).
+_Where: TypeAlias = "str | tuple[_Where, str | int]"
+
+
+def _path(where: _Where) -> str:
+    steps: list[str] = []
+    while not isinstance(where, str):
+        where, step = where
+        steps.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    return where + "".join(reversed(steps))
 
 
 class _Context:
@@ -102,29 +120,42 @@ class _Context:
         self.entry_url: Any = None
         self.source_url: Any = None
 
-    def add(self, severity: Severity, code: str, location: str, message: str, rule: str) -> None:
-        self.issues.append(Issue(severity, code, location, message, rule))
+    def add(self, severity: Severity, code: str, location: _Where, message: str, rule: str) -> None:
+        self.issues.append(Issue(severity, code, _path(location), message, rule))
 
 
 class _Node:
-    """The plan for one instance node: its type and every rule that applies to it."""
+    """The plan for one instance node: its type and every rule that applies to it.
+
+    Everything that depends only on the element and its profiles is worked out when the plan
+    is built, so that walking an instance does no more than the checks that can fail there.
+    """
 
     __slots__ = (
         "bindings",
         "constraints",
         "container",
+        "entry",
         "fixed",
+        "int_range",
+        "invariant_type",
+        "is_canonical",
+        "is_date",
         "is_resource",
+        "json_types",
         "layers",
         "max_length",
+        "max_text",
         "path",
         "patterns",
         "primitive",
         "props",
         "regex",
         "required",
+        "rules",
         "target_types",
         "type_name",
+        "value_rules",
     )
 
     def __init__(self) -> None:
@@ -133,6 +164,8 @@ class _Node:
         self.container: str | None = None
         self.primitive = False
         self.is_resource = False
+        #: a Bundle.entry, whose fullUrl the references inside it are resolved against
+        self.entry = False
         self.regex: re.Pattern[str] | None = None
         self.layers: tuple[Layer, ...] = ()
         self.constraints: tuple[Constraint, ...] = ()
@@ -142,7 +175,21 @@ class _Node:
         self.max_length: int | None = None
         self.target_types: frozenset[str] | None = None
         self.required: tuple[_Required, ...] = ()
-        self.props: dict[str, _Prop | None] = {}
+        #: the type name the invariants are evaluated as (a backbone element's path)
+        self.invariant_type = ""
+        #: a primitive: the JSON types its value may take, and the checks of its text or number
+        self.json_types: frozenset[type] = frozenset()
+        self.max_text: int | None = None
+        self.is_date = False
+        self.is_canonical = False
+        self.int_range: tuple[int, int] | None = None
+        #: a primitive with a fixed or pattern value, a checked binding or an invariant
+        self.value_rules = False
+        #: an object: the rules of its type and profiles, in the order they run
+        self.rules: tuple[_Rule, ...] = ()
+        #: JSON property name -> what it is (see :meth:`Walker._entry`); names that are not
+        #: properties of the node are never stored, so the table is bounded by the definitions.
+        self.props: dict[str, _Entry] = {}
 
 
 class _Required:
@@ -164,7 +211,7 @@ _Test = tuple[str, tuple[str, ...], Any]
 class _SliceGroup:
     """One profile's slicing of an element: the slices and how to tell them apart."""
 
-    __slots__ = ("discriminators", "ordered", "profile", "rules", "slices", "tests")
+    __slots__ = ("discriminators", "ordered", "profile", "rules", "slices", "tests", "views")
 
     def __init__(
         self, profile: Profile, discriminators: tuple[tuple[str, str], ...], rules: str, ordered: bool,
@@ -177,6 +224,9 @@ class _SliceGroup:
         self.slices = slices
         #: per slice, the discriminator tests an item must pass to belong to it.
         self.tests: list[tuple[_Test, ...]] = []
+        #: per discriminator, the path whose values its tests look at (the same for every
+        #: slice, so an item's values there are found once): None when the tests need none
+        self.views: tuple[tuple[str, ...] | None, ...] = ()
 
 
 class _Prop:
@@ -187,6 +237,7 @@ class _Prop:
         "denied",
         "element",
         "extension",
+        "extra_key",
         "groups",
         "is_array",
         "items",
@@ -200,6 +251,8 @@ class _Prop:
 
     def __init__(self) -> None:
         self.key = ""
+        #: the key of a primitive's id and extensions (``_birthDate``)
+        self.extra_key = ""
         self.label = ""
         self.type_name = ""
         self.element: ElementInfo | None = None
@@ -214,8 +267,24 @@ class _Prop:
         self.choice: str | None = None
         #: an ``extension`` or ``modifierExtension`` property
         self.extension = False
-        #: item plans by (matched slice of each group, extension URL).
-        self.items: dict[tuple[Any, ...], _Node] = {}
+        #: item plans by (matched slice of each group, extension URL known to the pack).
+        self.items: dict[tuple[Any, ...], _Item] = {}
+
+
+#: How an item is checked: its plan and, for an extension whose definition the pack holds,
+#: that definition and the issues of using it here (wrong kind of extension, wrong context).
+_Item = tuple[_Node, Profile | None, tuple[str, ...]]
+
+#: What a JSON property name of a node stands for (:meth:`Walker._entry`).
+_ELEMENT: Final = 0  # an element of the node
+_EXTRAS: Final = 1  # ``_name``: the id and extensions of the primitive element ``name``
+_RESOURCE_TYPE: Final = 2  # ``resourceType`` of a resource
+_Entry = tuple[int, _Prop]
+#: The property a ``resourceType`` entry stands for: none.
+_NO_PROP: Final = _Prop()
+
+#: A rule of an object node, run after its properties (fixed value, type rule, invariants).
+_Rule = Callable[["Walker", _Node, Mapping[str, Any], _Where, "_Context"], None]
 
 
 def _max_of(text: str) -> int:
@@ -251,7 +320,7 @@ class Walker:
         return Outcome(tuple(ctx.issues))
 
     def _resource(
-        self, resource: Mapping[str, Any], location: str, ctx: _Context, profiles: Sequence[str],
+        self, resource: Mapping[str, Any], location: _Where, ctx: _Context, profiles: Sequence[str],
         uk_core: bool, container: Mapping[str, Any] | None,
     ) -> None:  # fmt: skip
         resource_type = resource.get("resourceType")
@@ -272,7 +341,7 @@ class Walker:
                     wanted.append(url)
                 else:
                     ctx.add(
-                        "warning", "not-supported", f"{location}.meta.profile[{index}]",
+                        "warning", "not-supported", ((location, "meta.profile"), index),
                         "the profile is not known, so the resource was not checked against it",
                         "nhsstd-profile",
                     )  # fmt: skip
@@ -401,8 +470,41 @@ class Walker:
             plan.target_types = self._target_types(facts[0].targets if facts else (), layers)
         if plan.container is not None:
             plan.required = self._required(plan)
+        plan.entry = path == "Bundle.entry"
+        plan.invariant_type = path if plan.container == path and path != type_name else type_name
+        if plan.primitive:
+            self._plan_primitive(plan)
+        else:
+            plan.rules = self._rules(plan)
         self._nodes[key] = plan
         return plan
+
+    def _plan_primitive(self, plan: _Node) -> None:
+        """Which checks a primitive's value gets, by its type and rules."""
+        type_name = plan.type_name
+        plan.json_types = _JSON_TYPES.get(type_name, frozenset({str}))
+        plan.max_text = _MAX_STRING if type_name in _STRING_TYPES else None
+        plan.is_date = type_name in _DATE_TYPES
+        plan.is_canonical = type_name == "canonical"
+        plan.int_range = _INTEGER_RANGE.get(type_name)
+        coded = bool(plan.bindings) and type_name in _CODED_TYPES
+        plan.value_rules = bool(plan.fixed or plan.patterns or coded or plan.constraints)
+
+    @staticmethod
+    def _rules(plan: _Node) -> tuple[_Rule, ...]:
+        """The rules an object node runs after its properties, in the order they report."""
+        rules: list[_Rule] = []
+        if plan.fixed:
+            rules.append(Walker._fixed)
+        if plan.patterns:
+            rules.append(Walker._pattern)
+        rule = _TYPE_RULES.get(plan.type_name)
+        # a CodeableConcept's codes are only looked at for its bindings
+        if rule is not None and not (plan.type_name == "CodeableConcept" and not plan.bindings):
+            rules.append(rule)
+        if plan.constraints:
+            rules.append(Walker._invariants)
+        return tuple(rules)
 
     def _target_types(self, base: tuple[str, ...], layers: tuple[Layer, ...]) -> frozenset[str] | None:
         """The resource types a Reference may point to: those every definition allows."""
@@ -462,16 +564,35 @@ class Walker:
         info = self.model.type(type_code)
         return info is not None and info.kind == "primitive-type"
 
+    def _entry(self, plan: _Node, key: Any) -> _Entry | None:
+        """What property ``key`` of a node stands for, kept in the node's table; None (and not
+        kept, so the table stays bounded by the definitions) for a name the node does not have."""
+        if not isinstance(key, str) or not key:
+            return None
+        entry: _Entry | None = None
+        if key[0] == "_":
+            value_entry = self._entry(plan, key[1:]) if len(key) > 1 else None
+            if value_entry is not None and value_entry[0] == _ELEMENT and value_entry[1].primitive:
+                entry = (_EXTRAS, value_entry[1])
+        else:
+            prop = self._prop(plan, key)
+            if prop is not None:
+                entry = (_ELEMENT, prop)
+            elif key == "resourceType" and plan.is_resource:
+                entry = (_RESOURCE_TYPE, _NO_PROP)
+        if entry is not None:
+            plan.props[key] = entry
+        return entry
+
     def _prop(self, plan: _Node, key: str) -> _Prop | None:
         """The plan for property ``key`` of a node, or None for an element the type does not have."""
-        if key in plan.props:
-            return plan.props[key]
         prop = None
         found = self.model.child(plan.container, key) if plan.container is not None else None
         if found is not None:
             element, type_code = found
             prop = _Prop()
             prop.key = key
+            prop.extra_key = "_" + key
             prop.element = element
             prop.type_name = type_code
             prop.is_array = element.is_array
@@ -501,7 +622,6 @@ class Walker:
             prop.layers = tuple(layers)
             prop.maximums = tuple(m for m in maximums if m >= 0)
             prop.groups = tuple(groups)
-        plan.props[key] = prop
         return prop
 
     @staticmethod
@@ -528,15 +648,18 @@ class Walker:
             default = (("value", "url"),) if name in _EXTENSION_KEYS else (("type", "$this"),)
             group = _SliceGroup(profile, default, "open", False, slices)
         group.tests = [self._tests(s, group.discriminators) for s in slices]
+        group.views = tuple(_view(kind, path) for kind, path in group.discriminators)
         return group
 
     def _item_plan(
         self, prop: _Prop, parent: _Node, slices: tuple[ElementDef | None, ...], url: str | None
-    ) -> _Node:
-        key = (slices, url)
-        plan = prop.items.get(key)
-        if plan is not None:
-            return plan
+    ) -> _Item:
+        """How an item of ``prop`` in these slices (an extension with this URL) is checked."""
+        known = url.partition("|")[0] if url is not None and self.pack.knows(url) else None
+        key = (slices, known)  # an unknown URL is checked like none: plans stay bounded by the pack
+        item = prop.items.get(key)
+        if item is not None:
+            return item
         layers: list[Layer] = list(prop.layers)
         layers.extend(
             (group.profile, s) for group, s in zip(prop.groups, slices, strict=True) if s is not None
@@ -545,8 +668,8 @@ class Walker:
             for ref in definition.types:
                 if ref.code == prop.type_name and len(ref.profiles) == 1:
                     layers.extend((p, p.root) for p in self.pack.chain(ref.profiles[0]))
-        if url is not None and self.pack.knows(url):
-            for p in self.pack.chain(url):
+        if known is not None:
+            for p in self.pack.chain(known):
                 if (p, p.root) not in layers:
                     layers.append((p, p.root))
         assert prop.element is not None
@@ -560,13 +683,26 @@ class Walker:
         # an element defined by reference (Questionnaire.item.item) has the rules of the one it names
         path = prop.element.content_reference or prop.element.path
         plan = self._node(prop.type_name, path, container, tuple(unique))
-        prop.items[key] = plan
-        return plan
+        extension = self.pack.profile(known) if known is not None else None
+        misuse = self._misuse(extension, prop, parent) if extension is not None else ()
+        item = (plan, extension, misuse)
+        prop.items[key] = item
+        return item
+
+    def _misuse(self, definition: Profile, prop: _Prop, host: _Node) -> tuple[str, ...]:
+        """What is wrong with using this extension in ``prop`` of ``host``: modifier or not, context."""
+        problems: list[str] = []
+        if definition.root.modifier != (prop.key == "modifierExtension"):
+            where = "modifierExtension" if definition.root.modifier else "extension"
+            problems.append(f"this extension must be used as a {where}")
+        if definition.contexts and not self._context_allows(definition, host):
+            problems.append("the extension is not allowed on this element")
+        return tuple(problems)
 
     # --- walking ---------------------------------------------------------------------------------
 
     def _object(
-        self, plan: _Node, node: Mapping[str, Any], location: str, ctx: _Context, uk_core: bool
+        self, plan: _Node, node: Mapping[str, Any], location: _Where, ctx: _Context, uk_core: bool
     ) -> None:
         if ctx.depth >= MAX_DEPTH:
             # deeper than any real resource; also ends a structure that contains itself
@@ -576,75 +712,79 @@ class Walker:
             return
         ctx.depth += 1
         try:
-            self._object_content(plan, node, location, ctx, uk_core)
+            if plan.entry:
+                ctx.entry_url = node.get("fullUrl")
+            if not node or (len(node) == 1 and "id" in node and not plan.is_resource):
+                # ele-1: hasValue() or (children().count() > id.count()) -- an id alone is not content
+                ctx.add("error", "invariant", location, "an element must have a value or children", "ele-1")
+                if not node:
+                    return
+            choices: list[str] = []
+            props = plan.props
+            for key, value in node.items():
+                entry = props.get(key) or self._entry(plan, key)
+                if entry is None:
+                    self._not_a_property(key, node, location, ctx)
+                    continue
+                role, prop = entry
+                if role == _ELEMENT:
+                    extra = node.get(prop.extra_key) if prop.primitive else None
+                    self._property(plan, prop, value, extra, location, ctx, uk_core)
+                elif role == _EXTRAS:
+                    if prop.key in node:
+                        continue  # walked with its value
+                    self._property(plan, prop, None, value, location, ctx, uk_core)
+                else:
+                    continue  # a resource's resourceType, read when the resource was entered
+                if prop.choice is not None:
+                    choices.append(prop.choice)
+            if len(choices) > 1:
+                self._choices(choices, location, ctx)
+            for required in plan.required:
+                present = 0
+                for key, value in node.items():  # a node has fewer keys than a choice has types
+                    if key in required.keys and value is not None:
+                        present = max(present, len(value) if isinstance(value, list) else 1)
+                if present < required.minimum:
+                    ctx.add(
+                        "error", "required", (location, required.label),
+                        f"{required.label}: at least {required.minimum} required, {present} found",
+                        required.rule,
+                    )  # fmt: skip
+            for rule in plan.rules:
+                rule(self, plan, node, location, ctx)
         finally:
             ctx.depth -= 1
 
-    def _object_content(
-        self, plan: _Node, node: Mapping[str, Any], location: str, ctx: _Context, uk_core: bool
-    ) -> None:
-        if plan.path == "Bundle.entry":
-            ctx.entry_url = node.get("fullUrl")
-        if not node or (len(node) == 1 and "id" in node and not plan.is_resource):
-            # ele-1: hasValue() or (children().count() > id.count()) -- an id alone is not content
-            ctx.add("error", "invariant", location, "an element must have a value or children", "ele-1")
-            if not node:
-                return
-        choices: list[str] = []
-        props = plan.props
-        for key, value in node.items():
-            if not isinstance(key, str) or not key:
-                message = "a property name must be a non-empty string"
-                ctx.add("error", "structure", location, message, "nhsstd-shape")
-                continue
-            if key[0] == "_":
-                if key[1:] in node:
-                    continue  # walked with its value
-                prop = props[key[1:]] if key[1:] in props else self._prop(plan, key[1:])
-                if prop is None or not prop.primitive:
-                    self._unknown(key, location, ctx)
-                    continue
-                self._property(plan, prop, None, value, node, location, ctx, uk_core)
-            else:
-                prop = props[key] if key in props else self._prop(plan, key)
-                if prop is None:
-                    if not (key == "resourceType" and plan.is_resource):
-                        self._unknown(key, location, ctx)
-                    continue
-                extra = node.get("_" + key) if prop.primitive else None
-                self._property(plan, prop, value, extra, node, location, ctx, uk_core)
-            if prop.choice is not None:
-                choices.append(prop.choice)
-        for name in set(choices):
+    @staticmethod
+    def _choices(choices: list[str], location: _Where, ctx: _Context) -> None:
+        for name in dict.fromkeys(choices):
             if choices.count(name) > 1:
                 ctx.add(
                     "error", "structure", location, f"only one type of {name} may be given",
                     "nhsstd-cardinality",
                 )  # fmt: skip
-        for required in plan.required:
-            present = 0
-            for key, value in node.items():
-                if key in required.keys and value is not None:
-                    present = max(present, len(value) if isinstance(value, list) else 1)
-            if present < required.minimum:
-                ctx.add(
-                    "error", "required", f"{location}.{required.label}",
-                    f"{required.label}: at least {required.minimum} required, {present} found",
-                    required.rule,
-                )  # fmt: skip
-        self._node_rules(plan, node, location, ctx)
 
-    def _unknown(self, key: str, location: str, ctx: _Context) -> None:
+    def _not_a_property(self, key: Any, node: Mapping[str, Any], location: _Where, ctx: _Context) -> None:
+        """Report a JSON property name that is no property of the node (:meth:`_entry` gave None)."""
+        if not isinstance(key, str) or not key:
+            message = "a property name must be a non-empty string"
+            ctx.add("error", "structure", location, message, "nhsstd-shape")
+        elif not (key[0] == "_" and key[1:] in node):  # the extras of an unknown element: reported once
+            self._unknown(key, location, ctx)
+
+    def _unknown(self, key: str, location: _Where, ctx: _Context) -> None:
         # Only a name that could be an element name goes into the location: a dict keyed by
         # something else (an NHS Number...) must not put it in logs.
-        where = f"{location}.{key}" if _ELEMENT_NAME.fullmatch(key) else location
+        where: _Where = (location, key) if _ELEMENT_NAME.fullmatch(key) else location
         ctx.add("error", "structure", where, "this element is not defined here", "nhsstd-unknown-element")
 
     def _property(
-        self, parent: _Node, prop: _Prop, value: Any, extra: Any, node: Mapping[str, Any], location: str,
-        ctx: _Context, uk_core: bool,
+        self, parent: _Node, prop: _Prop, value: Any, extra: Any, location: _Where, ctx: _Context,
+        uk_core: bool,
     ) -> None:  # fmt: skip
-        here = f"{location}.{prop.label}"
+        """One JSON property of a node: its shape and cardinality, its slices, then each item."""
+        here = (location, prop.label)
         if prop.denied:
             message = f"the type {prop.type_name} is not allowed here"
             ctx.add("error", "structure", here, message, "nhsstd-type")
@@ -660,27 +800,50 @@ class Walker:
                         f"{prop.label}: at most {maximum} allowed, {count} found", "nhsstd-cardinality",
                     )  # fmt: skip
                     break
-            assignment = self._slices(prop, items, here, ctx) if prop.groups else None
-            for index, (item, item_extra) in enumerate(items):
-                slices = assignment[index] if assignment is not None else ()
-                self._item(parent, prop, item, item_extra, slices, f"{here}[{index}]", ctx, uk_core)
-            return
-        if isinstance(value, list) or isinstance(extra, list):
-            ctx.add(
-                "error", "structure", here, f"{prop.label} is a single value, not an array", "nhsstd-shape"
-            )
-            return
-        for maximum in prop.maximums:
-            if maximum == 0:
-                ctx.add("error", "structure", here, f"{prop.label} is not allowed here", "nhsstd-cardinality")
-                break
-        if value is None and extra is None:
-            ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
-            return
-        slices = self._slices(prop, [(value, extra)], here, ctx)[0] if prop.groups else ()
-        self._item(parent, prop, value, extra, slices, here, ctx, uk_core)
+        else:
+            if isinstance(value, list) or isinstance(extra, list):
+                message = f"{prop.label} is a single value, not an array"
+                ctx.add("error", "structure", here, message, "nhsstd-shape")
+                return
+            for maximum in prop.maximums:
+                if maximum == 0:
+                    message = f"{prop.label} is not allowed here"
+                    ctx.add("error", "structure", here, message, "nhsstd-cardinality")
+                    break
+            if value is None and extra is None:
+                ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
+                return  # (before slicing: a null is in no slice)
+            items = [(value, extra)]
+        assignment = self._slices(prop, items, here, ctx) if prop.groups else None
+        for index, (value, extra) in enumerate(items):
+            where: _Where = (here, index) if prop.is_array else here
+            if value is None and extra is None:
+                ctx.add("error", "structure", where, "null is not a FHIR value", "nhsstd-shape")
+                continue
+            slices = assignment[index] if assignment is not None else ()
+            url = None
+            if prop.extension and isinstance(value, dict):
+                url = value.get("url")
+                if not isinstance(url, str):
+                    url = None
+            item = prop.items.get((slices, url)) or self._item_plan(prop, parent, slices, url)
+            plan = item[0]
+            if prop.primitive:
+                if value is not None:
+                    self._primitive(plan, value, where, ctx)
+                if extra is not None:
+                    self._primitive_extras(plan, extra, where, ctx, uk_core)
+            elif not isinstance(value, dict):
+                ctx.add("error", "structure", where, f"{prop.label} must be an object", "nhsstd-shape")
+            elif prop.type_name in _RESOURCE_TYPES:
+                container = ctx.root if prop.key == "contained" else None
+                self._resource(value, where, ctx, (), uk_core, container)
+            else:
+                if prop.extension:
+                    self._extension(item, parent, prop, value, slices, where, ctx)
+                self._object(plan, value, where, ctx, uk_core)
 
-    def _array(self, value: Any, extra: Any, here: str, ctx: _Context) -> list[tuple[Any, Any]] | None:
+    def _array(self, value: Any, extra: Any, here: _Where, ctx: _Context) -> list[tuple[Any, Any]] | None:
         if value is not None and not isinstance(value, list):
             ctx.add("error", "structure", here, "this element repeats: it must be an array", "nhsstd-shape")
             return None
@@ -705,74 +868,45 @@ class Walker:
             return None
         return list(zip(values, extras, strict=True))
 
-    def _item(
-        self, parent: _Node, prop: _Prop, value: Any, extra: Any, slices: tuple[ElementDef | None, ...],
-        here: str, ctx: _Context, uk_core: bool,
-    ) -> None:  # fmt: skip
-        if value is None and extra is None:
-            ctx.add("error", "structure", here, "null is not a FHIR value", "nhsstd-shape")
-            return
-        url = value.get("url") if prop.extension and isinstance(value, dict) else None
-        plan = self._item_plan(prop, parent, slices, url if isinstance(url, str) else None)
-        if prop.primitive:
-            if value is not None:
-                self._primitive(plan, value, here, ctx)
-            if extra is not None:
-                if not isinstance(extra, dict):
-                    ctx.add(
-                        "error",
-                        "structure",
-                        here,
-                        "the extras of a primitive must be an object",
-                        "nhsstd-shape",
-                    )
-                elif not extra:
-                    ctx.add("error", "invariant", here, "an element must have a value or children", "ele-1")
-                else:
-                    self._primitive_extras(plan, extra, here, ctx, uk_core)
-            return
-        if not isinstance(value, dict):
-            ctx.add("error", "structure", here, f"{prop.label} must be an object", "nhsstd-shape")
-            return
-        if prop.type_name in _RESOURCE_TYPES:
-            container = ctx.root if prop.key == "contained" else None
-            self._resource(value, here, ctx, (), uk_core, container)
-            return
-        if prop.extension:
-            self._extension(parent, prop, value, slices, here, ctx)
-        self._object(plan, value, here, ctx, uk_core)
-
-    def _primitive_extras(
-        self, plan: _Node, extra: Mapping[str, Any], here: str, ctx: _Context, uk_core: bool
-    ) -> None:
-        holder = self._node(plan.type_name, plan.path, "Element", plan.layers, extras=True)
-        self._object(holder, extra, here, ctx, uk_core)
+    def _primitive_extras(self, plan: _Node, extra: Any, here: _Where, ctx: _Context, uk_core: bool) -> None:
+        """A primitive's id and extensions (the ``_name`` object beside its value)."""
+        if not isinstance(extra, dict):
+            ctx.add("error", "structure", here, "the extras of a primitive must be an object", "nhsstd-shape")
+        elif not extra:
+            ctx.add("error", "invariant", here, "an element must have a value or children", "ele-1")
+        else:
+            holder = self._node(plan.type_name, plan.path, "Element", plan.layers, extras=True)
+            self._object(holder, extra, here, ctx, uk_core)
 
     # --- rules -----------------------------------------------------------------------------------
 
-    def _primitive(self, plan: _Node, value: Any, here: str, ctx: _Context) -> None:
-        type_name = plan.type_name
-        expected = _JSON_TYPES.get(type_name, (str,))
-        wrong = not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected)
-        if isinstance(value, float) and not math.isfinite(value):
-            wrong = True  # NaN and infinities are not FHIR decimals (nor JSON numbers)
-        if wrong and not (type_name == "decimal" and _is_decimal(value)):
-            ctx.add("error", "structure", here, f"a {type_name} has the wrong JSON type", "nhsstd-type")
+    def _primitive(self, plan: _Node, value: Any, here: _Where, ctx: _Context) -> None:
+        kind: type | None = type(value)
+        if kind not in plan.json_types:
+            kind = _value_type(value)  # a subclass (a StrEnum is a str), or not a JSON value at all
+        if (
+            kind not in plan.json_types
+            or (kind is float and not math.isfinite(value))  # NaN and infinities are not JSON numbers
+            or (kind is Decimal and not value.is_finite())
+        ):
+            ctx.add("error", "structure", here, f"a {plan.type_name} has the wrong JSON type", "nhsstd-type")
             return
-        if isinstance(value, str):
+        if kind is str:
             if not value:
                 ctx.add("error", "invariant", here, "a value must not be empty", "ele-1")
                 return
-            if len(value) > _MAX_STRING and type_name in _STRING_TYPES:
+            if plan.max_text is not None and len(value) > plan.max_text:
                 ctx.add("error", "value", here, "the value is longer than FHIR allows", "nhsstd-format")
                 return
             if plan.regex is not None and plan.regex.fullmatch(value) is None:
-                ctx.add("error", "value", here, f"not a valid {type_name}", "nhsstd-format")
+                ctx.add("error", "value", here, f"not a valid {plan.type_name}", "nhsstd-format")
                 return
-            if type_name in _DATE_TYPES and not _real_date(value):
-                ctx.add("error", "value", here, f"not a valid {type_name}: no such date", "nhsstd-format")
+            if plan.is_date and not _real_date(value):
+                ctx.add(
+                    "error", "value", here, f"not a valid {plan.type_name}: no such date", "nhsstd-format"
+                )
                 return
-            if type_name == "canonical" and not (value.startswith("#") or _ABSOLUTE.match(value)):
+            if plan.is_canonical and not (value.startswith("#") or _ABSOLUTE.match(value)):
                 # references.html 2.3.0.7: canonical URLs are absolute, or #fragments of contained resources
                 message = "a canonical URL must be absolute (or a #fragment)"
                 ctx.add("error", "value", here, message, "nhsstd-format")
@@ -780,10 +914,15 @@ class Walker:
                 ctx.add(
                     "error", "value", here, f"longer than {plan.max_length} characters", "nhsstd-max-length"
                 )
-        elif type_name in _INTEGER_RANGE:
-            low, high = _INTEGER_RANGE[type_name]
+        elif plan.int_range is not None:
+            low, high = plan.int_range
             if not low <= value <= high:
-                ctx.add("error", "value", here, f"out of range for a {type_name}", "nhsstd-format")
+                ctx.add("error", "value", here, f"out of range for a {plan.type_name}", "nhsstd-format")
+        if plan.value_rules:
+            self._value_rules(plan, value, kind is str, here, ctx)
+
+    def _value_rules(self, plan: _Node, value: Any, text: bool, here: _Where, ctx: _Context) -> None:
+        """A primitive's fixed and pattern values, bindings and invariants."""
         for fixed in plan.fixed:
             if not _same(value, fixed):
                 ctx.add("error", "value", here, "the value is not the one the profile fixes", "nhsstd-fixed")
@@ -792,37 +931,35 @@ class Walker:
                 ctx.add(
                     "error", "value", here, "the value does not match the profile's pattern", "nhsstd-pattern"
                 )
-        if plan.bindings and isinstance(value, str) and type_name in _CODED_TYPES:
+        if plan.bindings and text and plan.type_name in _CODED_TYPES:
             for strength, valueset in plan.bindings:
                 self._binding(strength, valueset, [(None, value)], here, ctx)
         for constraint in plan.constraints:
             self._invariant(constraint, value, plan, here, ctx)
 
-    def _node_rules(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _fixed(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         for fixed in plan.fixed:
             if not _same(node, fixed):
                 ctx.add("error", "value", here, "the value is not the one the profile fixes", "nhsstd-fixed")
+
+    def _pattern(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         for pattern in plan.patterns:
             if not _contains(node, pattern):
                 ctx.add(
                     "error", "value", here, "the value does not match the profile's pattern", "nhsstd-pattern"
                 )
-        rule = _TYPE_RULES.get(plan.type_name)
-        if rule is not None:
-            rule(self, plan, node, here, ctx)
+
+    def _invariants(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         for constraint in plan.constraints:
             self._invariant(constraint, node, plan, here, ctx)
 
-    def _invariant(self, constraint: Constraint, node: Any, plan: _Node, here: str, ctx: _Context) -> None:
+    def _invariant(self, constraint: Constraint, node: Any, plan: _Node, here: _Where, ctx: _Context) -> None:
         if ctx.too_deep:
             return  # the fatal nhsstd-shape issue already says the content was not checked further
-        type_name = (
-            plan.path if plan.container == plan.path and plan.path != plan.type_name else plan.type_name
-        )
         try:
             result = self.invariants.check(
                 constraint.key, constraint.expression, node, resource=ctx.resource, root=ctx.root,
-                type_name=type_name, bundle=ctx.bundle_resource,
+                type_name=plan.invariant_type, bundle=ctx.bundle_resource,
             )  # fmt: skip
         except RecursionError:
             result = None  # descendants() of content nested too deeply (reported by the walker)
@@ -836,7 +973,7 @@ class Walker:
             )  # fmt: skip
 
     def _binding(
-        self, strength: str, valueset: str, codes: list[tuple[str | None, str]], here: str, ctx: _Context
+        self, strength: str, valueset: str, codes: list[tuple[str | None, str]], here: _Where, ctx: _Context
     ) -> None:
         if not codes:
             if strength == "required":
@@ -844,10 +981,13 @@ class Walker:
                     "error", "code-invalid", here, "no code given where one is required", "nhsstd-binding"
                 )
             return
-        results = [self.terminology.check(valueset, system, code) for system, code in codes]
-        if Membership.MEMBER in results:
-            return
-        if Membership.UNKNOWN in results:
+        unknown = False
+        for system, code in codes:
+            result = self.terminology.check(valueset, system, code)
+            if result is Membership.MEMBER:
+                return  # one code in the value set is enough: the others need not be looked up
+            unknown = unknown or result is Membership.UNKNOWN
+        if unknown:
             ctx.add(
                 "information", "informational", here,
                 "the code was not checked: its value set cannot be expanded here", "nhsstd-binding",
@@ -858,7 +998,7 @@ class Walker:
             severity, "code-invalid", here, f"the code is not in the {strength} value set", "nhsstd-binding"
         )
 
-    def _codes(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _codes(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         """Bindings of Coding, CodeableConcept and Quantity, and codes of known code systems."""
         if plan.type_name == "CodeableConcept":
             codings = node.get("coding")
@@ -876,7 +1016,7 @@ class Walker:
         if plan.type_name in ("Coding", "Quantity") and relative:
             # datatypes.html Coding.system: "an absolute reference to a code system"
             message = "the system must be an absolute URI"
-            ctx.add("error", "value", f"{here}.system", message, "nhsstd-code")
+            ctx.add("error", "value", (here, "system"), message, "nhsstd-code")
         if plan.type_name == "Coding" and pairs:
             system, code = pairs[0]
             if isinstance(system, str) and self.terminology.code_in_system(system, code) is False:
@@ -894,7 +1034,7 @@ class Walker:
                 continue
             self._binding(strength, valueset, valid, here, ctx)
 
-    def _identifier(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _identifier(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         """nhsstd's identifier rules: a value under a known NHS system passes that identifier's check."""
         system = node.get("system")
         value = node.get("value")
@@ -905,7 +1045,7 @@ class Walker:
         try:
             checked = check(value)
         except ValidationError as error:
-            ctx.add("error", "value", f"{here}.value", str(error), "nhsstd-identifier")
+            ctx.add("error", "value", (here, "value"), str(error), "nhsstd-identifier")
             return
         # A FHIR value is the form on the wire: a valid number written with spaces, dashes or
         # in lower case is not silently accepted (the checks compact first, as python-stdnum does).
@@ -914,13 +1054,13 @@ class Walker:
             system = node.get("system")
             kind = _IDENTIFIER_LABELS.get(system, "identifier") if isinstance(system, str) else "identifier"
             message = f"{kind}: not written in its compact form (no spaces, separators or lower case)"
-            ctx.add("error", "value", f"{here}.value", message, "nhsstd-identifier")
+            ctx.add("error", "value", (here, "value"), message, "nhsstd-identifier")
 
-    def _reference(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _reference(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         reference = node.get("reference")
         if not isinstance(reference, str) or not reference:
             return
-        at = f"{here}.reference"
+        at = (here, "reference")
         target: Mapping[str, Any] | None = None
         implied: str | None = None
         if reference.startswith("#"):
@@ -994,13 +1134,13 @@ class Walker:
         # referring entry's RESTful fullUrl; from a urn:uuid entry they cannot resolve at all)
         return ctx.bundle_type in _SELF_CONTAINED and not _ABSOLUTE.match(reference)
 
-    def _bundle(self, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+    def _bundle(self, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
         """bundle.html: absolute fullUrls that agree with the resource; search results with ids."""
         entries = node.get("entry")
         for index, entry in enumerate(entries if isinstance(entries, list) else ()):
             if not isinstance(entry, dict):
                 continue
-            at = f"{here}.entry[{index}]"
+            at = ((here, "entry"), index)
             full_url, resource = entry.get("fullUrl"), entry.get("resource")
             if isinstance(full_url, str) and not _ABSOLUTE.match(full_url):
                 ctx.add("error", "invalid", at, "the fullUrl must be an absolute URL", "nhsstd-bundle")
@@ -1019,7 +1159,7 @@ class Walker:
                 and "id" not in resource
                 and not outcome
             ):
-                ctx.add("error", "invalid", f"{at}.resource", "search results must have ids", "nhsstd-bundle")
+                ctx.add("error", "invalid", (at, "resource"), "search results must have ids", "nhsstd-bundle")
         links = node.get("link")
         seen: set[str] = set()
         for index, link in enumerate(links if isinstance(links, list) else ()):
@@ -1027,15 +1167,19 @@ class Walker:
             if isinstance(relation, str):
                 if relation in seen:
                     message = "a link relation may occur only once"
-                    ctx.add("error", "invalid", f"{here}.link[{index}]", message, "nhsstd-bundle")
+                    ctx.add("error", "invalid", ((here, "link"), index), message, "nhsstd-bundle")
                 seen.add(relation)
 
     def _extension(
-        self, parent: _Node, prop: _Prop, node: Mapping[str, Any], slices: tuple[ElementDef | None, ...],
-        here: str, ctx: _Context,
+        self, item: _Item, parent: _Node, prop: _Prop, node: Mapping[str, Any],
+        slices: tuple[ElementDef | None, ...], here: _Where, ctx: _Context,
     ) -> None:  # fmt: skip
         """The extension's URL is known, used in a context it allows, and it has a value or extensions."""
-        has_value = any(key.startswith("value") for key in node)
+        has_value = False
+        for key in node:
+            if isinstance(key, str) and key.startswith("value"):
+                has_value = True
+                break
         if has_value == ("extension" in node):
             ctx.add(
                 "error", "invariant", here, "an extension must have either extensions or a value, not both",
@@ -1044,7 +1188,7 @@ class Walker:
         url = node.get("url")
         if not isinstance(url, str):
             return  # Extension.url is 1..1: the cardinality rule reports it
-        definition = self.pack.profile(url)
+        _, definition, misuse = item
         if definition is None:
             if parent.type_name == "Extension" and "://" not in url:
                 # a part of a complex extension: its parent's definition names the parts it has
@@ -1060,15 +1204,8 @@ class Walker:
             # (the HL7 validator: "could not be found so is not allowed here")
             ctx.add("error", "extension", here, "the extension is not known", "nhsstd-extension")
             return
-        if definition.root.modifier != (prop.key == "modifierExtension"):
-            where = "modifierExtension" if definition.root.modifier else "extension"
-            ctx.add(
-                "error", "extension", here, f"this extension must be used as a {where}", "nhsstd-extension"
-            )
-        if definition.contexts and not self._context_allows(definition, parent):
-            ctx.add(
-                "error", "extension", here, "the extension is not allowed on this element", "nhsstd-extension"
-            )
+        for message in misuse:  # worked out when the plan was built
+            ctx.add("error", "extension", here, message, "nhsstd-extension")
 
     def _context_allows(self, definition: Profile, host: _Node) -> bool:
         names = {host.path, host.type_name, "Element", "Base"}
@@ -1090,7 +1227,7 @@ class Walker:
     # --- slicing ---------------------------------------------------------------------------------
 
     def _slices(
-        self, prop: _Prop, items: list[tuple[Any, Any]], here: str, ctx: _Context
+        self, prop: _Prop, items: list[tuple[Any, Any]], here: _Where, ctx: _Context
     ) -> list[tuple[ElementDef | None, ...]]:
         """Which slice of each group every item belongs to; slice cardinality, closed and ordered rules."""
         per_item: list[list[ElementDef | None]] = [[] for _ in items]
@@ -1098,12 +1235,10 @@ class Walker:
             counts = [0] * len(group.slices)
             last = -1
             for index, (value, _) in enumerate(items):
-                position = next(
-                    (i for i, tests in enumerate(group.tests) if _matches(tests, prop.type_name, value)), -1
-                )
+                position = _slice_position(group, prop.type_name, value)
                 matched = group.slices[position] if position >= 0 else None
                 per_item[index].append(matched)
-                location = f"{here}[{index}]" if prop.is_array else here
+                location = (here, index) if prop.is_array else here
                 if matched is None:
                     if group.rules == "closed":
                         message = "the item matches none of the slices"
@@ -1216,19 +1351,25 @@ class Walker:
         return ()
 
 
-def _codes_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+def _codes_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
     walker._codes(plan, node, here, ctx)
 
 
-def _identifier_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+def _identifier_rule(
+    walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context
+) -> None:
     walker._identifier(plan, node, here, ctx)
 
 
-def _reference_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+def _reference_rule(
+    walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context
+) -> None:
     walker._reference(plan, node, here, ctx)
 
 
-def _attachment_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+def _attachment_rule(
+    walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context
+) -> None:
     """datatypes.html Attachment.size: the number of bytes of the data (before base64 encoding)."""
     data, size = node.get("data"), node.get("size")
     if isinstance(data, str) and isinstance(size, int) and not isinstance(size, bool):
@@ -1238,16 +1379,16 @@ def _attachment_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here:
             return  # the base64Binary format rule reports it
         if actual != size:
             message = "the stated size does not match the size of the data"
-            ctx.add("error", "value", f"{here}.size", message, "nhsstd-attachment")
+            ctx.add("error", "value", (here, "size"), message, "nhsstd-attachment")
 
 
 def _questionnaire_rule(
-    walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context
+    walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context
 ) -> None:
     """An item's enableWhen names a question outside the item (Questionnaire.item.enableWhen.question:
     the nearest occurrence on the ancestor, then preceding, then following axis -- never its own parts;
     the HL7 validator: "cannot refer to an inner question")."""
-    pending = [(item, f"{here}.item[{i}]") for i, item in enumerate(_items(node))]
+    pending = [(item, ((here, "item"), i)) for i, item in enumerate(_items(node))]
     for _ in range(_MAX_ITEMS):  # bounded: content is untrusted and may contain itself
         if not pending:
             break
@@ -1259,7 +1400,7 @@ def _questionnaire_rule(
                 message = "enableWhen names a question inside the item it enables"
                 ctx.add("error", "business-rule", at, message, "nhsstd-questionnaire")
                 break
-        pending.extend((child, f"{at}.item[{i}]") for i, child in enumerate(_items(item)))
+        pending.extend((child, ((at, "item"), i)) for i, child in enumerate(_items(item)))
 
 
 #: Most Questionnaire items looked at by the enableWhen rule.
@@ -1281,12 +1422,12 @@ def _descendant_items(item: Mapping[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def _bundle_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: str, ctx: _Context) -> None:
+def _bundle_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
     walker._bundle(plan, node, here, ctx)
 
 
 #: Rules that belong to one data type, by type name.
-_TYPE_RULES: Final[dict[str, Callable[[Walker, _Node, Mapping[str, Any], str, _Context], None]]] = {
+_TYPE_RULES: Final[dict[str, _Rule]] = {
     "Identifier": _identifier_rule,
     "Reference": _reference_rule,
     "Bundle": _bundle_rule,
@@ -1449,28 +1590,51 @@ def _contained(root: Mapping[str, Any], ident: str) -> Mapping[str, Any] | None:
     return None
 
 
-def _matches(tests: tuple[_Test, ...], type_name: str, value: Any) -> bool:
-    """Whether an item passes every discriminator test of a slice."""
-    for kind, steps, data in tests:
+def _view(kind: str, path: str) -> tuple[str, ...] | None:
+    """The path below an item whose values a discriminator looks at (None: it looks at none)."""
+    if kind == "profile":
+        return None  # the item's own meta.profile and resourceType
+    steps = () if path == "$this" else tuple(path.split("."))
+    return steps[:-1] if kind == "type" else steps  # a type discriminator looks at the holder's keys
+
+
+def _slice_position(group: _SliceGroup, type_name: str, value: Any) -> int:
+    """The first slice of a group whose discriminator tests an item passes, or -1."""
+    views = [None if steps is None else _project((value,), steps) for steps in group.views]
+    for position, tests in enumerate(group.tests):
+        if _matches(tests, views, type_name, value):
+            return position
+    return -1
+
+
+def _matches(tests: tuple[_Test, ...], views: list[list[Any] | None], type_name: str, value: Any) -> bool:
+    """Whether an item passes every discriminator test of a slice (``views``: see _SliceGroup)."""
+    for (kind, steps, data), found in zip(tests, views, strict=True):
         if data is None:
             return False
-        if kind in ("value", "pattern"):
+        if kind == "value" or kind == "pattern":
             exact, expected = data
-            found = _project([value], steps)
             test = _same if exact else _contains
-            if not all(any(test(candidate, item) for candidate in found) for item in expected):
-                return False
+            for wanted in expected:
+                for candidate in found or ():
+                    if test(candidate, wanted):
+                        break
+                else:
+                    return False
         elif kind == "exists":
             must, must_not = data
-            present = bool(_project([value], steps))
+            present = bool(found)
             if (must and not present) or (must_not and present):
                 return False
         elif kind == "type":
             if steps:
                 base = steps[-1].removesuffix("[x]")
-                holders = _project([value], steps[:-1])
                 actual = {
-                    k[len(base) :] for h in holders if isinstance(h, Mapping) for k in h if k.startswith(base)
+                    k[len(base) :]
+                    for h in found or ()
+                    if isinstance(h, Mapping)
+                    for k in h
+                    if k.startswith(base)
                 }
                 if not any(a[:1].lower() + a[1:] in data or a in data for a in actual):
                     return False
@@ -1488,7 +1652,7 @@ def _matches(tests: tuple[_Test, ...], type_name: str, value: Any) -> bool:
 def _project(values: Iterable[Any], steps: Sequence[str]) -> list[Any]:
     """The values at a dotted path below each of ``values`` (arrays flattened)."""
     current = [v for v in values if v is not None]
-    for step in steps:
+    for step in steps:  # no step: the values themselves
         following: list[Any] = []
         for value in current:
             if isinstance(value, dict) and step in value:
@@ -1498,14 +1662,18 @@ def _project(values: Iterable[Any], steps: Sequence[str]) -> list[Any]:
     return current
 
 
-def _is_decimal(value: Any) -> bool:
-    from decimal import Decimal
-
-    return isinstance(value, Decimal) and value.is_finite()
+def _value_type(value: Any) -> type | None:
+    """The JSON value type ``value`` is an instance of, if any."""
+    for kind in _VALUE_TYPES:
+        if isinstance(value, kind):
+            return kind
+    return None
 
 
 def _same(value: Any, fixed: Any) -> bool:
     """Exactly equal, as FHIR compares fixed values (numbers by value, booleans apart from numbers)."""
+    if type(fixed) is str:  # most fixed values (a system, a URL, a code): equal text only
+        return bool(value == fixed)
     if isinstance(fixed, bool) or isinstance(value, bool):
         return type(value) is type(fixed) and value == fixed
     if isinstance(fixed, Mapping):

@@ -405,6 +405,12 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 element("Patient.identifier:local", sliceName="local", min=0, max="*"),
                 element("Patient.identifier:local.system", fixedUri="http://example.org/local"),
                 element("Patient.language", fixedCode="en-GB"),
+                element("Patient.name"),
+                element(
+                    "Patient.name.prefix",
+                    slicing={"discriminator": [{"type": "value", "path": "$this"}], "rules": "open"},
+                ),
+                element("Patient.name.prefix:doctor", sliceName="doctor", max="1", fixedString="Dr"),
                 element(
                     "Patient.maritalStatus",
                     patternCodeableConcept={
@@ -542,6 +548,14 @@ def test_slice_minimum(validator: Validator) -> None:
         profiled(identifier=[{"system": "http://example.org/local", "value": "1"}]), profiles=[TEST_PATIENT]
     )
     assert found(outcome, "nhsstd-slice") == [("error", "Patient.identifier")]
+
+
+def test_slicing_by_the_value_of_the_item_itself(validator: Validator) -> None:
+    # profiling.html#discriminator: a discriminator path of $this tells slices apart by the item's own value.
+    outcome = validator.validate(profiled(name=[{"prefix": ["Dr", "Ms", "Dr"]}]), profiles=[TEST_PATIENT])
+    assert found(outcome, "nhsstd-slice") == [("error", "Patient.name[0].prefix")]
+    once = validator.validate(profiled(name=[{"prefix": ["Ms", "Dr"]}]), profiles=[TEST_PATIENT])
+    assert found(once, "nhsstd-slice") == []
 
 
 def test_binding_to_a_value_set_that_cannot_be_expanded(validator: Validator) -> None:
