@@ -47,6 +47,7 @@ SCRIPTS = (
     Script("fhir_xml", ("--count", "1000", "--repeat", "5")),
     Script("conformance", ("--count", "500", "--repeat", "3", "--ndjson", "2000")),
     Script("conformance_invariants", ("--repeat", "10")),
+    Script("conformance_walker", ("--repeat", "20")),
     Script("columns", ("--rows", "5000000", "--repeat", "3", "--csv-mb", "256")),
     Script("registers", ("--calls", "200", "--rounds", "7", "--rows", "250000", "--lookups", "50000")),
 )
