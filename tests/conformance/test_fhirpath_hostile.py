@@ -93,3 +93,20 @@ def test_a_decimal_as_a_string_is_written_without_an_exponent() -> None:
     # 5.5.8 toString(): a Decimal is written as a decimal number (FHIR decimal's form), not 1E-8
     assert check("(0.00000001).toString() = '0.00000001'") is True
     assert check("(1.50).toString() = '1.50'") is True
+
+
+def test_descendants_of_data_nested_deep_or_in_a_loop_are_each_element_below() -> None:
+    # N1 5.8.2 descendants(): "all descendant nodes of all items in the input collection"; a
+    # caller's dicts nested 50,000 deep (no JSON parser makes them, validate() takes dicts) are
+    # walked once, in time proportional to the data.
+    deep: dict[str, Any] = {"resourceType": "Patient"}
+    inner = deep
+    for _ in range(50_000):
+        inner["extension"] = [{"url": "http://example.org/nested"}]
+        inner = inner["extension"][0]
+    assert check("descendants().ofType(Extension).count() = 50000", deep) is True
+    assert check("descendants().url.distinct().count() = 1", deep) is True
+    # a dict that contains itself is listed where it is met and not walked again below itself
+    loop: dict[str, Any] = {"resourceType": "Patient", "id": "loop"}
+    loop["contained"] = [loop]
+    assert check("descendants().count() = 2 and descendants().id.distinct() = 'loop'", loop) is True

@@ -1231,25 +1231,30 @@ def _descendants_function(arguments: list[Any]) -> Invocation:
 
 
 def descendants(items: list[Any], types: FhirTypes) -> list[Any]:
-    """Every element below *items*, level by level, never going back into its own ancestors.
+    """Every element below *items*, level by level, each object walked once.
 
-    A caller's dicts can contain themselves (JSON cannot): such an object is a
-    descendant once and is not walked again below itself.
+    A caller's dicts can contain themselves or be reached twice (JSON can do
+    neither): such an object is listed each time it is met and walked below
+    only once, so the walk ends and takes time in proportion to the data (a
+    set of the objects walked, not each element's ancestors: data nested
+    100,000 deep is one pass).
     """
     found: list[Any] = []
-    level = [(item, frozenset({id(item.data)})) for item in items if isinstance(item, Element)]
+    level = [item for item in items if isinstance(item, Element)]
+    walked = {id(item.data) for item in level if isinstance(item.data, dict)}
     while level:
         below = []
-        for item, ancestors in level:
+        for item in level:
             for child in types.children(item):
                 found.append(child)
                 data = child.data
                 if isinstance(data, dict):
-                    if id(data) in ancestors:
+                    if id(data) in walked:
                         continue
-                    below.append((child, ancestors | {id(data)}))
+                    walked.add(id(data))
+                    below.append(child)
                 elif child.extras is not None:
-                    below.append((child, ancestors))
+                    below.append(child)
         level = below
     return found
 
