@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, localcontext
 from typing import Any, Final
 
 from nhsstd.conformance._fhirpath._model import Element, FhirTypes, fhir_types, resource_element
@@ -199,11 +199,21 @@ def value_of(item: Any) -> Any:
         return data
     if isinstance(data, int):
         return Decimal(data) if kind == "decimal" else data
-    if isinstance(data, float):
-        return Decimal(repr(data))
-    if isinstance(data, Decimal):
-        return data
+    if isinstance(data, (float, Decimal)):
+        return _finite_decimal(data)
     return item
+
+
+def _finite_decimal(number: float | Decimal) -> Decimal:
+    """A JSON number as a Decimal; NaN and infinities are refused.
+
+    JSON has no NaN or Infinity (RFC 8259 section 6) and neither has FHIR's
+    decimal, but Python's json module and a caller's dict can hold them.
+    """
+    value = Decimal(repr(number)) if isinstance(number, float) else number
+    if not value.is_finite():
+        raise EvaluationError("a number that is not finite")
+    return value
 
 
 def _quantity_of(data: Mapping[str, Any]) -> Quantity | Element:
@@ -211,7 +221,7 @@ def _quantity_of(data: Mapping[str, Any]) -> Quantity | Element:
     unit = data.get("code", data.get("unit", "1"))
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not isinstance(unit, str):
         return Element(data, "Quantity", "Quantity")
-    return Quantity(Decimal(repr(value)) if isinstance(value, float) else Decimal(value), unit)
+    return Quantity(Decimal(value) if isinstance(value, int) else _finite_decimal(value), unit)
 
 
 def _values(items: list[Any]) -> list[Any]:
@@ -262,7 +272,9 @@ def _integer(items: list[Any], what: str) -> int | None:
 def _to_string(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (str, int, Decimal, Moment)):
+    if isinstance(value, Decimal):
+        return format(value, "f")  # 0.00000001, not Python's 1E-8
+    if isinstance(value, (str, int, Moment)):
         return str(value)
     if isinstance(value, Quantity):
         return str(value)
@@ -469,9 +481,10 @@ def _arithmetic(mine: Any, theirs: Any, operator: str) -> list[Any]:
         raise EvaluationError(f"{operator} does not apply to Booleans")
     if isinstance(mine, (int, Decimal)) and isinstance(theirs, (int, Decimal)):
         try:
-            return [_ARITHMETIC[operator](mine, theirs)]
-        except (ZeroDivisionError, InvalidOperation):
-            return _EMPTY
+            result = _ARITHMETIC[operator](mine, theirs)
+        except (ZeroDivisionError, DecimalException):
+            return _EMPTY  # division by zero (N1 6.6.4), or a Decimal beyond what can be held
+        return [_in_integer_range(result)]
     if isinstance(mine, Moment) and isinstance(theirs, Quantity) and operator in "+-":
         sign = 1 if operator == "+" else -1
         unit = _CALENDAR_WORDS.get(theirs.unit) or _UCUM_DURATIONS.get(theirs.unit, "")
@@ -489,9 +502,21 @@ def _arithmetic(mine: Any, theirs: Any, operator: str) -> list[Any]:
         unit = mine.unit if theirs.unit == "1" else theirs.unit
         try:
             return [Quantity(_ARITHMETIC[operator](mine.value, theirs.value), unit)]
-        except (ZeroDivisionError, InvalidOperation):
+        except (ZeroDivisionError, DecimalException):
             return _EMPTY
     raise EvaluationError(f"{operator} does not apply to these values")
+
+
+#: FHIRPath's Integer: "whole numbers in the range -2^31 to 2^31-1" (N1 section 2.1.1 and FHIR's
+#: integer); Python's are unbounded, and one of thousands of digits cannot even be written out.
+_INTEGER_RANGE: Final = range(-(2**31), 2**31)
+
+
+def _in_integer_range(result: Any) -> Any:
+    """*result* when it is not an Integer outside FHIRPath's range (which is an error)."""
+    if isinstance(result, int) and result not in _INTEGER_RANGE:
+        raise EvaluationError("an Integer outside FHIRPath's range")
+    return result
 
 
 def _divide(left: Decimal | int, right: Decimal | int) -> Decimal:
@@ -762,7 +787,11 @@ def _literal_term(tree: Mapping[str, Any]) -> Expression:
     if kind == "StringLiteral":
         return _literal(_unescape(text[1:-1]))
     if kind == "NumberLiteral":
-        return _literal(Decimal(text) if "." in text else int(text))
+        if "." in text:
+            return _literal(Decimal(text))
+        if len(text) > 10:  # int() refuses thousands of digits; ten are enough for 2^31
+            raise EvaluationError("an Integer outside FHIRPath's range")
+        return _literal(_in_integer_range(int(text)))
     if kind in ("DateTimeLiteral", "TimeLiteral"):
         body = text[1:]
         if kind == "TimeLiteral":
@@ -1202,25 +1231,30 @@ def _descendants_function(arguments: list[Any]) -> Invocation:
 
 
 def descendants(items: list[Any], types: FhirTypes) -> list[Any]:
-    """Every element below *items*, level by level, never going back into its own ancestors.
+    """Every element below *items*, level by level, each object walked once.
 
-    A caller's dicts can contain themselves (JSON cannot): such an object is a
-    descendant once and is not walked again below itself.
+    A caller's dicts can contain themselves or be reached twice (JSON can do
+    neither): such an object is listed each time it is met and walked below
+    only once, so the walk ends and takes time in proportion to the data (a
+    set of the objects walked, not each element's ancestors: data nested
+    100,000 deep is one pass).
     """
     found: list[Any] = []
-    level = [(item, frozenset({id(item.data)})) for item in items if isinstance(item, Element)]
+    level = [item for item in items if isinstance(item, Element)]
+    walked = {id(item.data) for item in level if isinstance(item.data, dict)}
     while level:
         below = []
-        for item, ancestors in level:
+        for item in level:
             for child in types.children(item):
                 found.append(child)
                 data = child.data
                 if isinstance(data, dict):
-                    if id(data) in ancestors:
+                    if id(data) in walked:
                         continue
-                    below.append((child, ancestors | {id(data)}))
+                    walked.add(id(data))
+                    below.append(child)
                 elif child.extras is not None:
-                    below.append((child, ancestors))
+                    below.append(child)
         level = below
     return found
 
@@ -1303,7 +1337,10 @@ def _replace_matches(value: str, pattern: Any, substitution: Any) -> str:
     if not pattern:
         return value
     replacement = re.sub(r"\$(\d+)", r"\\\1", substitution.replace("\\", "\\\\"))
-    return _regex(pattern).sub(replacement, value)
+    try:
+        return _regex(pattern).sub(replacement, value)
+    except re.error:  # $9 for a group the pattern does not have
+        raise EvaluationError("a substitution naming a group the pattern does not have") from None
 
 
 def _replace(value: str, pattern: Any, substitution: Any) -> str:
@@ -1374,7 +1411,11 @@ def _to_integer(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
-        return int(value)
+        digits = value.lstrip("+-").lstrip("0") or "0"
+        if len(digits) > 10:  # int() refuses thousands of digits; ten are enough for 2^31
+            return None
+        number = int(value[0] + digits if value[0] in "+-" else digits)
+        return number if number in _INTEGER_RANGE else None  # N1 2.1.1: not an Integer
     return None
 
 
@@ -1465,8 +1506,10 @@ def _number(apply: Callable[[Decimal], Any], *, keep_integer: bool = False) -> C
             return Quantity(apply(value.value), value.unit)
         try:
             result = apply(Decimal(value))
-        except (InvalidOperation, ValueError, OverflowError):
-            return None
+        except (DecimalException, ValueError, OverflowError):
+            return None  # a result that cannot be represented (exp() of a large number)
+        if isinstance(result, Decimal) and not result.is_finite():
+            return None  # ln(0)
         if keep_integer and isinstance(value, int) and isinstance(result, Decimal):
             return int(result)
         return result
@@ -1479,26 +1522,36 @@ def _power(value: Any, exponent: Any) -> Any:
         raise EvaluationError("power() of numbers")
     try:
         result = Decimal(value) ** Decimal(exponent)
-    except (InvalidOperation, ZeroDivisionError):
+    except (DecimalException, ZeroDivisionError):
+        return None  # N1 5.7.9: "If the power cannot be represented", the result is empty
+    if not result.is_finite():
         return None
-    if result.is_nan():
-        return None
-    return int(result) if isinstance(value, int) and isinstance(exponent, int) else result
+    if isinstance(value, int) and isinstance(exponent, int):
+        return int(result) if _INTEGER_RANGE.start <= result < _INTEGER_RANGE.stop else None
+    return result
 
 
 def _round(value: Any, places: Any = 0) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or not isinstance(places, int):
         raise EvaluationError("round() of a number")
-    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
+    number = Decimal(value)
+    if places >= _places(number):
+        return number  # nothing below that precision to round away
+    # the rounded number has at most one digit more than the number: hold them all (no Decimal
+    # context default of 28 digits)
+    with localcontext() as context:
+        context.prec = max(context.prec, len(number.as_tuple().digits) + 1)
+        return number.quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
 
 
 def _log(value: Any, base: Any) -> Any:
     if isinstance(value, bool) or isinstance(base, bool):
         raise EvaluationError("log() of numbers")
     try:
-        return Decimal(value).ln() / Decimal(base).ln()
-    except (InvalidOperation, ZeroDivisionError):
+        result = Decimal(value).ln() / Decimal(base).ln()
+    except (DecimalException, ZeroDivisionError):
         return None
+    return result if result.is_finite() else None
 
 
 _NONE: Final = frozenset({0})
