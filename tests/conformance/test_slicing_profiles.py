@@ -89,6 +89,33 @@ MRN_PATIENT = _profile(
     _slice("Patient.identifier", "mrn", min=1, type=[{"code": "Identifier", "profile": [EXAMPLE + "Mrn"]}]),
 )  # fmt: skip
 
+#: A Quantity datatype profile: a mass in kilograms (UCUM).
+KILOGRAMS = _profile(
+    "Kilograms", "Quantity", BASE + "Quantity",
+    {"id": "Quantity", "path": "Quantity"},
+    {"id": "Quantity.system", "path": "Quantity.system", "min": 1, "fixedUri": "http://unitsofmeasure.org"},
+    {"id": "Quantity.code", "path": "Quantity.code", "min": 1, "fixedCode": "kg"},
+    kind="complex-type",
+)  # fmt: skip
+
+#: An Observation whose components are sliced by the profile of their value[x] (closed): a choice
+#: element reached by the discriminator path, with the type and profile discriminators paired.
+WEIGHED = _profile(
+    "Weighed", "Observation", BASE + "Observation",
+    {
+        "id": "Observation.component", "path": "Observation.component",
+        "slicing": {
+            "discriminator": [{"type": "type", "path": "value[x]"}, {"type": "profile", "path": "value[x]"}],
+            "rules": "closed",
+        },
+    },
+    _slice("Observation.component", "weight", min=1),
+    {
+        "id": "Observation.component:weight.value[x]", "path": "Observation.component.value[x]",
+        "type": [{"code": "Quantity", "profile": [EXAMPLE + "Kilograms"]}],
+    },
+)  # fmt: skip
+
 #: A Patient whose MRN identifiers (slice ``mrn``, by system) are re-sliced by use, closed: exactly
 #: one official MRN, which must have a period, and at most one old one.
 RESLICED = _profile(
@@ -156,6 +183,8 @@ def validator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Validator]:
             RESLICED_OPEN,
             RESLICED_MORE,
             RESLICED_RESTATED,
+            KILOGRAMS,
+            WEIGHED,
         )
         yield Validator(packages=[package])
 
@@ -215,6 +244,26 @@ def test_a_datatype_profile_sorts_the_items_of_a_closed_slicing(validator: Valid
     )
     assert ("Patient.identifier", "slice mrn: at least 1 required, 0 found") in issues
     assert ("Patient.identifier[0]", "the item matches none of the slices") in issues
+
+
+def _weighed(*values: dict[str, Any]) -> dict[str, Any]:
+    code = {"text": "weight"}
+    components = [{"code": code, **value} for value in values]
+    observation = {"resourceType": "Observation", "status": "final", "code": code, "component": components}
+    return observation
+
+
+def test_a_choice_value_is_in_the_slice_when_it_conforms(validator: Validator) -> None:
+    url = WEIGHED["url"]
+    kilograms = {"valueQuantity": {"value": 70, "system": "http://unitsofmeasure.org", "code": "kg"}}
+    assert _issues(validator.validate(_weighed(kilograms), profiles=[url], uk_core=False)) == []
+    grams = {"valueQuantity": {"value": 70000, "system": "http://unitsofmeasure.org", "code": "g"}}
+    text = {"valueString": "70 kg"}
+    issues = _issues(validator.validate(_weighed(kilograms, grams, text), profiles=[url], uk_core=False))
+    assert issues == [
+        ("Observation.component[1]", "the item matches none of the slices"),
+        ("Observation.component[2]", "the item matches none of the slices"),
+    ]
 
 
 # --- profile discriminator through resolve() --------------------------------------------------------
