@@ -1326,11 +1326,12 @@ class Walker:
         for group in prop.groups:
             counts = [0] * len(group.slices)
             last = -1
-            sliced = None
+            sliced, outer = None, 0
             if group.parent is not None:  # a re-slicing sorts the items of its slice only
-                sliced = prop.groups[group.parent[0]].slices[group.parent[1]]
+                outer, slot = group.parent
+                sliced = prop.groups[outer].slices[slot]
             for index, (value, _) in enumerate(items):
-                if sliced is not None and per_item[index][group.parent[0]] is not sliced:  # type: ignore[index]
+                if sliced is not None and per_item[index][outer] is not sliced:
                     per_item[index].append(None)
                     continue
                 location = (here, index) if prop.is_array else here
@@ -1380,7 +1381,7 @@ class Walker:
     ) -> bool:
         """Whether what the path reaches from the item conforms to one of the slice's profiles.
 
-        R4 profiling.html 5.1.0.6 (``profile``): "the slice is identified by the type of the element
+        R4 profiling.html, discriminator type ``profile``: "the slice is identified by the type of the element
         conforming to the profile"; with ``resolve()`` the element is the referenced resource.
         """
         urls, resolves = data
@@ -1435,8 +1436,7 @@ class Walker:
         ctx.conforming.add(key)
         try:
             if profile.kind == "resource":
-                where = profile.type
-                self._resource(node, where, scratch, (profile.url,), False, container)
+                self._resource(node, profile.type, scratch, (profile.url,), False, container)
             else:
                 layers = tuple((p, p.root) for p in self.pack.chain(profile.url))
                 plan = self._node(profile.type, profile.type, profile.type, layers)
