@@ -33,6 +33,10 @@ __all__ = ["MAX_DEPTH", "Walker"]
 #: Deepest nesting of objects walked; real resources stay far below (UK Core Patient: 7).
 MAX_DEPTH: Final = 100
 
+#: Profiles an item may be in the middle of being checked against at once, for ``profile``
+#: discriminators (a slice whose profile slices by profile again...): a bound on that recursion.
+_MAX_PROFILE_NESTING: Final = 8
+
 #: A profile's view of one element: the profile and its definition of the element.
 Layer = tuple[Profile, ElementDef]
 
@@ -89,6 +93,7 @@ class _Context:
         "bundle",
         "bundle_resource",
         "bundle_type",
+        "conforming",
         "contained",
         "depth",
         "entry_url",
@@ -119,6 +124,9 @@ class _Context:
         #: fullUrl of the Bundle entry being walked, and of the entry holding the current resource
         self.entry_url: Any = None
         self.source_url: Any = None
+        #: (item, profile URL) pairs being checked for a ``profile`` discriminator, shared with
+        #: the scratch contexts of those checks (see :meth:`Walker._conforms_to`)
+        self.conforming: set[tuple[int, str]] = set()
 
     def add(self, severity: Severity, code: str, location: _Where, message: str, rule: str) -> None:
         self.issues.append(Issue(severity, code, _path(location), message, rule))
@@ -211,7 +219,17 @@ _Test = tuple[str, tuple[str, ...], Any]
 class _SliceGroup:
     """One profile's slicing of an element: the slices and how to tell them apart."""
 
-    __slots__ = ("discriminators", "ordered", "profile", "rules", "slices", "tests", "views")
+    __slots__ = (
+        "by_profile",
+        "discriminators",
+        "ordered",
+        "parent",
+        "profile",
+        "rules",
+        "slices",
+        "tests",
+        "views",
+    )
 
     def __init__(
         self, profile: Profile, discriminators: tuple[tuple[str, str], ...], rules: str, ordered: bool,
@@ -227,6 +245,11 @@ class _SliceGroup:
         #: per discriminator, the path whose values its tests look at (the same for every
         #: slice, so an item's values there are found once): None when the tests need none
         self.views: tuple[tuple[str, ...] | None, ...] = ()
+        #: a re-slicing (slice names ``a/b``): the index of the group slicing ``a`` among the
+        #: property's groups and ``a``'s position there; only ``a``'s items are sliced again
+        self.parent: tuple[int, int] | None = None
+        #: some discriminator is ``profile``: telling an item's slice walks it against a profile
+        self.by_profile = False
 
 
 class _Prop:
@@ -282,6 +305,13 @@ _RESOURCE_TYPE: Final = 2  # ``resourceType`` of a resource
 _Entry = tuple[int, _Prop]
 #: The property a ``resourceType`` entry stands for: none.
 _NO_PROP: Final = _Prop()
+
+#: Whether an item, or what a ``profile`` discriminator's path reaches from it, conforms to one of
+#: a slice's profiles: (item, path steps, the test's data) -> verdict (:meth:`Walker._conforms`).
+_Conforms = Callable[[Any, tuple[str, ...], Any], bool]
+#: What a ``profile`` discriminator checks: a node, its type where a choice key names it, the
+#: fullUrl of the Bundle entry holding it, and the resource containing it (a contained resource).
+_Reached = tuple[Any, str | None, Any, Mapping[str, Any] | None]
 
 #: A rule of an object node, run after its properties (fixed value, type rule, invariants).
 _Rule = Callable[["Walker", _Node, Mapping[str, Any], _Where, "_Context"], None]
@@ -611,18 +641,26 @@ class Walker:
                     layers.append((profile, definition))
                     if definition.max is not None:
                         maximums.append(definition.max)
-                    if definition.types and type_code not in {t.code for t in definition.types}:
+                    allowed = {t.code for t in definition.types}
+                    if allowed and type_code not in allowed and not self._narrowed(type_code, allowed):
                         prop.denied = True  # the profile narrows the element's types
                 if slices:
                     if element.is_choice and not element.is_array:
                         # a type slice of a choice (value[x]:valueQuantity) constrains that type only
                         layers.extend((profile, s) for s in slices if s.slice_name == key)
                         continue
-                    groups.append(self._slice_group(profile, unsliced, slices, element.name))
+                    groups.extend(self._slice_groups(profile, unsliced, slices, element.name, len(groups)))
             prop.layers = tuple(layers)
             prop.maximums = tuple(m for m in maximums if m >= 0)
             prop.groups = tuple(groups)
         return prop
+
+    def _narrowed(self, type_code: str, allowed: set[str]) -> bool:
+        """A Resource element (Bundle.entry.resource) narrowed to resource types, as a slice does."""
+        if type_code not in _RESOURCE_TYPES:
+            return False
+        kinds = {found.kind if (found := self.model.type(code)) is not None else None for code in allowed}
+        return kinds == {"resource"}
 
     @staticmethod
     def _layer_children(element: ElementDef, name: str, key: str) -> list[ElementDef]:
@@ -631,24 +669,78 @@ class Walker:
             found.extend(element.children[key])  # Observation.valueQuantity as an element of its own
         return found
 
+    def _slice_groups(
+        self, profile: Profile, unsliced: list[ElementDef], slices: list[ElementDef], name: str, offset: int
+    ) -> list[_SliceGroup]:
+        """A profile's slicing of an element and, under each slice that is sliced again, its re-slicing.
+
+        R4 profiling.html, "Re-profiling and Re-slicing": a slice may itself be sliced; the slices
+        of slice ``a`` are named ``a/b`` and sort the items of ``a`` only.  ``offset`` is the index
+        the first group will have among the property's groups.
+        """
+        named = {s.slice_name: s for s in slices}
+        top = [s for s in slices if s.slice_name is not None and "/" not in s.slice_name]
+        for definition in slices:
+            # a re-slice whose slice this profile does not restate: that slice is the ancestor's
+            parent_name = (definition.slice_name or "").rpartition("/")[0]
+            while parent_name and parent_name not in named:
+                found = self._ancestor_slice(profile, definition.id.rpartition(":")[0], parent_name)
+                if found is None:
+                    break
+                named[parent_name] = found
+                if "/" not in parent_name:
+                    top.append(found)
+                parent_name = parent_name.rpartition("/")[0]
+        groups = [self._slice_group(profile, unsliced, top, name)]
+        index = 0
+        while index < len(groups):
+            for position, sliced in enumerate(groups[index].slices):
+                prefix = f"{sliced.slice_name}/"
+                resliced = [
+                    s for s in slices
+                    if s.slice_name is not None and s.slice_name.startswith(prefix)
+                    and "/" not in s.slice_name[len(prefix):]
+                ]  # fmt: skip
+                if resliced:
+                    group = self._slice_group(profile, [sliced], resliced, name)
+                    group.parent = (offset + index, position)
+                    groups.append(group)
+            index += 1
+        return groups
+
+    def _ancestor_slice(self, profile: Profile, element_id: str, slice_name: str) -> ElementDef | None:
+        for ancestor in reversed(self.pack.chain(profile.url)):
+            found = ancestor.element(f"{element_id}:{slice_name}")
+            if found is not None:
+                return found
+        return None
+
     def _slice_group(
         self, profile: Profile, unsliced: list[ElementDef], slices: list[ElementDef], name: str
     ) -> _SliceGroup:
         slicing = next((d.slicing for d in unsliced if d.slicing is not None), None)
-        if slicing is None:
+        # where the slicing may be declared: on the element, or for slices ``a/b`` on slice ``a``
+        # (else a re-slicing sorts by the element's own discriminators)
+        sliced_ids = [slices[0].id.rpartition(":")[0]] if slices else []
+        if slices and "/" in (slices[0].slice_name or ""):
+            sliced_ids.insert(0, slices[0].id.rpartition("/")[0])
+        for sliced_id in sliced_ids if slicing is None else ():
             for ancestor in reversed(self.pack.chain(profile.url)):
-                definition = ancestor.element(slices[0].id.rpartition(":")[0])
+                definition = ancestor.element(sliced_id)
                 if definition is not None and definition.slicing is not None:
                     slicing = definition.slicing
                     break
+            if slicing is not None:
+                break
         if slicing is not None:
             group = _SliceGroup(profile, slicing.discriminators, slicing.rules, slicing.ordered, slices)
         else:
             # the base definition slices every extension by url (R4 Element.extension)
             default = (("value", "url"),) if name in _EXTENSION_KEYS else (("type", "$this"),)
             group = _SliceGroup(profile, default, "open", False, slices)
-        group.tests = [self._tests(s, group.discriminators) for s in slices]
+        group.tests = [self._tests(s, group.discriminators, profile) for s in slices]
         group.views = tuple(_view(kind, path) for kind, path in group.discriminators)
+        group.by_profile = any(kind == "profile" for kind, _ in group.discriminators)
         return group
 
     def _item_plan(
@@ -1234,11 +1326,19 @@ class Walker:
         for group in prop.groups:
             counts = [0] * len(group.slices)
             last = -1
+            sliced, outer = None, 0
+            if group.parent is not None:  # a re-slicing sorts the items of its slice only
+                outer, slot = group.parent
+                sliced = prop.groups[outer].slices[slot]
             for index, (value, _) in enumerate(items):
-                position = _slice_position(group, prop.type_name, value)
+                if sliced is not None and per_item[index][outer] is not sliced:
+                    per_item[index].append(None)
+                    continue
+                location = (here, index) if prop.is_array else here
+                conforms = self._profile_test(ctx, location) if group.by_profile else None
+                position = _slice_position(group, prop.type_name, value, conforms)
                 matched = group.slices[position] if position >= 0 else None
                 per_item[index].append(matched)
-                location = (here, index) if prop.is_array else here
                 if matched is None:
                     if group.rules == "closed":
                         message = "the item matches none of the slices"
@@ -1267,15 +1367,105 @@ class Walker:
                     )  # fmt: skip
         return [tuple(matched) for matched in per_item]
 
-    def _tests(self, slice_def: ElementDef, discriminators: tuple[tuple[str, str], ...]) -> tuple[_Test, ...]:
+    def _profile_test(self, ctx: _Context, location: _Where) -> _Conforms:
+        """The ``profile`` test of one item's discriminators (an unresolvable reference warned once)."""
+        warned: set[str] = set()
+
+        def conforms(value: Any, steps: tuple[str, ...], data: Any) -> bool:
+            return self._conforms(value, steps, data, ctx, location, warned)
+
+        return conforms
+
+    def _conforms(
+        self, value: Any, steps: tuple[str, ...], data: Any, ctx: _Context, location: _Where, warned: set[str]
+    ) -> bool:
+        """Whether what the path reaches from the item conforms to one of the slice's profiles.
+
+        R4 profiling.html, discriminator type ``profile``: "the slice is identified by the type of the element
+        conforming to the profile"; with ``resolve()`` the element is the referenced resource.
+        """
+        urls, resolves = data
+        reached = _reach([(value, None, ctx.entry_url, None)], steps)
+        if resolves:
+            reached = [t for node, _, _, _ in reached for t in self._resolved(node, ctx, location, warned)]
+        return any(self._conforms_to(found, url, ctx) for found in reached for url in urls)
+
+    def _resolved(self, node: Any, ctx: _Context, location: _Where, warned: set[str]) -> list[_Reached]:
+        """The resource a Reference names, if it is in this resource or this Bundle.
+
+        One that cannot be reached (outside the Bundle, or no Bundle) cannot be checked against
+        the profile, so the item is in none of the slices by profile; a warning says so, as the
+        HL7 Java validator says the slice cannot be determined.
+        """
+        reference = node.get("reference") if isinstance(node, Mapping) else None
+        if not isinstance(reference, str):
+            return []
+        if reference.startswith("#"):
+            target = _contained(ctx.root, reference[1:]) if reference != "#" else ctx.root
+            if target is not None:
+                return [(target, None, ctx.source_url, ctx.root if target is not ctx.root else None)]
+        elif ctx.bundle is not None:
+            target = _resolve_in_bundle(ctx.bundle, reference, ctx.source_url)
+            if target is not None:
+                return [(target, None, _full_url_of(ctx.bundle_resource, target), None)]
+        if reference not in warned:
+            warned.add(reference)
+            ctx.add(
+                "warning", "not-found", location,
+                "the reference does not resolve here, so its slice (by profile) cannot be told",
+                "nhsstd-slice",
+            )  # fmt: skip
+        return []
+
+    def _conforms_to(self, reached: _Reached, url: str, ctx: _Context) -> bool:
+        """Walk a node against a profile aside (its issues kept apart): conforms when none is an error."""
+        node, type_code, entry_url, container = reached
+        profile = self.pack.profile(url)
+        if profile is None or not isinstance(node, dict):
+            return False
+        if type_code is not None and profile.type not in (type_code, type_code[:1].lower() + type_code[1:]):
+            return False  # value[x] given as another type than the profile's
+        key = (id(node), profile.url)
+        if key in ctx.conforming or len(ctx.conforming) >= _MAX_PROFILE_NESTING:
+            return False  # a profile whose slicing needs the same check again: not decidable, not in
+        scratch = _Context()
+        for name in _Context.__slots__:
+            setattr(scratch, name, getattr(ctx, name))
+        scratch.issues = []
+        scratch.entry_url = entry_url
+        ctx.conforming.add(key)
+        try:
+            if profile.kind == "resource":
+                self._resource(node, profile.type, scratch, (profile.url,), False, container)
+            else:
+                layers = tuple((p, p.root) for p in self.pack.chain(profile.url))
+                plan = self._node(profile.type, profile.type, profile.type, layers)
+                self._object(plan, node, profile.type, scratch, False)
+        finally:
+            ctx.conforming.discard(key)
+        return Outcome(tuple(scratch.issues)).ok
+
+    def _tests(
+        self, slice_def: ElementDef, discriminators: tuple[tuple[str, str], ...], profile: Profile
+    ) -> tuple[_Test, ...]:
         """What an item must show to belong to a slice, worked out once per slice."""
         tests: list[_Test] = []
         for kind, path in discriminators:
             steps = () if path == "$this" else tuple(path.split("."))
+            resolves = kind == "profile" and steps[-1:] == ("resolve()",)
+            if resolves:
+                steps = steps[:-1]  # the profile is the referenced resource's (a target profile)
             definition = self._element_at(slice_def, list(steps)) if steps else slice_def
             data: Any
             if kind in ("value", "pattern"):
                 found = self._discriminator_value(slice_def, list(steps))
+                for ancestor in reversed(self.pack.chain(profile.url)) if found is None else ():
+                    # a derived profile restating a slice keeps the value its ancestor gave it
+                    inherited = ancestor.element(slice_def.id)
+                    if inherited is not None and inherited is not slice_def:
+                        found = self._discriminator_value(inherited, list(steps))
+                        if found is not None:
+                            break
                 if found is None:
                     data = None  # nothing fixed at the path: no item can be told to be in the slice
                 else:
@@ -1286,9 +1476,10 @@ class Walker:
             elif kind == "type":
                 data = frozenset(t.code for t in definition.types) if definition is not None else frozenset()
             elif kind == "profile":
-                urls = frozenset(u for t in (definition.types if definition else ()) for u in t.profiles)
-                profile = self.pack.profile(next(iter(sorted(urls)))) if urls else None
-                data = (urls, profile.type if profile is not None else None)
+                types = definition.types if definition is not None else ()
+                found_urls = (u for t in types for u in (t.target_profiles if resolves else t.profiles))
+                urls = tuple(dict.fromkeys(found_urls))
+                data = (urls, resolves) if urls else None  # no profile at the path: nothing to conform to
             else:
                 data = None
             tests.append((kind, steps, data))
@@ -1598,16 +1789,19 @@ def _view(kind: str, path: str) -> tuple[str, ...] | None:
     return steps[:-1] if kind == "type" else steps  # a type discriminator looks at the holder's keys
 
 
-def _slice_position(group: _SliceGroup, type_name: str, value: Any) -> int:
+def _slice_position(group: _SliceGroup, type_name: str, value: Any, conforms: _Conforms | None) -> int:
     """The first slice of a group whose discriminator tests an item passes, or -1."""
     views = [None if steps is None else _project((value,), steps) for steps in group.views]
     for position, tests in enumerate(group.tests):
-        if _matches(tests, views, type_name, value):
+        if _matches(tests, views, type_name, value, conforms):
             return position
     return -1
 
 
-def _matches(tests: tuple[_Test, ...], views: list[list[Any] | None], type_name: str, value: Any) -> bool:
+def _matches(
+    tests: tuple[_Test, ...], views: list[list[Any] | None], type_name: str, value: Any,
+    conforms: _Conforms | None,
+) -> bool:  # fmt: skip
     """Whether an item passes every discriminator test of a slice (``views``: see _SliceGroup)."""
     for (kind, steps, data), found in zip(tests, views, strict=True):
         if data is None:
@@ -1640,13 +1834,49 @@ def _matches(tests: tuple[_Test, ...], views: list[list[Any] | None], type_name:
                     return False
             elif data and type_name not in data:
                 return False
-        elif kind == "profile":
-            urls, profile_type = data
-            declared = value.get("meta", {}).get("profile", []) if isinstance(value, dict) else []
-            same_type = isinstance(value, dict) and value.get("resourceType") == profile_type
-            if urls and not urls & set(declared) and (profile_type is None or not same_type):
-                return False
+        elif kind == "profile" and (conforms is None or not conforms(value, steps, data)):
+            return False
     return True
+
+
+def _reach(values: list[_Reached], steps: Sequence[str]) -> list[_Reached]:
+    """What a ``profile`` discriminator's path reaches below each value (arrays flattened).
+
+    Unlike :func:`_project` a choice step (``value[x]``) takes any of its types, noting which,
+    and a Bundle entry's ``resource`` keeps the entry's fullUrl (its references resolve against it).
+    """
+    current = [v for v in values if v[0] is not None]
+    for step in steps:
+        choice = step.removesuffix("[x]") if step.endswith("[x]") else None
+        following: list[_Reached] = []
+        for value, _, entry_url, container in current:
+            if not isinstance(value, dict):
+                continue
+            if step == "resource" and isinstance(value.get("fullUrl"), str):
+                entry_url = value["fullUrl"]
+            for key, child in value.items():
+                if choice is not None:
+                    suffix = key[len(choice) :] if key.startswith(choice) else ""
+                    if not suffix[:1].isupper():
+                        continue
+                    type_code: str | None = suffix
+                elif key == step:
+                    type_code = None
+                else:
+                    continue
+                for item in child if isinstance(child, list) else [child]:
+                    following.append((item, type_code, entry_url, container))
+        current = following
+    return current
+
+
+def _full_url_of(bundle: Mapping[str, Any] | None, resource: Mapping[str, Any]) -> Any:
+    """The fullUrl of the Bundle entry holding ``resource`` (None when there is none)."""
+    entries = bundle.get("entry") if bundle is not None else None
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, Mapping) and entry.get("resource") is resource:
+            return entry.get("fullUrl")
+    return None
 
 
 def _project(values: Iterable[Any], steps: Sequence[str]) -> list[Any]:

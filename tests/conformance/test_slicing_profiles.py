@@ -1,0 +1,392 @@
+"""Slicing by ``profile`` discriminator, and re-slicing (issue 15: "slicing with its discriminators").
+
+The rules, from FHIR R4 profiling.html:
+
+* Discriminator type ``profile``: "The slices are differentiated by conformance of the nominated
+  element to a specified profile"; "the slice is identified by the type of the element conforming
+  to the profile".  The path may end in ``resolve()``: then the element is the resource the
+  reference names, and its profile is the reference's target profile.
+* "Re-profiling and Re-slicing": a profile may slice a slice again; the slices of slice ``a``
+  are named ``a/b``, sort the items of ``a`` only (they are "further subsets" of it), and have
+  their own cardinalities and slicing rules (closed, ordered) within ``a``.
+
+The profiles are small hand-written ones in a supplier's package (see supplier_ig.py), each
+built to show one rule.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from supplier_ig import PROFILE, PROFILE_URL, write_package
+
+from nhsstd.conformance import Outcome, Validator
+
+BASE = "http://hl7.org/fhir/StructureDefinition/"
+EXAMPLE = "https://example.org/fhir/StructureDefinition/"
+MRN_SYSTEM = "https://example.org/fhir/mrn"
+
+
+def _profile(
+    ident: str, type_name: str, base: str, *elements: dict[str, Any], kind: str = "resource"
+) -> dict[str, Any]:
+    profile = copy.deepcopy(PROFILE)
+    profile.update(id=ident, url=EXAMPLE + ident, name=ident, type=type_name, kind=kind, baseDefinition=base)
+    profile["differential"] = {"element": list(elements)}
+    return profile
+
+
+def _slicing(
+    path: str, kind: str, discriminator_path: str, rules: str = "open", **more: Any
+) -> dict[str, Any]:
+    slicing = {"discriminator": [{"type": kind, "path": discriminator_path}], "rules": rules}
+    return {"id": path, "path": path, "slicing": slicing, **more}
+
+
+def _slice(path: str, name: str, **facts: Any) -> dict[str, Any]:
+    return {"id": f"{path}:{name}", "path": path, "sliceName": name, **facts}
+
+
+#: A Bundle whose entries are sliced by the profile their resource conforms to: one SupplierPatient
+#: (gender required) is required, and at most one.
+PATIENT_BUNDLE = _profile(
+    "PatientBundle", "Bundle", BASE + "Bundle",
+    _slicing("Bundle.entry", "profile", "resource"),
+    _slice("Bundle.entry", "patient", min=1, max="1"),
+    {
+        "id": "Bundle.entry:patient.resource", "path": "Bundle.entry.resource",
+        "type": [{"code": "Patient", "profile": [PROFILE_URL]}],
+    },
+)  # fmt: skip
+
+#: A List whose entries are sliced by the profile of the resource their item refers to.
+PATIENT_LIST = _profile(
+    "PatientList", "List", BASE + "List",
+    _slicing("List.entry", "profile", "item.resolve()"),
+    _slice("List.entry", "patient", min=1),
+    {
+        "id": "List.entry:patient.item", "path": "List.entry.item",
+        "type": [{"code": "Reference", "targetProfile": [PROFILE_URL]}],
+    },
+)  # fmt: skip
+
+#: An Identifier datatype profile: a local medical record number.
+MRN = _profile(
+    "Mrn", "Identifier", BASE + "Identifier",
+    {"id": "Identifier", "path": "Identifier"},
+    {"id": "Identifier.system", "path": "Identifier.system", "min": 1, "fixedUri": MRN_SYSTEM},
+    {"id": "Identifier.value", "path": "Identifier.value", "min": 1},
+    kind="complex-type",
+)  # fmt: skip
+
+#: A Patient whose identifiers are all MRNs (closed slicing by profile on the identifier itself).
+MRN_PATIENT = _profile(
+    "MrnPatient", "Patient", BASE + "Patient",
+    _slicing("Patient.identifier", "profile", "$this", rules="closed"),
+    _slice("Patient.identifier", "mrn", min=1, type=[{"code": "Identifier", "profile": [EXAMPLE + "Mrn"]}]),
+)  # fmt: skip
+
+#: A Quantity datatype profile: a mass in kilograms (UCUM).
+KILOGRAMS = _profile(
+    "Kilograms", "Quantity", BASE + "Quantity",
+    {"id": "Quantity", "path": "Quantity"},
+    {"id": "Quantity.system", "path": "Quantity.system", "min": 1, "fixedUri": "http://unitsofmeasure.org"},
+    {"id": "Quantity.code", "path": "Quantity.code", "min": 1, "fixedCode": "kg"},
+    kind="complex-type",
+)  # fmt: skip
+
+#: An Observation whose components are sliced by the profile of their value[x] (closed): a choice
+#: element reached by the discriminator path, with the type and profile discriminators paired.
+WEIGHED = _profile(
+    "Weighed", "Observation", BASE + "Observation",
+    {
+        "id": "Observation.component", "path": "Observation.component",
+        "slicing": {
+            "discriminator": [{"type": "type", "path": "value[x]"}, {"type": "profile", "path": "value[x]"}],
+            "rules": "closed",
+        },
+    },
+    _slice("Observation.component", "weight", min=1),
+    {
+        "id": "Observation.component:weight.value[x]", "path": "Observation.component.value[x]",
+        "type": [{"code": "Quantity", "profile": [EXAMPLE + "Kilograms"]}],
+    },
+)  # fmt: skip
+
+#: A Patient whose MRN identifiers (slice ``mrn``, by system) are re-sliced by use, closed: exactly
+#: one official MRN, which must have a period, and at most one old one.
+RESLICED = _profile(
+    "ReslicedPatient", "Patient", BASE + "Patient",
+    _slicing("Patient.identifier", "value", "system"),
+    _slice(
+        "Patient.identifier", "mrn", min=1,
+        slicing={"discriminator": [{"type": "value", "path": "use"}], "rules": "closed"},
+    ),
+    {"id": "Patient.identifier:mrn.system", "path": "Patient.identifier.system", "fixedUri": MRN_SYSTEM},
+    _slice("Patient.identifier", "mrn/official", min=1, max="1"),
+    {"id": "Patient.identifier:mrn/official.use", "path": "Patient.identifier.use", "fixedCode": "official"},
+    {"id": "Patient.identifier:mrn/official.period", "path": "Patient.identifier.period", "min": 1},
+    _slice("Patient.identifier", "mrn/old", max="1"),
+    {"id": "Patient.identifier:mrn/old.use", "path": "Patient.identifier.use", "fixedCode": "old"},
+)  # fmt: skip
+
+BY_USE = {"type": "value", "path": "use"}
+
+#: As ReslicedPatient, with the re-slicing open (so a derived profile may add slices to it).
+RESLICED_OPEN = _profile(
+    "ReslicedOpen", "Patient", BASE + "Patient",
+    _slicing("Patient.identifier", "value", "system"),
+    _slice("Patient.identifier", "mrn", slicing={"discriminator": [BY_USE], "rules": "open"}),
+    {"id": "Patient.identifier:mrn.system", "path": "Patient.identifier.system", "fixedUri": MRN_SYSTEM},
+    _slice("Patient.identifier", "mrn/official", min=1, max="1"),
+    {"id": "Patient.identifier:mrn/official.use", "path": "Patient.identifier.use", "fixedCode": "official"},
+)  # fmt: skip
+
+#: A profile on ReslicedOpen that adds a slice to the inherited re-slicing, without restating
+#: slice ``mrn`` (its slicing is the ancestor's): a ``secondary`` MRN is now required too.
+RESLICED_MORE = _profile(
+    "ReslicedMore", "Patient", EXAMPLE + "ReslicedOpen",
+    _slice("Patient.identifier", "mrn/secondary", min=1),
+    {
+        "id": "Patient.identifier:mrn/secondary.use", "path": "Patient.identifier.use",
+        "fixedCode": "secondary",
+    },
+)  # fmt: skip
+
+#: The same, restating slice ``mrn`` (at most two now) without restating its slicing.
+RESLICED_RESTATED = _profile(
+    "ReslicedRestated", "Patient", EXAMPLE + "ReslicedOpen",
+    _slice("Patient.identifier", "mrn", max="2"),
+    _slice("Patient.identifier", "mrn/secondary", min=1),
+    {
+        "id": "Patient.identifier:mrn/secondary.use", "path": "Patient.identifier.use",
+        "fixedCode": "secondary",
+    },
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def validator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Validator]:
+    root = tmp_path_factory.mktemp("slicing")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NHSSTD_CACHE_DIR", str(root / "cache"))
+        package = write_package(
+            root / "package",
+            PATIENT_BUNDLE,
+            PATIENT_LIST,
+            MRN,
+            MRN_PATIENT,
+            RESLICED,
+            RESLICED_OPEN,
+            RESLICED_MORE,
+            RESLICED_RESTATED,
+            KILOGRAMS,
+            WEIGHED,
+        )
+        yield Validator(packages=[package])
+
+
+def _issues(outcome: Outcome, severities: tuple[str, ...] = ("error", "fatal")) -> list[tuple[str, str]]:
+    return [(issue.location, issue.message) for issue in outcome.issues if issue.severity in severities]
+
+
+def _patient(ident: str, **elements: Any) -> dict[str, Any]:
+    return {"resourceType": "Patient", "id": ident, **elements}
+
+
+def _bundle(*resources: dict[str, Any], kind: str = "collection") -> dict[str, Any]:
+    entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]
+    return {"resourceType": "Bundle", "type": kind, "entry": entries}
+
+
+# --- profile discriminator on the element itself ----------------------------------------------------
+
+
+def test_an_entry_is_in_the_slice_when_its_resource_conforms(validator: Validator) -> None:
+    bundle = _bundle(_patient("7d3e1a52-0000-4000-8000-000000000001", gender="female"))
+    assert _issues(validator.validate(bundle, profiles=[PATIENT_BUNDLE["url"]], uk_core=False)) == []
+
+
+def test_an_entry_whose_resource_does_not_conform_is_in_no_slice(validator: Validator) -> None:
+    # a Patient, but without the gender SupplierPatient requires: it does not conform, so it is not
+    # in slice patient (a Patient resource type alone is not enough), and the slice is missing
+    bundle = _bundle(_patient("7d3e1a52-0000-4000-8000-000000000002"))
+    issues = _issues(validator.validate(bundle, profiles=[PATIENT_BUNDLE["url"]], uk_core=False))
+    assert issues == [("Bundle.entry", "slice patient: at least 1 required, 0 found")]
+
+
+def test_each_conforming_entry_counts_towards_the_slice_maximum(validator: Validator) -> None:
+    bundle = _bundle(
+        _patient("7d3e1a52-0000-4000-8000-000000000003", gender="male"),
+        _patient("7d3e1a52-0000-4000-8000-000000000004"),  # does not conform: not counted
+        _patient("7d3e1a52-0000-4000-8000-000000000005", gender="other"),
+    )
+    issues = _issues(validator.validate(bundle, profiles=[PATIENT_BUNDLE["url"]], uk_core=False))
+    assert issues == [("Bundle.entry", "slice patient: at most 1 allowed, 2 found")]
+
+
+def test_a_datatype_profile_sorts_the_items_of_a_closed_slicing(validator: Validator) -> None:
+    url = MRN_PATIENT["url"]
+    mrn = {"system": MRN_SYSTEM, "value": "A1"}
+    assert _issues(validator.validate(_patient("p", identifier=[mrn]), profiles=[url], uk_core=False)) == []
+    # an identifier of another system does not conform to Mrn: in no slice of a closed slicing
+    other = {"system": "https://example.org/fhir/other", "value": "B2"}
+    issues = _issues(
+        validator.validate(_patient("p", identifier=[mrn, other]), profiles=[url], uk_core=False)
+    )
+    assert issues == [("Patient.identifier[1]", "the item matches none of the slices")]
+    # an MRN without its value breaks the profile (value 1..1): it is not an MRN either
+    issues = _issues(
+        validator.validate(_patient("p", identifier=[{"system": MRN_SYSTEM}]), profiles=[url], uk_core=False)
+    )
+    assert ("Patient.identifier", "slice mrn: at least 1 required, 0 found") in issues
+    assert ("Patient.identifier[0]", "the item matches none of the slices") in issues
+
+
+def _weighed(*values: dict[str, Any]) -> dict[str, Any]:
+    code = {"text": "weight"}
+    components = [{"code": code, **value} for value in values]
+    observation = {"resourceType": "Observation", "status": "final", "code": code, "component": components}
+    return observation
+
+
+def test_a_choice_value_is_in_the_slice_when_it_conforms(validator: Validator) -> None:
+    url = WEIGHED["url"]
+    kilograms = {"valueQuantity": {"value": 70, "system": "http://unitsofmeasure.org", "code": "kg"}}
+    assert _issues(validator.validate(_weighed(kilograms), profiles=[url], uk_core=False)) == []
+    grams = {"valueQuantity": {"value": 70000, "system": "http://unitsofmeasure.org", "code": "g"}}
+    text = {"valueString": "70 kg"}
+    issues = _issues(validator.validate(_weighed(kilograms, grams, text), profiles=[url], uk_core=False))
+    assert issues == [
+        ("Observation.component[1]", "the item matches none of the slices"),
+        ("Observation.component[2]", "the item matches none of the slices"),
+    ]
+
+
+# --- profile discriminator through resolve() --------------------------------------------------------
+
+
+LIST_ID = "9b1f0c2e-0000-4000-8000-000000000001"
+
+
+def _list(*items: str, contained: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "List", "id": LIST_ID, "status": "current", "mode": "working",
+        "meta": {"profile": [PATIENT_LIST["url"]]},
+        "entry": [{"item": {"reference": reference}} for reference in items],
+    }  # fmt: skip
+    if contained:
+        resource["contained"] = contained
+    return resource
+
+
+def test_a_reference_is_in_the_slice_when_the_resource_it_names_conforms(validator: Validator) -> None:
+    patient = _patient("7d3e1a52-0000-4000-8000-000000000011", gender="female")
+    bundle = _bundle(_list(f"urn:uuid:{patient['id']}"), patient)
+    assert _issues(validator.validate(bundle, uk_core=False)) == []
+
+
+def test_a_reference_to_a_resource_that_does_not_conform_is_in_no_slice(validator: Validator) -> None:
+    patient = _patient("7d3e1a52-0000-4000-8000-000000000012")  # no gender
+    bundle = _bundle(_list(f"urn:uuid:{patient['id']}"), patient)
+    issues = _issues(validator.validate(bundle, uk_core=False))
+    assert issues == [("Bundle.entry[0].resource.entry", "slice patient: at least 1 required, 0 found")]
+
+
+def test_a_contained_resource_is_resolved_too(validator: Validator) -> None:
+    conforming = _list("#p1", contained=[_patient("p1", gender="unknown")])
+    assert _issues(validator.validate(conforming, uk_core=False)) == []
+    not_conforming = _list("#p1", contained=[_patient("p1")])
+    assert _issues(validator.validate(not_conforming, uk_core=False)) == [
+        ("List.entry", "slice patient: at least 1 required, 0 found")
+    ]
+
+
+def test_a_reference_that_cannot_be_resolved_is_in_no_slice_with_a_warning(validator: Validator) -> None:
+    # the resource is not here, so whether it conforms cannot be told (the HL7 Java validator: the
+    # slice cannot be determined); the item is in no slice, and a warning says why
+    outcome = validator.validate(_list("Patient/elsewhere"), uk_core=False)
+    assert _issues(outcome) == [("List.entry", "slice patient: at least 1 required, 0 found")]
+    warnings = [(i.location, i.rule) for i in outcome.issues if "slice (by profile)" in i.message]
+    assert warnings == [("List.entry[0]", "nhsstd-slice")]
+    assert all(i.severity == "warning" for i in outcome.issues if "slice (by profile)" in i.message)
+
+
+def test_a_bundle_that_refers_to_itself_ends(validator: Validator) -> None:
+    # A List whose item refers to the List itself: checking whether the List conforms needs the
+    # same check again; the check is bounded and the List is in no slice.
+    listing = _list(f"List/{LIST_ID}")
+    bundle = {
+        "resourceType": "Bundle", "type": "collection",
+        "entry": [{"fullUrl": f"https://example.org/fhir/List/{LIST_ID}", "resource": listing}],
+    }  # fmt: skip
+    issues = _issues(validator.validate(bundle, uk_core=False))
+    assert issues == [("Bundle.entry[0].resource.entry", "slice patient: at least 1 required, 0 found")]
+
+
+# --- re-slicing -------------------------------------------------------------------------------------
+
+
+def _mrn(use: str, **more: Any) -> dict[str, Any]:
+    return {"system": MRN_SYSTEM, "use": use, "value": "M" + use, **more}
+
+
+PERIOD = {"period": {"start": "2020-01-01"}}
+
+
+def _resliced(
+    validator: Validator, *identifiers: dict[str, Any], profile: str = RESLICED["url"]
+) -> list[tuple[str, str]]:
+    return _issues(
+        validator.validate(_patient("p", identifier=list(identifiers)), profiles=[profile], uk_core=False)
+    )
+
+
+def test_the_reslices_of_a_slice_are_counted_within_it(validator: Validator) -> None:
+    assert _resliced(validator, _mrn("official", **PERIOD), _mrn("old")) == []
+    assert _resliced(validator, _mrn("official", **PERIOD), _mrn("official", **PERIOD)) == [
+        ("Patient.identifier", "slice mrn/official: at most 1 allowed, 2 found")
+    ]
+    assert _resliced(validator, _mrn("old")) == [
+        ("Patient.identifier", "slice mrn/official: at least 1 required, 0 found")
+    ]
+
+
+def test_a_closed_reslicing_applies_to_the_items_of_its_slice_only(validator: Validator) -> None:
+    # slice mrn is re-sliced closed: an MRN of another use is in none of its slices ...
+    assert _resliced(validator, _mrn("official", **PERIOD), _mrn("usual")) == [
+        ("Patient.identifier[1]", "the item matches none of the slices")
+    ]
+    # ... while the top slicing is open: an identifier outside slice mrn is not re-sliced at all
+    other = {"system": "https://example.org/fhir/other", "use": "usual", "value": "X"}
+    assert _resliced(validator, _mrn("official", **PERIOD), other) == []
+
+
+def test_an_item_in_a_reslice_meets_that_reslices_definition(validator: Validator) -> None:
+    # mrn/official requires a period: an official MRN without one breaks it
+    assert _resliced(validator, _mrn("official")) == [
+        ("Patient.identifier[0].period", "period: at least 1 required, 0 found")
+    ]
+
+
+def test_a_derived_profile_reslices_with_the_slicing_its_ancestor_declared(validator: Validator) -> None:
+    more = RESLICED_MORE["url"]
+    assert _resliced(validator, _mrn("official"), _mrn("secondary"), _mrn("usual"), profile=more) == []
+    # the new reslice is required, and the ancestor's reslices still apply
+    assert _resliced(validator, _mrn("official"), profile=more) == [
+        ("Patient.identifier", "slice mrn/secondary: at least 1 required, 0 found")
+    ]
+    assert _resliced(validator, _mrn("secondary"), profile=more) == [
+        ("Patient.identifier", "slice mrn/official: at least 1 required, 0 found")
+    ]
+
+
+def test_a_restated_slice_keeps_the_reslicing_its_ancestor_declared(validator: Validator) -> None:
+    restated = RESLICED_RESTATED["url"]
+    assert _resliced(validator, _mrn("official"), _mrn("secondary"), profile=restated) == []
+    assert _resliced(validator, _mrn("official"), profile=restated) == [
+        ("Patient.identifier", "slice mrn/secondary: at least 1 required, 0 found")
+    ]
