@@ -302,11 +302,12 @@ class BoundValueSet:
 
     The version is stripped from the URL and the ValueSet's parts are sorted into code
     lists (a set lookup per code) and the rest (whole systems, parts not expanded) when it
-    is made, so a check does no URL work; the union of the code lists answers a code with
-    no system (a ``code`` element) in one lookup.  Immutable, like its terminology.
+    is made, so a check does no URL work and a code with no system (a ``code`` element) is
+    looked up in the code lists before any other part is asked.  Cheap to make (no code list
+    is copied), and immutable, like its terminology.
     """
 
-    __slots__ = ("_known", "_listed", "_listed_codes", "_open", "_terminology", "url")
+    __slots__ = ("_known", "_listed", "_open", "_terminology", "url")
 
     def __init__(self, terminology: Terminology, valueset_url: str) -> None:
         #: the URL as bound (with its version: that is what a terminology server is asked about)
@@ -321,9 +322,6 @@ class BoundValueSet:
                 self._listed[system] = part
             else:
                 self._open[system] = part
-        listed = list(self._listed.values())
-        # (most ValueSets draw on one system: its code list is then the union, not copied)
-        self._listed_codes = listed[0] if len(listed) == 1 else frozenset().union(*listed)
 
     def check(self, system: str | None, code: str) -> Membership:
         """Whether *code* of *system* is in the ValueSet (*system* None: any of its systems)."""
@@ -358,8 +356,9 @@ class BoundValueSet:
                 return Membership.NOT_MEMBER
             return self._terminology._in_open_part(system, part, code)
         # Any system may hold it: a member of one part is a member; else unknown if one part cannot tell.
-        if code in self._listed_codes:
-            return Membership.MEMBER
+        for codes in self._listed.values():
+            if code in codes:
+                return Membership.MEMBER
         answer = Membership.NOT_MEMBER
         for part_system, part in self._open.items():
             found = self._terminology._in_open_part(part_system, part, code)
