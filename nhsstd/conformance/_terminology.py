@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     from nhsstd.registers.terminology import TerminologyClient
 
 __all__ = [
+    "BoundValueSet",
     "Membership",
     "Terminology",
     "compile_package_terminology",
@@ -264,43 +265,26 @@ class Terminology:
             return system in self._complete or _GRAMMARS.get(system) in (_is_language_tag, _is_media_type)
         return True
 
+    def valueset(self, valueset_url: str) -> BoundValueSet:
+        """The membership check of one ValueSet, resolved once (a walker plan holds it).
+
+        >>> gender = Terminology({"systems": {}, "valuesets": {"http://example.org/VS/g": {
+        ...     "http://example.org/g": ["female", "male"]}}}).valueset("http://example.org/VS/g|1")
+        >>> gender.check(None, "male"), gender.check("http://example.org/other", "male")
+        (<Membership.MEMBER: 'member'>, <Membership.NOT_MEMBER: 'not-member'>)
+        """
+        return BoundValueSet(self, valueset_url)
+
     def check(self, valueset_url: str, system: str | None, code: str) -> Membership:
         """Whether *code* of *system* is in the ValueSet.
 
         *system* is None for a ``code`` element, whose system is implied by
         the binding: then any system of the ValueSet may hold it.
         """
-        local = self._check_locally(_canonical(valueset_url), system, code)
-        if local is Membership.UNKNOWN and system is not None and self.code_in_system(system, code) is False:
-            return Membership.NOT_MEMBER  # not a code of its system (an invalid SCTID...): in no ValueSet
-        if local is Membership.UNKNOWN and self._client is not None and system is not None:
-            # Imported here: nhsstd.registers is loaded only by callers that gave a client.
-            from nhsstd.registers import InvalidParameter
+        return BoundValueSet(self, valueset_url).check(system, code)
 
-            try:
-                answer = self._client.validate_code(code, system=_canonical(system), value_set=valueset_url)
-            except InvalidParameter:
-                return Membership.UNKNOWN  # not a code or system the server can be asked about
-            return Membership.MEMBER if answer.result else Membership.NOT_MEMBER
-        return local
-
-    def _check_locally(self, valueset_url: str, system: str | None, code: str) -> Membership:
-        parts = self._valuesets.get(valueset_url)
-        if parts is None:
-            return Membership.UNKNOWN
-        if system is not None:
-            system = _canonical(system)
-            part = parts.get(system)
-            return Membership.NOT_MEMBER if part is None else self._in_part(system, part, code)
-        answers = {self._in_part(part_system, part, code) for part_system, part in parts.items()}
-        for answer in (Membership.MEMBER, Membership.UNKNOWN):
-            if answer in answers:
-                return answer
-        return Membership.NOT_MEMBER
-
-    def _in_part(self, system: str, part: _Part, code: str) -> Membership:
-        if isinstance(part, frozenset):
-            return Membership.MEMBER if code in part else Membership.NOT_MEMBER
+    def _in_open_part(self, system: str, part: str, code: str) -> Membership:
+        """A code against a part that is not a code list: the whole system, or not expanded."""
         if part == NOT_EXPANDED:
             # The system's own grammar can still rule a code out (an invalid SCTID, say).
             grammar = _GRAMMARS.get(system)
@@ -311,6 +295,78 @@ class Terminology:
             )
         found = self.code_in_system(system, code)
         return Membership.UNKNOWN if found is None else Membership.MEMBER if found else Membership.NOT_MEMBER
+
+
+class BoundValueSet:
+    """One ValueSet of a :class:`Terminology`, looked up and split by system once.
+
+    The version is stripped from the URL and the ValueSet's parts are sorted into code
+    lists (a set lookup per code) and the rest (whole systems, parts not expanded) when it
+    is made, so a check does no URL work and a code with no system (a ``code`` element) is
+    looked up in the code lists before any other part is asked.  Cheap to make (no code list
+    is copied), and immutable, like its terminology.
+    """
+
+    __slots__ = ("_known", "_listed", "_open", "_terminology", "url")
+
+    def __init__(self, terminology: Terminology, valueset_url: str) -> None:
+        #: the URL as bound (with its version: that is what a terminology server is asked about)
+        self.url = valueset_url
+        self._terminology = terminology
+        parts = terminology._valuesets.get(_canonical(valueset_url))
+        self._known = parts is not None
+        self._listed: dict[str, frozenset[str]] = {}
+        self._open: dict[str, str] = {}
+        for system, part in (parts or {}).items():
+            if isinstance(part, frozenset):
+                self._listed[system] = part
+            else:
+                self._open[system] = part
+
+    def check(self, system: str | None, code: str) -> Membership:
+        """Whether *code* of *system* is in the ValueSet (*system* None: any of its systems)."""
+        local = self._check_locally(system, code)
+        if local is not Membership.UNKNOWN or system is None:
+            return local
+        terminology = self._terminology
+        if terminology.code_in_system(system, code) is False:
+            return Membership.NOT_MEMBER  # not a code of its system (an invalid SCTID...): in no ValueSet
+        client = terminology._client
+        if client is not None:
+            # Imported here: nhsstd.registers is loaded only by callers that gave a client.
+            from nhsstd.registers import InvalidParameter
+
+            try:
+                answer = client.validate_code(code, system=_canonical(system), value_set=self.url)
+            except InvalidParameter:
+                return Membership.UNKNOWN  # not a code or system the server can be asked about
+            return Membership.MEMBER if answer.result else Membership.NOT_MEMBER
+        return local
+
+    def _check_locally(self, system: str | None, code: str) -> Membership:
+        if not self._known:
+            return Membership.UNKNOWN
+        if system is not None:
+            system = _canonical(system)
+            codes = self._listed.get(system)
+            if codes is not None:
+                return Membership.MEMBER if code in codes else Membership.NOT_MEMBER
+            part = self._open.get(system)
+            if part is None:
+                return Membership.NOT_MEMBER
+            return self._terminology._in_open_part(system, part, code)
+        # Any system may hold it: a member of one part is a member; else unknown if one part cannot tell.
+        for codes in self._listed.values():
+            if code in codes:
+                return Membership.MEMBER
+        answer = Membership.NOT_MEMBER
+        for part_system, part in self._open.items():
+            found = self._terminology._in_open_part(part_system, part, code)
+            if found is Membership.MEMBER:
+                return found
+            if found is Membership.UNKNOWN:
+                answer = found
+        return answer
 
 
 # --- compiler -------------------------------------------------------------------------------------

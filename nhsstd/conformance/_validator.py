@@ -24,7 +24,7 @@ from typing import Any, Final, TypeAlias
 from nhsstd.conformance._fhirpath import InvariantEngine
 from nhsstd.conformance._outcome import Issue, Outcome, Severity
 from nhsstd.conformance._pack import MISSING, BaseFacts, Constraint, ElementDef, Profile, RulePack
-from nhsstd.conformance._terminology import Membership, Terminology
+from nhsstd.conformance._terminology import BoundValueSet, Membership, Terminology
 from nhsstd.exceptions import ValidationError
 from nhsstd.fhir._structure import ElementInfo, R4Model
 
@@ -177,7 +177,8 @@ class _Node:
         self.regex: re.Pattern[str] | None = None
         self.layers: tuple[Layer, ...] = ()
         self.constraints: tuple[Constraint, ...] = ()
-        self.bindings: tuple[tuple[str, str], ...] = ()
+        #: (strength, value set) of the checked bindings, each value set resolved once
+        self.bindings: tuple[tuple[str, BoundValueSet], ...] = ()
         self.fixed: tuple[Any, ...] = ()
         self.patterns: tuple[Any, ...] = ()
         self.max_length: int | None = None
@@ -492,7 +493,11 @@ class Walker:
         # A profile's binding replaces the base one (it may name a narrower or a wider value set).
         profiled = {element.binding: None for _, element in layers if element.binding is not None}
         # only required and extensible bindings are checked (terminologies.html 4.1.5)
-        plan.bindings = tuple(b for b in (profiled or bindings) if b[0] in _CHECKED_STRENGTHS)
+        plan.bindings = tuple(
+            (strength, self.terminology.valueset(url))
+            for strength, url in (profiled or bindings)
+            if strength in _CHECKED_STRENGTHS
+        )
         plan.fixed = tuple(fixed)
         plan.patterns = tuple(patterns)
         plan.max_length = min(lengths) if lengths else None
@@ -1065,7 +1070,12 @@ class Walker:
             )  # fmt: skip
 
     def _binding(
-        self, strength: str, valueset: str, codes: list[tuple[str | None, str]], here: _Where, ctx: _Context
+        self,
+        strength: str,
+        valueset: BoundValueSet,
+        codes: list[tuple[str | None, str]],
+        here: _Where,
+        ctx: _Context,
     ) -> None:
         if not codes:
             if strength == "required":
@@ -1075,7 +1085,7 @@ class Walker:
             return
         unknown = False
         for system, code in codes:
-            result = self.terminology.check(valueset, system, code)
+            result = valueset.check(system, code)
             if result is Membership.MEMBER:
                 return  # one code in the value set is enough: the others need not be looked up
             unknown = unknown or result is Membership.UNKNOWN

@@ -342,3 +342,30 @@ def test_v2_tables_with_placeholder_codes_are_not_complete(
     assert terminology.code_in_system(system, "MR") is True
     # identifier-type lists its codes: NNFIN is not one of them.
     assert terminology.check("http://hl7.org/fhir/ValueSet/identifier-type", system, "NNFIN") is NOT_MEMBER
+
+
+def test_a_code_with_no_system_may_be_in_any_part_of_its_valueset() -> None:
+    # A ``code`` element's system is implied by its binding (FHIR R4 datatypes.html#code), so a
+    # code is in the ValueSet when any system the ValueSet draws on holds it; when none does but
+    # a part cannot be expanded, membership cannot be told.
+    first, second, snomed_vs = "http://example.org/a", "http://example.org/b", "http://example.org/VS/s"
+    terminology = Terminology(
+        {
+            "systems": {},
+            "valuesets": {
+                "http://example.org/VS/ab": {first: ["a1", "a2"], second: ["b1"]},
+                "http://example.org/VS/ab-lang": {first: ["a1"], BCP_47: "*"},
+                snomed_vs: {first: ["a1"], SNOMED: "?"},
+            },
+        }
+    )
+    both = terminology.valueset("http://example.org/VS/ab|2")
+    assert [both.check(None, code) for code in ("a2", "b1", "c1")] == [MEMBER, MEMBER, NOT_MEMBER]
+    assert both.check(second, "a1") is NOT_MEMBER  # with its system, only that system's part counts
+    with_languages = terminology.valueset("http://example.org/VS/ab-lang")
+    assert with_languages.check(None, "en-GB") is MEMBER  # RFC 5646 tag, from the whole-system part
+    assert with_languages.check(None, "not a tag") is NOT_MEMBER
+    partly_snomed = terminology.valueset(snomed_vs)
+    assert partly_snomed.check(None, "a1") is MEMBER
+    assert partly_snomed.check(None, "22298006") is UNKNOWN  # a valid SCTID: the part is not expanded
+    assert partly_snomed.check(None, "22298007") is NOT_MEMBER  # Verhoeff check digit fails

@@ -90,6 +90,28 @@ def test_primitive_extension_arrays_pair_with_values() -> None:
     assert found(outcome, "nhsstd-shape") == [("error", "Patient.name[0].given")]
 
 
+@pytest.mark.parametrize(
+    ("name", "ele_1"),
+    [
+        # json.html: a repeating primitive may have only extensions (its value array left out)
+        ({"_given": [{"extension": [{"url": COLOUR, "valueString": "x"}]}]}, []),
+        (
+            {"_given": [{"extension": [{"url": COLOUR, "valueString": "x"}]}, {}]},
+            ["Patient.name[0].given[1]"],
+        ),
+        # ele-1 and json.html: an array is never empty, the extras' array neither
+        ({"given": ["A"], "_given": []}, ["Patient.name[0].given"]),
+        ({"given": [], "_given": [None]}, ["Patient.name[0].given"]),
+        ({"_given": []}, ["Patient.name[0].given"]),
+        ({"given": None}, ["Patient.name[0].given"]),  # a null repeating element is no array of values
+    ],
+)
+def test_primitive_extension_arrays_without_values(name: dict[str, Any], ele_1: list[str]) -> None:
+    outcome = conformance.validate({"resourceType": "Patient", "name": [name]}, uk_core=False)
+    assert found(outcome, "nhsstd-shape") == []
+    assert found(outcome, "ele-1") == [("error", location) for location in ele_1]
+
+
 # --- primitive formats (datatypes.html 2.24.0.1) --------------------------------------------------
 
 
