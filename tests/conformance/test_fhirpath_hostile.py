@@ -110,3 +110,31 @@ def test_descendants_of_data_nested_deep_or_in_a_loop_are_each_element_below() -
     loop: dict[str, Any] = {"resourceType": "Patient", "id": "loop"}
     loop["contained"] = [loop]
     assert check("descendants().count() = 2 and descendants().id.distinct() = 'loop'", loop) is True
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        # A pattern from a user's package that backtracks exponentially (two ways to match each
+        # 'a', then a '!' that fails them all): each function stops at its deadline.
+        "'" + "a" * 40 + "!'.matches('^(a|aa)+$')",
+        "'" + "a" * 40 + "!'.matchesFull('(a|a)+')",
+        "'" + "a" * 40 + "!'.replaceMatches('^(a|aa)+$', 'b') = 'b'",
+    ],
+)
+def test_a_regular_expression_that_backtracks_forever_cannot_be_evaluated(expression: str) -> None:
+    assert check(expression) is None
+
+
+def test_the_unicode_letter_class_of_fhir_patterns_is_understood() -> None:
+    # Patterns in FHIR definitions are written for Java's engine; \p{L} (any letter) is common.
+    assert check("'Élan'.matches('^\\\\p{L}+$')") is True
+    assert check("'3lan'.matches('^\\\\p{L}+$')") is False
+
+
+def test_repeat_that_computes_a_new_value_every_time_cannot_be_evaluated() -> None:
+    # N1 5.2.3 repeat() goes on "until no new items are found"; $this + 'a' is always new.
+    assert check("'a'.repeat($this + 'a').count() > 0") is None
+    # ... while repeat over the data ends when the data does
+    node = {"item": [{"linkId": "1", "item": [{"linkId": "1.1", "item": [{"linkId": "1.1.1"}]}]}]}
+    assert check("repeat(item).count() = 3", node, "Questionnaire") is True

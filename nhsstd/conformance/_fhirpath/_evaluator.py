@@ -27,6 +27,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, DecimalException, localcontext
 from typing import Any, Final
 
+import regex  # type: ignore[import-untyped]
+
 from nhsstd.conformance._fhirpath._model import Element, FhirTypes, fhir_types, resource_element
 from nhsstd.conformance._fhirpath._parse import parse
 from nhsstd.conformance._fhirpath._values import Moment, Quantity, add_duration, compare_moments, parse_moment
@@ -1040,12 +1042,19 @@ def _exists_function(arguments: list[Any]) -> Invocation:
     return _per_item(_exists)(arguments)
 
 
+#: How many new values (not elements of the data, which are finite) ``repeat()`` may compute.
+#: N1 repeats "until no new items are found", which an expression computing a new value every time
+#: (``'a'.repeat($this + 'a')``) never reaches; past this count the constraint is "cannot evaluate".
+_REPEAT_COMPUTED_MAX: Final = 1_000
+
+
 def _repeat(arguments: list[Any]) -> Invocation:
     projection = _expression(arguments[0])
 
     def invoke(items: list[Any], scope: Scope) -> list[Any]:
         found: list[Any] = []
         seen: set[int] = set()
+        computed = 0
         level = items
         while level:
             below = []
@@ -1062,6 +1071,10 @@ def _repeat(arguments: list[Any]) -> Invocation:
                         seen.add(key)
                     elif _contains_value(found, value_of(result)):
                         continue
+                    else:
+                        computed += 1
+                        if computed > _REPEAT_COMPUTED_MAX:
+                            raise EvaluationError("repeat() computed too many new values")
                     found.append(result)
                     below.append(result)
             level = below
@@ -1312,23 +1325,40 @@ def _has_value(items: list[Any]) -> list[Any]:
     return [True]
 
 
-def _regex(pattern: str) -> re.Pattern[str]:
+#: How long one regular expression may run on one string.  Patterns come from users' packages
+#: too, and a backtracking pattern (``^(a|aa)+$``) can take years on a short string; the
+#: ``regex`` library stops at the deadline, and the constraint is then "cannot evaluate".
+#: Real patterns on FHIR strings take microseconds.
+_REGEX_SECONDS: Final = 0.5
+
+
+def _regex(pattern: str) -> Any:  # a regex.Pattern (the library ships no type information)
     try:
-        return re.compile(pattern, re.DOTALL)
-    except re.error:
-        raise EvaluationError("a regular expression Python cannot read") from None
+        return regex.compile(pattern, regex.DOTALL)
+    except regex.error:
+        raise EvaluationError("a regular expression that cannot be read") from None
+
+
+def _too_slow() -> EvaluationError:
+    return EvaluationError(f"a regular expression ran for more than {_REGEX_SECONDS} s")
 
 
 def _matches(value: str, pattern: Any) -> bool:
     if not isinstance(pattern, str):
         raise EvaluationError("matches() takes a string")
-    return _regex(pattern).search(value) is not None
+    try:
+        return _regex(pattern).search(value, timeout=_REGEX_SECONDS) is not None
+    except TimeoutError:
+        raise _too_slow() from None
 
 
 def _matches_full(value: str, pattern: Any) -> bool:
     if not isinstance(pattern, str):
         raise EvaluationError("matchesFull() takes a string")
-    return _regex(pattern).fullmatch(value) is not None
+    try:
+        return _regex(pattern).fullmatch(value, timeout=_REGEX_SECONDS) is not None
+    except TimeoutError:
+        raise _too_slow() from None
 
 
 def _replace_matches(value: str, pattern: Any, substitution: Any) -> str:
@@ -1338,9 +1368,11 @@ def _replace_matches(value: str, pattern: Any, substitution: Any) -> str:
         return value
     replacement = re.sub(r"\$(\d+)", r"\\\1", substitution.replace("\\", "\\\\"))
     try:
-        return _regex(pattern).sub(replacement, value)
-    except re.error:  # $9 for a group the pattern does not have
+        return str(_regex(pattern).sub(replacement, value, timeout=_REGEX_SECONDS))
+    except regex.error:  # $9 for a group the pattern does not have
         raise EvaluationError("a substitution naming a group the pattern does not have") from None
+    except TimeoutError:
+        raise _too_slow() from None
 
 
 def _replace(value: str, pattern: Any, substitution: Any) -> str:
