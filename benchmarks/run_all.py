@@ -45,7 +45,7 @@ SCRIPTS = (
     Script("json_roundtrip", ("--rounds", "7", "--number", "1000")),
     Script("fhir", ("--count", "1000", "--repeat", "5")),
     Script("fhir_xml", ("--count", "1000", "--repeat", "5")),
-    Script("conformance", ("--count", "500", "--repeat", "3", "--ndjson", "2000")),
+    Script("conformance", ("--count", "1000", "--repeat", "3", "--ndjson", "100000")),
     Script("conformance_invariants", ("--repeat", "10")),
     Script("conformance_walker", ("--repeat", "20")),
     Script("columns", ("--rows", "5000000", "--repeat", "3", "--csv-mb", "256")),
