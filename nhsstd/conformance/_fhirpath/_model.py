@@ -27,6 +27,8 @@ __all__ = ["Element", "FhirTypes", "fhir_types", "resource_element"]
 
 #: (JSON key, FHIR type code, where the value's children are defined, the key of its ``_`` sibling)
 _Target = tuple[str, str, str, str]
+#: One container's lookups: FHIRPath name -> the targets it stands for, and JSON key -> target
+_Tables = tuple[dict[str, tuple[_Target, ...]], dict[str, _Target]]
 
 
 class Element:
@@ -60,28 +62,13 @@ class FhirTypes:
 
     def __init__(self, model: R4Model) -> None:
         self._model = model
-        #: container -> FHIRPath name -> the JSON keys it stands for
-        self.by_name: dict[str, dict[str, tuple[_Target, ...]]] = {}
-        #: container -> JSON key -> its target
-        self.by_key: dict[str, dict[str, _Target]] = {}
+        # container (a type name, or the path of an element with inline children) -> (FHIRPath
+        # name -> the JSON keys it stands for, JSON key -> its target), or None for a path that
+        # is not a container.  Built the first time a container is looked up, as the R4 model
+        # indexes a type the first time a path into it is: a validation touches a few of R4's
+        # types, and building every table up front cost more than the rest of a first verdict.
+        self._tables: dict[str, _Tables | None] = {}
         self._bases: dict[str, tuple[str, ...]] = {}
-        pending = [info.name for info in model.types()]
-        while pending:
-            container = pending.pop()
-            if container in self.by_key:
-                continue
-            children = model.children(container) or {}
-            names: dict[str, list[_Target]] = {}
-            keys: dict[str, _Target] = {}
-            for key, (element, code) in children.items():
-                inner = model.children_of(element, code)
-                target = (key, code, inner, "_" + key)
-                keys[key] = target
-                names.setdefault(element.name[:-3] if element.is_choice else key, []).append(target)
-                if element.own_children is not None and inner not in self.by_key:
-                    pending.append(inner)
-            self.by_key[container] = keys
-            self.by_name[container] = {name: tuple(targets) for name, targets in names.items()}
         for info in model.types():
             chain = [info.name]
             base = info.base
@@ -91,6 +78,32 @@ class FhirTypes:
                 base = found.base if found is not None else None
             self._bases[info.name] = tuple(chain)
         self._bases.setdefault("BackboneElement", ("BackboneElement", "Element", "Base"))
+
+    def _table(self, container: str | None) -> _Tables | None:
+        if container is None:
+            return None
+        try:
+            return self._tables[container]
+        except KeyError:
+            pass
+        model = self._model
+        if "." in container:
+            element = model.element(container)
+            is_container = element is not None and element.own_children == container
+        else:
+            is_container = model.type(container) is not None
+        table: _Tables | None = None
+        if is_container:
+            names: dict[str, list[_Target]] = {}
+            keys: dict[str, _Target] = {}
+            for key, (element, code) in (model.children(container) or {}).items():
+                target = (key, code, model.children_of(element, code), "_" + key)
+                keys[key] = target
+                names.setdefault(element.name[:-3] if element.is_choice else key, []).append(target)
+            table = ({name: tuple(targets) for name, targets in names.items()}, keys)
+        # Threads racing here build equal tables; whichever is stored last is kept.
+        self._tables[container] = table
+        return table
 
     def is_a(self, type_code: str | None, name: str) -> bool:
         """Whether *type_code* is the FHIR type *name* or derives from it."""
@@ -108,7 +121,7 @@ class FhirTypes:
     def element_of(self, data: Any, type_name: str) -> Element:
         """*data* as the context element of a constraint on *type_name* (a type or element path)."""
         if "." in type_name:
-            return Element(data, "BackboneElement", type_name if type_name in self.by_key else None)
+            return Element(data, "BackboneElement", type_name if self._table(type_name) is not None else None)
         if type(data) is dict:
             kind = data.get("resourceType")
             if type(kind) is str:
@@ -123,7 +136,8 @@ class FhirTypes:
             if type(extras) is dict and name in ("id", "extension"):
                 return self.child(Element(extras, "Element", "Element"), name)
             return []
-        table = self.by_name.get(parent.container)  # type: ignore[arg-type]
+        tables = self._table(parent.container)
+        table = tables[0] if tables is not None else None
         targets = table.get(name) if table is not None else None
         found: list[Element] = []
         if targets is None:
@@ -153,7 +167,8 @@ class FhirTypes:
         if not isinstance(data, dict):
             extras = parent.extras
             return self.children(Element(extras, "Element", "Element")) if isinstance(extras, dict) else []
-        keys = self.by_key.get(parent.container)  # type: ignore[arg-type]
+        tables = self._table(parent.container)
+        keys = tables[1] if tables is not None else None
         found: list[Element] = []
         for key, value in data.items():
             if not isinstance(key, str) or key == "resourceType":
