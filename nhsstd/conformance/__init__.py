@@ -86,7 +86,7 @@ class Validator:
         compiled too, so bindings to them are checked.
     :raises PackageError: a package cannot be read or compiled.
     :raises ProfileError: a profile of a package is broken (an unknown element path, an
-        unknown, cyclic or other-type ``baseDefinition``).
+        unknown, cyclic or other-type ``baseDefinition``, a slice added to a closed slicing).
     :param terminology: a terminology server client (:mod:`nhsstd.registers.terminology`)
         for the codes of value sets that cannot be expanded offline (SNOMED CT...).
 
@@ -300,7 +300,8 @@ class ProfileError(PackageError):
     Raised when the package is loaded, before anything is validated: a differential element
     whose path names no element (``problem`` ``unknown-element``), a ``baseDefinition`` that is
     not loaded (``unknown-base``), of another type (``base-type``) or that leads back to the
-    profile (``base-cycle``).  :attr:`profile`, :attr:`path` and :attr:`problem` describe the
+    profile (``base-cycle``), a slice added to a slicing an ancestor profile closed
+    (``closed-slicing``).  :attr:`profile`, :attr:`path` and :attr:`problem` describe the
     first fault; :attr:`problems` lists them all, and the message names each.  :attr:`reason`
     is ``format``, as for every :class:`PackageError`.
     """

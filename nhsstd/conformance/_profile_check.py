@@ -1,7 +1,7 @@
 """Checks that the profiles of a user's package are sound before anything is validated (private).
 
 A profile (a StructureDefinition with ``derivation`` constraint) is applied on top of
-its ``baseDefinition``, element by element along its differential.  Three faults
+its ``baseDefinition``, element by element along its differential.  These faults
 make that impossible, and a supplier must hear of each when the package is loaded
 rather than find their constraints silently unapplied:
 
@@ -13,7 +13,12 @@ rather than find their constraints silently unapplied:
 * ``unknown-element``: a differential element's ``path`` names no element of the
   type (R4 StructureDefinition.differential: "Differential view of the structure",
   whose element paths are paths of the base definition; a choice element is
-  ``value[x]`` or one typed name, ``valueQuantity``).
+  ``value[x]`` or one typed name, ``valueQuantity``);
+* ``closed-slicing``: the profile adds a slice to a slicing an ancestor profile closed
+  (R4 ElementDefinition.slicing.rules ``closed``: "No additional content is allowed other
+  than that described by the slices in this profile"; profiling.html: a derived profile
+  cannot add slices to a closed slicing).  A re-slice ``a/b`` is added to the slicing
+  declared on slice ``a``, a slice ``b`` to the slicing declared on the element.
 
 >>> from nhsstd.conformance._pack import RulePack
 >>> from nhsstd.fhir._structure import r4_model
@@ -64,6 +69,7 @@ def broken_profiles(pack: RulePack, model: R4Model, urls: Iterable[str]) -> list
             continue
         problems.extend(_base_problems(pack, model, url, facts))
         problems.extend(_path_problems(model, url, facts))
+        problems.extend(_slicing_problems(pack, url))
     return problems
 
 
@@ -128,3 +134,30 @@ def _resolves(model: R4Model, root: str, path: str) -> bool:
             return False
         containers = following
     return True
+
+
+def _slicing_problems(pack: RulePack, url: str) -> list[ProfileProblem]:
+    """The slices a profile adds to slicings its ancestors closed (see ``closed-slicing`` above)."""
+    chain = pack.chain(url)
+    if len(chain) < 2 or chain[-1].url != url.partition("|")[0]:
+        return []  # no ancestor profile (a profile of an R4 type: R4 closes no slicing)
+    profile, ancestors = chain[-1], chain[:-1]
+    problems: list[ProfileProblem] = []
+    for element in profile.by_id.values():
+        name = element.slice_name
+        sliced_id, colon, own = element.id.rpartition(":")
+        if name is None or not colon or own != name:
+            continue
+        if any(ancestor.element(element.id) is not None for ancestor in ancestors):
+            continue  # a slice the ancestor has: restated, not added
+        parent, slash, _ = name.rpartition("/")
+        if slash:
+            sliced_id = f"{sliced_id}:{parent}"  # a re-slice: of the slicing declared on slice ``parent``
+        for ancestor in reversed(ancestors):
+            definition = ancestor.element(sliced_id)
+            slicing = definition.slicing if definition is not None else None
+            if slicing is not None and slicing.rules == "closed":
+                message = f"it adds slice {name} to the closed slicing of {sliced_id} in {ancestor.url}"
+                problems.append(ProfileProblem(url, element.id, "closed-slicing", message))
+                break
+    return problems

@@ -23,7 +23,7 @@ from typing import Any, Final, TypeAlias
 
 from nhsstd.conformance._fhirpath import InvariantEngine
 from nhsstd.conformance._outcome import Issue, Outcome, Severity
-from nhsstd.conformance._pack import MISSING, BaseFacts, Constraint, ElementDef, Profile, RulePack
+from nhsstd.conformance._pack import MISSING, BaseFacts, Constraint, ElementDef, Profile, RulePack, TypeRef
 from nhsstd.conformance._terminology import BoundValueSet, Membership, Terminology
 from nhsstd.exceptions import ValidationError
 from nhsstd.fhir._structure import ElementInfo, R4Model
@@ -160,6 +160,7 @@ class _Node:
         "props",
         "regex",
         "required",
+        "resource_types",
         "rules",
         "target_types",
         "type_name",
@@ -199,6 +200,9 @@ class _Node:
         #: JSON property name -> what it is (see :meth:`Walker._entry`); names that are not
         #: properties of the node are never stored, so the table is bounded by the definitions.
         self.props: dict[str, _Entry] = {}
+        #: a resource element (Bundle.entry.resource, contained): per definition that names profiles
+        #: for resource types, its types (the resource must conform to one profile of its own type)
+        self.resource_types: tuple[tuple[TypeRef, ...], ...] = ()
 
 
 class _Required:
@@ -308,11 +312,12 @@ _Entry = tuple[int, _Prop]
 _NO_PROP: Final = _Prop()
 
 #: Whether an item, or what a ``profile`` discriminator's path reaches from it, conforms to one of
-#: a slice's profiles: (item, path steps, the test's data) -> verdict (:meth:`Walker._conforms`).
+#: a slice's profiles: (item's value, path steps, the test's data) -> verdict (:meth:`Walker._conforms`).
 _Conforms = Callable[[Any, tuple[str, ...], Any], bool]
-#: What a ``profile`` discriminator checks: a node, its type where a choice key names it, the
-#: fullUrl of the Bundle entry holding it, and the resource containing it (a contained resource).
-_Reached = tuple[Any, str | None, Any, Mapping[str, Any] | None]
+#: What a ``profile`` discriminator checks: a node (a primitive's value, None when it has only
+#: extras), a primitive's extras (its ``_name`` object, else None), its type where a choice key names
+#: it, the fullUrl of the Bundle entry holding it, and the resource containing it (a contained resource).
+_Reached = tuple[Any, Any, str | None, Any, Mapping[str, Any] | None]
 
 #: A rule of an object node, run after its properties (fixed value, type rule, invariants).
 _Rule = Callable[["Walker", _Node, Mapping[str, Any], _Where, "_Context"], None]
@@ -352,8 +357,10 @@ class Walker:
 
     def _resource(
         self, resource: Mapping[str, Any], location: _Where, ctx: _Context, profiles: Sequence[str],
-        uk_core: bool, container: Mapping[str, Any] | None,
+        uk_core: bool, container: Mapping[str, Any] | None, *, declared: bool = True,
     ) -> None:  # fmt: skip
+        """Walk a resource against its base definition, ``profiles`` and (when ``declared``) the
+        profiles its own ``meta.profile`` names."""
         resource_type = resource.get("resourceType")
         info = self.model.type(resource_type) if isinstance(resource_type, str) else None
         if info is None or info.kind != "resource" or info.abstract:
@@ -363,9 +370,9 @@ class Walker:
         assert isinstance(resource_type, str)
         wanted = list(profiles)
         meta = resource.get("meta")
-        declared = meta.get("profile") if isinstance(meta, Mapping) else None
-        if isinstance(declared, list):
-            for index, url in enumerate(declared):
+        named = meta.get("profile") if declared and isinstance(meta, Mapping) else None
+        if isinstance(named, list):
+            for index, url in enumerate(named):
                 if not isinstance(url, str):
                     continue  # the walker reports the wrong JSON type
                 if self.pack.knows(url):
@@ -505,6 +512,10 @@ class Walker:
             plan.target_types = self._target_types(facts[0].targets if facts else (), layers)
         if plan.container is not None:
             plan.required = self._required(plan)
+        if type_name in _RESOURCE_TYPES and not extras:
+            plan.resource_types = tuple(
+                element.types for _, element in layers if any(ref.profiles for ref in element.types)
+            )
         plan.entry = path == "Bundle.entry"
         plan.invariant_type = path if plan.container == path and path != type_name else type_name
         if plan.primitive:
@@ -934,11 +945,47 @@ class Walker:
                 ctx.add("error", "structure", where, f"{prop.label} must be an object", "nhsstd-shape")
             elif prop.type_name in _RESOURCE_TYPES:
                 container = ctx.root if prop.key == "contained" else None
-                self._resource(value, where, ctx, (), uk_core, container)
+                profiles = (
+                    self._type_profiles(plan, value, container, where, ctx) if plan.resource_types else ()
+                )
+                self._resource(value, where, ctx, profiles, uk_core, container)
             else:
                 if prop.extension:
                     self._extension(item, parent, prop, value, slices, where, ctx)
                 self._object(plan, value, where, ctx, uk_core)
+
+    def _type_profiles(
+        self, plan: _Node, resource: Mapping[str, Any], container: Mapping[str, Any] | None, where: _Where,
+        ctx: _Context,
+    ) -> tuple[str, ...]:  # fmt: skip
+        """The profiles a resource in this element (a slice's ``resource``, a ``contained`` slice) is
+        walked against: those its definitions give its type (ElementDefinition.type.profile).
+
+        R4 ElementDefinition.type.profile: "If any profiles are specified, then the content must
+        conform to at least one of them".  Where a definition allows the resource's type with one
+        profile of that type, the resource is walked against it (its issues reported); where with
+        several, against the first it conforms to; an error says when it can conform to none (none
+        of them is a profile of its type, or it breaks each).  A profile the pack does not hold
+        cannot be checked, and is left out.
+        """
+        resource_type = resource.get("resourceType")
+        chosen: list[str] = []
+        for types in plan.resource_types:
+            refs = [ref for ref in types if ref.code == resource_type or ref.code in _RESOURCE_TYPES]
+            if not refs or any(not ref.profiles for ref in refs):
+                continue  # the type is not allowed here (reported apart), or allowed without a profile
+            known = [p for ref in refs for url in ref.profiles if (p := self.pack.profile(url)) is not None]
+            if not known:
+                continue
+            urls = list(dict.fromkeys(p.url for p in known if p.type == resource_type))
+            if len(urls) > 1:
+                reached: _Reached = (resource, None, None, ctx.entry_url, container)
+                urls = [url for url in urls if self._conforms_to(reached, url, ctx)][:1]
+            if not urls:
+                message = "the resource conforms to none of the profiles allowed here"
+                ctx.add("error", "structure", where, message, "nhsstd-profile")
+            chosen.extend(url for url in urls if url not in chosen)
+        return tuple(chosen)
 
     def _array(self, value: Any, extra: Any, here: _Where, ctx: _Context) -> list[tuple[Any, Any]] | None:
         if value is not None and not isinstance(value, list):
@@ -1345,7 +1392,7 @@ class Walker:
                     per_item[index].append(None)
                     continue
                 location = (here, index) if prop.is_array else here
-                conforms = self._profile_test(ctx, location) if group.by_profile else None
+                conforms = self._profile_test(ctx, location, items[index][1]) if group.by_profile else None
                 position = _slice_position(group, prop.type_name, value, conforms)
                 matched = group.slices[position] if position >= 0 else None
                 per_item[index].append(matched)
@@ -1377,27 +1424,29 @@ class Walker:
                     )  # fmt: skip
         return [tuple(matched) for matched in per_item]
 
-    def _profile_test(self, ctx: _Context, location: _Where) -> _Conforms:
-        """The ``profile`` test of one item's discriminators (an unresolvable reference warned once)."""
+    def _profile_test(self, ctx: _Context, location: _Where, extra: Any) -> _Conforms:
+        """The ``profile`` test of one item's discriminators (an unresolvable reference warned once);
+        ``extra`` is the item's extras when it is a primitive (its ``_name`` object)."""
         warned: set[str] = set()
 
         def conforms(value: Any, steps: tuple[str, ...], data: Any) -> bool:
-            return self._conforms(value, steps, data, ctx, location, warned)
+            return self._conforms(value, extra, steps, data, ctx, location, warned)
 
         return conforms
 
     def _conforms(
-        self, value: Any, steps: tuple[str, ...], data: Any, ctx: _Context, location: _Where, warned: set[str]
-    ) -> bool:
+        self, value: Any, extra: Any, steps: tuple[str, ...], data: Any, ctx: _Context, location: _Where,
+        warned: set[str],
+    ) -> bool:  # fmt: skip
         """Whether what the path reaches from the item conforms to one of the slice's profiles.
 
         R4 profiling.html, discriminator type ``profile``: "the slice is identified by the type of the element
         conforming to the profile"; with ``resolve()`` the element is the referenced resource.
         """
         urls, resolves = data
-        reached = _reach([(value, None, ctx.entry_url, None)], steps)
+        reached = _reach([(value, extra, None, ctx.entry_url, None)], steps)
         if resolves:
-            reached = [t for node, _, _, _ in reached for t in self._resolved(node, ctx, location, warned)]
+            reached = [t for node, *_ in reached for t in self._resolved(node, ctx, location, warned)]
         return any(self._conforms_to(found, url, ctx) for found in reached for url in urls)
 
     def _resolved(self, node: Any, ctx: _Context, location: _Where, warned: set[str]) -> list[_Reached]:
@@ -1413,11 +1462,11 @@ class Walker:
         if reference.startswith("#"):
             target = _contained(ctx.root, reference[1:]) if reference != "#" else ctx.root
             if target is not None:
-                return [(target, None, ctx.source_url, ctx.root if target is not ctx.root else None)]
+                return [(target, None, None, ctx.source_url, ctx.root if target is not ctx.root else None)]
         elif ctx.bundle is not None:
             target = _resolve_in_bundle(ctx.bundle, reference, ctx.source_url)
             if target is not None:
-                return [(target, None, _full_url_of(ctx.bundle_resource, target), None)]
+                return [(target, None, None, _full_url_of(ctx.bundle_resource, target), None)]
         if reference not in warned:
             warned.add(reference)
             ctx.add(
@@ -1428,10 +1477,21 @@ class Walker:
         return []
 
     def _conforms_to(self, reached: _Reached, url: str, ctx: _Context) -> bool:
-        """Walk a node against a profile aside (its issues kept apart): conforms when none is an error."""
-        node, type_code, entry_url, container = reached
+        """Walk a node against a profile aside (its issues kept apart): conforms when none is an error.
+
+        The profile alone is judged: a resource's own ``meta.profile`` is not applied (R4 profiling.html,
+        discriminator ``profile``: the element is told by "conformance ... to a specified profile").
+        A primitive (its value, its extras or both) is judged against a profile of a primitive type,
+        which R4 allows as any other type's profile (ElementDefinition.type.profile).
+        """
+        node, extra, type_code, entry_url, container = reached
         profile = self.pack.profile(url)
-        if profile is None or not isinstance(node, dict):
+        if profile is None:
+            return False
+        if profile.kind == "primitive-type":
+            if isinstance(node, (dict, list)) or not (node is not None or isinstance(extra, dict)):
+                return False
+        elif not isinstance(node, dict):
             return False
         if type_code is not None and profile.type not in (type_code, type_code[:1].lower() + type_code[1:]):
             return False  # value[x] given as another type than the profile's
@@ -1446,11 +1506,17 @@ class Walker:
         ctx.conforming.add(key)
         try:
             if profile.kind == "resource":
-                self._resource(node, profile.type, scratch, (profile.url,), False, container)
+                self._resource(node, profile.type, scratch, (profile.url,), False, container, declared=False)
             else:
                 layers = tuple((p, p.root) for p in self.pack.chain(profile.url))
                 plan = self._node(profile.type, profile.type, profile.type, layers)
-                self._object(plan, node, profile.type, scratch, False)
+                if not plan.primitive:
+                    self._object(plan, node, profile.type, scratch, False)
+                else:
+                    if node is not None:
+                        self._primitive(plan, node, profile.type, scratch)
+                    if extra is not None:
+                        self._primitive_extras(plan, extra, profile.type, scratch, False)
         finally:
             ctx.conforming.discard(key)
         return Outcome(tuple(scratch.issues)).ok
@@ -1853,31 +1919,49 @@ def _reach(values: list[_Reached], steps: Sequence[str]) -> list[_Reached]:
     """What a ``profile`` discriminator's path reaches below each value (arrays flattened).
 
     Unlike :func:`_project` a choice step (``value[x]``) takes any of its types, noting which,
-    and a Bundle entry's ``resource`` keeps the entry's fullUrl (its references resolve against it).
+    a primitive keeps its extras (``_name``: with its value, or alone where it has no value), and
+    a Bundle entry's ``resource`` keeps the entry's fullUrl (its references resolve against it).
     """
-    current = [v for v in values if v[0] is not None]
+    current = [v for v in values if v[0] is not None or v[1] is not None]
     for step in steps:
         choice = step.removesuffix("[x]") if step.endswith("[x]") else None
         following: list[_Reached] = []
-        for value, _, entry_url, container in current:
+        for value, _, _, entry_url, container in current:
             if not isinstance(value, dict):
                 continue
             if step == "resource" and isinstance(value.get("fullUrl"), str):
                 entry_url = value["fullUrl"]
-            for key, child in value.items():
+            for key in value:
+                name = key
+                if isinstance(key, str) and key[:1] == "_":
+                    name = key[1:]
+                    if name in value:
+                        continue  # a primitive's extras: taken with its value
                 if choice is not None:
-                    suffix = key[len(choice) :] if key.startswith(choice) else ""
+                    suffix = name[len(choice) :] if isinstance(name, str) and name.startswith(choice) else ""
                     if not suffix[:1].isupper():
                         continue
                     type_code: str | None = suffix
-                elif key == step:
+                elif name == step:
                     type_code = None
                 else:
                     continue
-                for item in child if isinstance(child, list) else [child]:
-                    following.append((item, type_code, entry_url, container))
+                for item, extra in _with_extras(value.get(name), value.get("_" + name)):
+                    following.append((item, extra, type_code, entry_url, container))
         current = following
     return current
+
+
+def _with_extras(child: Any, extra: Any) -> list[tuple[Any, Any]]:
+    """The items of a property with their extras (a primitive's ``_name``), paired by position."""
+    if not isinstance(child, list) and not isinstance(extra, list):
+        return [(child, extra)] if child is not None or extra is not None else []
+    children = child if isinstance(child, list) else []
+    extras = extra if isinstance(extra, list) else []
+    size = max(len(children), len(extras))
+    children = children + [None] * (size - len(children))
+    extras = extras + [None] * (size - len(extras))
+    return [(c, e) for c, e in zip(children, extras, strict=True) if c is not None or e is not None]
 
 
 def _full_url_of(bundle: Mapping[str, Any] | None, resource: Mapping[str, Any]) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from nhsstd.conformance._fhirpath import InvariantEngine
-from nhsstd.conformance._terminology import Terminology
+from nhsstd.conformance._terminology import BoundValueSet, Membership, Terminology
 
 XHTML = "http://www.w3.org/1999/xhtml"
 FHIR = "{http://hl7.org/fhir}"
@@ -355,6 +355,45 @@ def test_member_of_uses_the_terminology() -> None:
     assert (
         check(InvariantEngine(), expression, {"resourceType": "Patient", "gender": "male"}, "Patient") is None
     )
+
+
+class _CountingTerminology(Terminology):
+    """A Terminology that counts the value sets bound through it and the one-off checks asked of it."""
+
+    __slots__ = ("bound", "checked")
+
+    def __init__(self, compiled: Mapping[str, Any]) -> None:
+        super().__init__(compiled)
+        self.bound: list[str] = []
+        self.checked = 0
+
+    def valueset(self, valueset_url: str) -> BoundValueSet:
+        self.bound.append(valueset_url)
+        return super().valueset(valueset_url)
+
+    def check(self, valueset_url: str, system: str | None, code: str) -> Membership:
+        self.checked += 1
+        return super().check(valueset_url, system, code)
+
+
+def test_member_of_binds_its_value_set_once_per_call() -> None:
+    # memberOf() binds the value set once through Terminology.valueset() and asks each code of the
+    # bound value set, rather than resolving the value set again for every coding
+    url = "http://example.org/ValueSet/roles"
+    terminology = _CountingTerminology(
+        {
+            "systems": {"http://example.org/roles": {"codes": ["a", "b", "c"], "complete": True}},
+            "valuesets": {url: {"http://example.org/roles": ["c"]}},
+        }
+    )
+    engine = InvariantEngine(terminology=terminology)
+    codings = [{"system": "http://example.org/roles", "code": code} for code in ("a", "b", "c")]
+    concept = {"resourceType": "Patient", "maritalStatus": {"coding": codings}}
+    assert check(engine, f"maritalStatus.memberOf('{url}')", concept, "Patient") is True
+    assert (terminology.bound, terminology.checked) == ([url], 0)
+    coded = {"resourceType": "Patient", "gender": "a"}
+    assert check(engine, f"gender.memberOf('{url}')", coded, "Patient") is False
+    assert (terminology.bound, terminology.checked) == ([url, url], 0)
 
 
 def test_shared_across_threads(r4: dict[tuple[str, str], str]) -> None:

@@ -167,6 +167,55 @@ RESLICED_RESTATED = _profile(
     },
 )  # fmt: skip
 
+#: A searchset Bundle whose matches (slice ``match``, by ``search.mode``) are SupplierPatients: a
+#: slice's ``resource`` typed with a profile, told apart by a value rather than by that profile.
+MATCH_BUNDLE = _profile(
+    "MatchBundle", "Bundle", BASE + "Bundle",
+    _slicing("Bundle.entry", "value", "search.mode"),
+    _slice("Bundle.entry", "match"),
+    {"id": "Bundle.entry:match.search.mode", "path": "Bundle.entry.search.mode", "fixedCode": "match"},
+    {
+        "id": "Bundle.entry:match.resource", "path": "Bundle.entry.resource",
+        "type": [{"code": "Patient", "profile": [PROFILE_URL]}],
+    },
+)  # fmt: skip
+
+#: The same with two profiles for the matches: a match must conform to one of them (R4
+#: ElementDefinition.type.profile: "the content must conform to at least one of them").
+EITHER_BUNDLE = _profile(
+    "EitherBundle", "Bundle", BASE + "Bundle",
+    _slicing("Bundle.entry", "value", "search.mode"),
+    _slice("Bundle.entry", "match"),
+    {"id": "Bundle.entry:match.search.mode", "path": "Bundle.entry.search.mode", "fixedCode": "match"},
+    {
+        "id": "Bundle.entry:match.resource", "path": "Bundle.entry.resource",
+        "type": [{"code": "Patient", "profile": [PROFILE_URL, EXAMPLE + "MrnPatient"]}],
+    },
+)  # fmt: skip
+
+#: A Patient whose contained carer (slice ``carer``, by id) is a SupplierPatient: a ``contained``
+#: slice typed Resource with a profile.
+CARED_FOR = _profile(
+    "CaredFor", "Patient", BASE + "Patient",
+    _slicing("Patient.contained", "value", "id"),
+    _slice("Patient.contained", "carer", type=[{"code": "Resource", "profile": [PROFILE_URL]}]),
+    {"id": "Patient.contained:carer.id", "path": "Patient.contained.id", "fixedId": "carer"},
+)  # fmt: skip
+
+#: A string of at most 10 characters: a profile of a primitive type.
+SHORT_STRING = _profile(
+    "ShortString", "string", BASE + "string",
+    {"id": "string", "path": "string", "maxLength": 10},
+    kind="primitive-type",
+)  # fmt: skip
+
+#: A Location whose aliases are all short strings (closed slicing by profile on a primitive element).
+SHORT_ALIASES = _profile(
+    "ShortAliases", "Location", BASE + "Location",
+    _slicing("Location.alias", "profile", "$this", rules="closed"),
+    _slice("Location.alias", "short", min=1, type=[{"code": "string", "profile": [EXAMPLE + "ShortString"]}]),
+)  # fmt: skip
+
 
 @pytest.fixture(scope="module")
 def validator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Validator]:
@@ -185,6 +234,11 @@ def validator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Validator]:
             RESLICED_RESTATED,
             KILOGRAMS,
             WEIGHED,
+            MATCH_BUNDLE,
+            EITHER_BUNDLE,
+            CARED_FOR,
+            SHORT_STRING,
+            SHORT_ALIASES,
         )
         yield Validator(packages=[package])
 
@@ -390,3 +444,115 @@ def test_a_restated_slice_keeps_the_reslicing_its_ancestor_declared(validator: V
     assert _resliced(validator, _mrn("official"), profile=restated) == [
         ("Patient.identifier", "slice mrn/secondary: at least 1 required, 0 found")
     ]
+
+
+# --- a resource in a slice whose type has a profile -------------------------------------------------
+
+
+SERVER = "https://example.org/fhir"
+
+
+def _searchset(*entries: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle", "type": "searchset",
+        "entry": [
+            {"fullUrl": f"{SERVER}/Patient/{r['id']}", "resource": r, "search": {"mode": mode}}
+            for mode, r in entries
+        ],
+    }  # fmt: skip
+
+
+def test_a_resource_in_a_slice_is_walked_against_its_types_profile(validator: Validator) -> None:
+    url = MATCH_BUNDLE["url"]
+    good = _searchset(("match", _patient("p1", gender="female")), ("include", _patient("p2")))
+    assert _issues(validator.validate(good, profiles=[url], uk_core=False)) == []
+    # a match must be a SupplierPatient (gender 1..1); an included Patient need not be
+    bad = _searchset(("match", _patient("p1")), ("include", _patient("p2")))
+    assert _issues(validator.validate(bad, profiles=[url], uk_core=False)) == [
+        ("Bundle.entry[0].resource.gender", "gender: at least 1 required, 0 found")
+    ]
+
+
+def test_a_resource_must_conform_to_one_of_its_types_profiles(validator: Validator) -> None:
+    url = EITHER_BUNDLE["url"]
+    supplier = _patient("p1", gender="female")
+    mrn = _patient("p2", identifier=[{"system": MRN_SYSTEM, "value": "A1"}])
+    both = _searchset(("match", supplier), ("match", mrn))
+    assert _issues(validator.validate(both, profiles=[url], uk_core=False)) == []
+    neither = _patient("p3", identifier=[{"system": "https://example.org/fhir/other", "value": "B2"}])
+    issues = _issues(validator.validate(_searchset(("match", neither)), profiles=[url], uk_core=False))
+    assert issues == [
+        ("Bundle.entry[0].resource", "the resource conforms to none of the profiles allowed here")
+    ]
+
+
+def _cared_for(carer: dict[str, Any]) -> dict[str, Any]:
+    link = [{"other": {"reference": f"#{carer['id']}"}, "type": "seealso"}]
+    return _patient("p", contained=[carer], link=link)
+
+
+def test_a_contained_slice_typed_resource_with_a_profile_is_walked_against_it(validator: Validator) -> None:
+    url = CARED_FOR["url"]
+    carer = _patient("carer", gender="male")
+    assert _issues(validator.validate(_cared_for(carer), profiles=[url], uk_core=False)) == []
+    assert _issues(validator.validate(_cared_for(_patient("carer")), profiles=[url], uk_core=False)) == [
+        ("Patient.contained[0].gender", "gender: at least 1 required, 0 found")
+    ]
+    # a contained resource in no slice has no profile to meet
+    assert _issues(validator.validate(_cared_for(_patient("friend")), profiles=[url], uk_core=False)) == []
+    # a resource of another type in the slice cannot conform to a Patient profile
+    organization = {"resourceType": "Organization", "id": "carer", "name": "Carers Ltd"}
+    managed = _patient("p", contained=[organization], managingOrganization={"reference": "#carer"})
+    assert _issues(validator.validate(managed, profiles=[url], uk_core=False)) == [
+        ("Patient.contained[0]", "the resource conforms to none of the profiles allowed here")
+    ]
+
+
+# --- the profile discriminator judges the slice's profile alone -------------------------------------
+
+
+def test_a_resources_own_profiles_do_not_decide_its_slice(validator: Validator) -> None:
+    # The Patient conforms to SupplierPatient (it has a gender), so its entry is in slice patient,
+    # although it also claims MrnPatient, which it breaks: that is reported on the resource itself,
+    # not taken as the entry being in no slice.
+    other = {"system": "https://example.org/fhir/other", "value": "B2"}
+    patient = _patient(
+        "7d3e1a52-0000-4000-8000-000000000021", gender="female", identifier=[other],
+        meta={"profile": [MRN_PATIENT["url"]]},
+    )  # fmt: skip
+    issues = _issues(validator.validate(_bundle(patient), profiles=[PATIENT_BUNDLE["url"]], uk_core=False))
+    assert issues == [
+        ("Bundle.entry[0].resource.identifier[0]", "the item matches none of the slices"),
+        ("Bundle.entry[0].resource.identifier", "slice mrn: at least 1 required, 0 found"),
+    ]
+
+
+# --- primitives sliced by profile -------------------------------------------------------------------
+
+
+def _location(**elements: Any) -> dict[str, Any]:
+    return {"resourceType": "Location", "id": "l", **elements}
+
+
+def test_a_primitive_is_in_the_slice_when_it_conforms_to_a_primitive_profile(validator: Validator) -> None:
+    def issues(*aliases: str) -> list[tuple[str, str]]:
+        located = _location(alias=list(aliases))
+        return _issues(validator.validate(located, profiles=[SHORT_ALIASES["url"]], uk_core=False))
+
+    assert issues("Ward 7", "Annexe") == []
+    # a string longer than ShortString allows does not conform: in no slice of a closed slicing
+    assert issues("Ward 7", "The Old Cottage Annexe") == [
+        ("Location.alias[1]", "the item matches none of the slices")
+    ]
+    assert issues("The Old Cottage Annexe") == [
+        ("Location.alias[0]", "the item matches none of the slices"),
+        ("Location.alias", "slice short: at least 1 required, 0 found"),
+    ]
+
+
+def test_a_primitive_with_extras_only_is_judged_by_them(validator: Validator) -> None:
+    # an alias with no value, only an extension: nothing breaks the profile, so it is in the slice
+    reason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+    absent = {"extension": [{"url": reason, "valueCode": "unknown"}]}
+    located = _location(alias=["Ward 7", None], _alias=[None, absent])
+    assert _issues(validator.validate(located, profiles=[SHORT_ALIASES["url"]], uk_core=False)) == []

@@ -231,6 +231,76 @@ def test_a_base_in_another_given_package_is_known(tmp_path: Path, cache: Path) -
     assert sorted(i.location for i in outcome.errors) == ["Patient.birthDate", "Patient.gender"]
 
 
+EXAMPLE = "https://example.org/fhir/StructureDefinition/"
+PATIENT = "http://hl7.org/fhir/StructureDefinition/Patient"
+MRN_SYSTEM = "https://example.org/fhir/mrn"
+
+
+def _identifier_slicing(rules: str, path: str = "system", **more: Any) -> dict[str, Any]:
+    slicing = {"discriminator": [{"type": "value", "path": path}], "rules": rules}
+    return {"id": "Patient.identifier", "path": "Patient.identifier", "slicing": slicing, **more}
+
+
+def _id_slice(name: str, **facts: Any) -> dict[str, Any]:
+    return {"id": f"Patient.identifier:{name}", "path": "Patient.identifier", "sliceName": name, **facts}
+
+
+def _fixed(name: str, child: str, **fixed: Any) -> dict[str, Any]:
+    return {"id": f"Patient.identifier:{name}.{child}", "path": f"Patient.identifier.{child}", **fixed}
+
+
+#: Patient identifiers sliced by system, closed: MRNs only.
+CLOSED = _profile(
+    "ClosedIds", PATIENT,
+    _identifier_slicing("closed"), _id_slice("mrn"), _fixed("mrn", "system", fixedUri=MRN_SYSTEM),
+)  # fmt: skip
+#: Identifiers sliced by system (open), MRNs re-sliced by use, closed: official MRNs only.
+CLOSED_RESLICING = _profile(
+    "ClosedUses", PATIENT,
+    _identifier_slicing("open"),
+    _id_slice("mrn", slicing={"discriminator": [{"type": "value", "path": "use"}], "rules": "closed"}),
+    _fixed("mrn", "system", fixedUri=MRN_SYSTEM),
+    _id_slice("mrn/official"), _fixed("mrn/official", "use", fixedCode="official"),
+)  # fmt: skip
+
+
+def test_a_slice_added_to_an_ancestors_closed_slicing_is_refused(tmp_path: Path, cache: Path) -> None:
+    # R4 ElementDefinition.slicing.rules closed: "No additional content is allowed other than that
+    # described by the slices in this profile" -- a derived profile cannot add a slice to it
+    added = _profile("MoreIds", CLOSED["url"], _id_slice("nhs"), _fixed("nhs", "system", fixedUri="urn:x"))
+    error = _refused(tmp_path, CLOSED, added)
+    assert [(p.profile, p.path, p.problem) for p in error.problems] == [
+        (added["url"], "Patient.identifier:nhs", "closed-slicing")
+    ]
+    assert "closed slicing" in str(error)
+    # so is one added further down, below a profile that restates the closed slicing's slice
+    restated = _profile("RestatedIds", CLOSED["url"], _id_slice("mrn", max="1"))
+    below = _profile("BelowIds", restated["url"], _id_slice("nhs"))
+    error = _refused(tmp_path / "below", CLOSED, restated, below)
+    assert [(p.profile, p.problem) for p in error.problems] == [(below["url"], "closed-slicing")]
+
+
+def test_restating_the_slices_of_a_closed_slicing_is_allowed(tmp_path: Path, cache: Path) -> None:
+    restated = _profile(
+        "RestatedIds", CLOSED["url"],
+        _identifier_slicing("closed"), _id_slice("mrn", max="1"), _fixed("mrn", "value", min=1),
+    )  # fmt: skip
+    validator = Validator(packages=[write_package(tmp_path / "package", CLOSED, restated)])
+    patient = _patient(identifier=[{"system": MRN_SYSTEM}])
+    outcome = validator.validate(patient, profiles=[restated["url"]], uk_core=False)
+    assert [issue.location for issue in outcome.errors] == ["Patient.identifier[0].value"]
+
+
+def test_a_reslice_added_to_a_closed_reslicing_is_refused(tmp_path: Path, cache: Path) -> None:
+    # slice mrn's re-slicing is closed: a derived profile cannot add mrn/old to it ...
+    added = _profile("OldMrn", CLOSED_RESLICING["url"], _id_slice("mrn/old"))
+    error = _refused(tmp_path, CLOSED_RESLICING, added)
+    assert [(p.path, p.problem) for p in error.problems] == [("Patient.identifier:mrn/old", "closed-slicing")]
+    # ... while the slicing of the identifiers themselves is open: a new slice there is allowed
+    other = _profile("NhsToo", CLOSED_RESLICING["url"], _id_slice("nhs"))
+    Validator(packages=[write_package(tmp_path / "open", CLOSED_RESLICING, other)])
+
+
 def test_the_error_pickles(tmp_path: Path, cache: Path) -> None:
     error = _refused(tmp_path, _profile("Orphan", "https://example.org/fhir/StructureDefinition/Nowhere"))
     copied = pickle.loads(pickle.dumps(error))

@@ -313,13 +313,15 @@ def _member_of(scope: Scope, items: list[Any], valuesets: list[Any]) -> list[Any
     if len(items) != 1:
         return []
     data = items[0].data if isinstance(items[0], Element) else items[0]
+    # bound once for all the codes asked about (as a walker plan binds each binding's value set)
+    bound = terminology.valueset(valueset)
     codings: Sequence[Any]
     if isinstance(data, str):
-        answers = {terminology.check(valueset, None, data)}
+        answers = {bound.check(None, data)}
     else:
         codings = data.get("coding", [data]) if isinstance(data, Mapping) else []
         answers = {
-            terminology.check(valueset, coding.get("system"), coding["code"])
+            bound.check(coding.get("system"), coding["code"])
             for coding in codings
             if isinstance(coding, Mapping) and isinstance(coding.get("code"), str)
         }
