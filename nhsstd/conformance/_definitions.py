@@ -8,7 +8,9 @@ ones too):
 - StructureDefinition: each differential element's ``path`` names an element of the type it
   constrains (ElementDefinition.path: "a '.'-separated list of ancestor elements, beginning with
   the name of the resource"; a choice is ``value[x]`` or ``value`` plus one of its types).
-- ValueSet.compose.include.system and exclude.system: "An absolute URI".
+- ValueSet.compose.include.system and exclude.system: "An absolute URI"; the codes of their
+  ``concept`` are codes of that system, as a Coding's are (rule ``nhsstd-code``, where the code
+  system is known here or has a grammar, such as SNOMED CT's SCTIDs).
 - CodeSystem.content ``not-present``: "None of the concepts ... are included in the code system
   resource", so it has no ``concept``; ``supplements`` names the code system a supplement "is
   adding designations and properties to", and content ``supplement`` is that kind of resource:
@@ -171,17 +173,27 @@ def _path_exists(model: R4Model, path: str) -> bool:
 
 
 def value_set_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: _Where, ctx: _Context) -> None:
-    """ValueSet.compose.include.system and exclude.system are absolute URIs (their R4 definition)."""
+    """ValueSet.compose.include.system and exclude.system are absolute URIs (their R4 definition),
+    and the concepts they list are codes of that system."""
     compose = node.get("compose")
     if not isinstance(compose, Mapping):
         return
     for part in ("include", "exclude"):
         for index, include in _objects(compose, part):
+            at = (((here, "compose"), part), index)
             system = include.get("system")
-            if isinstance(system, str) and not _ABSOLUTE.match(system):
-                at = ((((here, "compose"), part), index), "system")
+            if not isinstance(system, str):
+                continue
+            if not _ABSOLUTE.match(system):
                 message = "the system must be an absolute URI (a contained code system is named by its url)"
-                ctx.add("error", "invalid", at, message, "nhsstd-valueset")
+                ctx.add("error", "invalid", (at, "system"), message, "nhsstd-valueset")
+                continue
+            for concept_index, concept in _objects(include, "concept"):
+                code = concept.get("code")
+                if isinstance(code, str) and walker.terminology.code_in_system(system, code) is False:
+                    where = (((at, "concept"), concept_index), "code")
+                    message = "the code is not defined by its code system"
+                    ctx.add("error", "code-invalid", where, message, "nhsstd-code")
 
 
 def code_system_rule(

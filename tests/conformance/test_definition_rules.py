@@ -319,3 +319,24 @@ def test_search_parameter_facts() -> None:
     assert SP + "id" not in facts
     assert SP + "Resource-source" not in facts
     assert len(facts) == 1366
+
+
+# --- the concepts a ValueSet lists are codes of their system (tx: vs-bad-code) -------------------------
+
+
+def test_a_value_set_lists_codes_of_its_systems(validator: Validator) -> None:
+    vs = value_set(
+        # SCTIDs: 22298006 is one, 2 is too short to be one (SNOMED CT's identifier grammar)
+        {"system": "http://snomed.info/sct", "concept": [{"code": "22298006"}, {"code": "2"}]},
+        # R4's administrative-gender is complete: "female" is one of its codes, "woman" is not
+        {
+            "system": "http://hl7.org/fhir/administrative-gender",
+            "concept": [{"code": "female"}, {"code": "woman"}],
+        },
+        {"system": "http://example.org/cs", "concept": [{"code": "2"}]},  # unknown here: not checked
+    )
+    outcome = validator.validate(vs, uk_core=False)
+    assert found(outcome, "nhsstd-code") == [
+        ("error", "ValueSet.compose.include[0].concept[1].code"),
+        ("error", "ValueSet.compose.include[1].concept[1].code"),
+    ]
