@@ -11,6 +11,10 @@ ones too):
 - ValueSet.compose.include.system and exclude.system: "An absolute URI"; the codes of their
   ``concept`` are codes of that system, as a Coding's are (rule ``nhsstd-code``, where the code
   system is known here or has a grammar, such as SNOMED CT's SCTIDs).
+- ValueSet.compose.include.filter: with an operator such as ``is-a`` on the ``concept`` (or
+  ``code``) property, the value is a concept of the system (R4 filter-operator).
+- CodeSystem.property: a ``uri`` naming one of R4's concept properties
+  (``http://hl7.org/fhir/concept-properties``) goes with the type R4 states for it.
 - CodeSystem.content ``not-present``: "None of the concepts ... are included in the code system
   resource", so it has no ``concept``; ``supplements`` names the code system a supplement "is
   adding designations and properties to", and content ``supplement`` is that kind of resource:
@@ -194,6 +198,32 @@ def value_set_rule(walker: Walker, plan: _Node, node: Mapping[str, Any], here: _
                     where = (((at, "concept"), concept_index), "code")
                     message = "the code is not defined by its code system"
                     ctx.add("error", "code-invalid", where, message, "nhsstd-code")
+            for filter_index, rule in _objects(include, "filter"):
+                value = rule.get("value")
+                if (
+                    rule.get("property") in ("concept", "code")
+                    and rule.get("op") in _CONCEPT_OPERATORS
+                    and isinstance(value, str)
+                    and walker.terminology.code_in_system(system, value) is False
+                ):
+                    where = (((at, "filter"), filter_index), "value")
+                    message = "the filter's value must be a code of the system"
+                    ctx.add("error", "code-invalid", where, message, "nhsstd-code")
+
+
+#: The concept properties R4 defines (CodeSystem ``http://hl7.org/fhir/concept-properties``) and
+#: the type each definition states ("Property type is boolean", "The property type will be 'code'").
+_CONCEPT_PROPERTIES: Final = "http://hl7.org/fhir/concept-properties#"
+_CONCEPT_PROPERTY_TYPES: Final = {
+    "inactive": "boolean",
+    "deprecated": "dateTime",
+    "notSelectable": "boolean",
+    "parent": "code",
+    "child": "code",
+}
+#: Filter operators whose value is a concept of the system (R4 filter-operator: "is-a: Includes all
+#: concept ids that have a transitive is-a relationship with the concept Id provided as the value").
+_CONCEPT_OPERATORS: Final = frozenset({"is-a", "descendent-of", "is-not-a", "generalizes"})
 
 
 def code_system_rule(
@@ -211,6 +241,16 @@ def code_system_rule(
     elif content == "supplement" and not supplements:
         message = "a supplement must name the code system it supplements"
         ctx.add("error", "business-rule", (here, "content"), message, "nhsstd-codesystem")
+    for index, prop in _objects(node, "property"):
+        uri, kind = prop.get("uri"), prop.get("type")
+        if not (isinstance(uri, str) and uri.startswith(_CONCEPT_PROPERTIES) and isinstance(kind, str)):
+            continue
+        stated = _CONCEPT_PROPERTY_TYPES.get(uri[len(_CONCEPT_PROPERTIES) :])
+        if stated is not None and kind != stated:
+            message = f"the property's uri names an R4 concept property of type {stated}"
+            ctx.add(
+                "error", "business-rule", (((here, "property"), index), "type"), message, "nhsstd-codesystem"
+            )
 
 
 def capability_statement_rule(

@@ -184,7 +184,7 @@ def test_an_absolute_system_in_a_value_set_is_accepted(validator: Validator, sys
     assert found(validator.validate(value_set({"system": system}), uk_core=False), "nhsstd-valueset") == []
 
 
-# --- CodeSystem.content (tx: cs-bad-oid, supplement-2) ---------------------------------------------------
+# --- CodeSystem.content and property (tx: cs-bad-oid, supplement-2, cs-bad-props) ---------------------
 
 
 def code_system(**facts: Any) -> dict[str, Any]:
@@ -212,6 +212,22 @@ def test_a_supplement_has_supplement_content_and_names_what_it_supplements(valid
         ("error", "CodeSystem.content")
     ]
     assert found(validator.validate(good, uk_core=False), "nhsstd-codesystem") == []
+
+
+def test_a_concept_property_has_the_type_r4_states(validator: Validator) -> None:
+    # concept-properties: notSelectable "Property type is boolean"; parent "will be 'code'"
+    properties = "http://hl7.org/fhir/concept-properties#"
+    cs = code_system(
+        content="complete",
+        property=[
+            {"code": "notSelectable", "uri": properties + "notSelectable", "type": "dateTime"},
+            {"code": "parent", "uri": properties + "parent", "type": "code"},
+            {"code": "status", "uri": properties + "status", "type": "code"},  # not one R4 defines
+            {"code": "local", "uri": "http://example.org/p#notSelectable", "type": "dateTime"},
+        ],
+    )
+    outcome = validator.validate(cs, uk_core=False)
+    assert found(outcome, "nhsstd-codesystem") == [("error", "CodeSystem.property[0].type")]
 
 
 # --- CapabilityStatement searchParam.type "SHALL be the same as the type in the search parameter
@@ -321,7 +337,7 @@ def test_search_parameter_facts() -> None:
     assert len(facts) == 1366
 
 
-# --- the concepts a ValueSet lists are codes of their system (tx: vs-bad-code) -------------------------
+# --- a ValueSet lists and filters on codes of its systems (tx: vs-bad-code, vs-bad-props) ------------
 
 
 def test_a_value_set_lists_codes_of_its_systems(validator: Validator) -> None:
@@ -339,4 +355,27 @@ def test_a_value_set_lists_codes_of_its_systems(validator: Validator) -> None:
     assert found(outcome, "nhsstd-code") == [
         ("error", "ValueSet.compose.include[0].concept[1].code"),
         ("error", "ValueSet.compose.include[1].concept[1].code"),
+    ]
+
+
+def test_a_filter_on_a_concept_names_a_code_of_the_system(validator: Validator) -> None:
+    # filter-operator is-a: "... with the concept Id provided as the value"
+    vs = value_set(
+        {
+            "system": "http://snomed.info/sct",
+            "filter": [
+                {"property": "concept", "op": "is-a", "value": "something"},
+                {"property": "concept", "op": "is-a", "value": "22298006"},
+                {"property": "constraint", "op": "=", "value": "<< 22298006"},  # ECL: not a code
+            ],
+        },
+        {
+            "system": "http://hl7.org/fhir/administrative-gender",
+            "filter": [{"property": "concept", "op": "descendent-of", "value": "woman"}],
+        },
+    )
+    outcome = validator.validate(vs, uk_core=False)
+    assert found(outcome, "nhsstd-code") == [
+        ("error", "ValueSet.compose.include[0].filter[0].value"),
+        ("error", "ValueSet.compose.include[1].filter[0].value"),
     ]
