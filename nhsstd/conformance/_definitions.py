@@ -67,6 +67,9 @@ _BASE_CAPABILITY_STATEMENT: Final = "http://hl7.org/fhir/CapabilityStatement/bas
 #: An absolute URI begins with a scheme (RFC 3986, section 3.1).
 _ABSOLUTE: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
+#: Most steps of an element path that are checked: the walker's MAX_DEPTH, below which no
+#: content is walked (and a bound on the work a hostile path can ask for).
+_MAX_STEPS: Final = 100
 #: Search parameter URL -> (type, the resource types it applies to).
 SearchParameterFacts = Mapping[str, tuple[str, frozenset[str]]]
 
@@ -162,13 +165,21 @@ def structure_definition_rule(
 def _path_exists(model: R4Model, path: str) -> bool:
     """Whether an ElementDefinition path names an element: each step a child's name (``value[x]``)
     or, for a choice, its JSON name (``valueQuantity``), walking into each type's elements."""
-    steps = path.split(".")
+    steps = path.split(".", _MAX_STEPS)
+    if len(steps) > _MAX_STEPS:
+        return True  # deeper than any content the walker follows (MAX_DEPTH): not checked
     containers = {steps[0]}
     for step in steps[1:]:
         found: set[str] = set()
         for container in containers:
-            for json_name, (element, type_code) in (model.children(container) or {}).items():
-                if step in (json_name, element.name):
+            children = model.children(container) or {}
+            if not step.endswith("[x]"):  # children are keyed by JSON name: one look-up
+                child = children.get(step)
+                if child is not None:
+                    found.add(model.children_of(*child))
+                continue
+            for element, type_code in children.values():  # a choice: one entry per type
+                if element.name == step:
                     found.add(model.children_of(element, type_code))
         if not found:
             return False

@@ -379,3 +379,18 @@ def test_a_filter_on_a_concept_names_a_code_of_the_system(validator: Validator) 
         ("error", "ValueSet.compose.include[0].filter[0].value"),
         ("error", "ValueSet.compose.include[1].filter[0].value"),
     ]
+
+
+def test_paths_are_checked_as_deep_as_the_walker_goes(validator: Validator) -> None:
+    from nhsstd.conformance._definitions import _MAX_STEPS
+    from nhsstd.conformance._validator import MAX_DEPTH
+
+    assert _MAX_STEPS == MAX_DEPTH
+    deep = "Observation" + ".extension" * (MAX_DEPTH - 2) + ".bogus"
+    deeper = "Observation" + ".value[x].extension" * 50_000  # a 1 MB path costs nothing
+    outcome = validator.validate(
+        profile({"id": "a", "path": deep}, {"id": "b", "path": deeper}), uk_core=False
+    )
+    assert found(outcome, "nhsstd-structuredefinition") == [
+        ("error", "StructureDefinition.differential.element[0].path")
+    ]
