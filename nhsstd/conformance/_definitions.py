@@ -6,8 +6,9 @@ StructureDefinition, ValueSet, CodeSystem, CapabilityStatement or SearchParamete
 ones too):
 
 - StructureDefinition: each differential element's ``path`` names an element of the type it
-  constrains (ElementDefinition.path: "a '.'-separated list of ancestor elements, beginning with
-  the name of the resource"; a choice is ``value[x]`` or ``value`` plus one of its types).
+  constrains (ElementDefinition.path: "a "."-separated list of ancestor elements, beginning with
+  the name of the resource or extension"; a choice is ``value[x]``, or ``value`` plus one of its
+  types where a profile keeps one).
 - ValueSet.compose.include.system and exclude.system: "An absolute URI"; the codes of their
   ``concept`` are codes of that system, as a Coding's are (rule ``nhsstd-code``, where the code
   system is known here or has a grammar, such as SNOMED CT's SCTIDs).
