@@ -3,7 +3,8 @@
 Run ``python -m nhsstd.conformance._compile`` from a clone with ``../shared``
 beside it (or ``$NHSSTD_FHIR_PACKAGES`` set) to regenerate every shipped file:
 the R4 structure model (:mod:`nhsstd.fhir._structure`), the terminology section
-(:mod:`nhsstd.conformance._terminology`) and the profiles (this module).  The
+(:mod:`nhsstd.conformance._terminology`), the search parameters
+(:mod:`nhsstd.conformance._definitions`) and the profiles (this module).  The
 output is deterministic (sorted keys, no timestamps), so a test can prove that
 the shipped pack equals a fresh compile.
 
@@ -333,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     if shared is None:
         print("no FHIR packages: set NHSSTD_FHIR_PACKAGES or put shared/ beside the clone", file=sys.stderr)
         return 2
+    from nhsstd.conformance._definitions import SEARCH_PARAMETERS_FILE, compile_search_parameters
     from nhsstd.conformance._terminology import compile_terminology
     from nhsstd.fhir._structure import STRUCTURE_FILE, compile_structure, dump_structure
 
@@ -341,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     PROFILES_FILE.parent.mkdir(exist_ok=True)
     PROFILES_FILE.write_text(dump(compile_pack(r4_dir, uk_core_dir)), encoding="utf-8")
     TERMINOLOGY_FILE.write_text(dump(compile_terminology(r4_dir, uk_core_dir)), encoding="utf-8")
+    SEARCH_PARAMETERS_FILE.write_text(dump(compile_search_parameters(r4_dir)), encoding="utf-8")
     return 0
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeAlias
 
+from nhsstd.conformance import _definitions
 from nhsstd.conformance._fhirpath import InvariantEngine
 from nhsstd.conformance._outcome import Issue, Outcome, Severity
 from nhsstd.conformance._pack import MISSING, BaseFacts, Constraint, ElementDef, Profile, RulePack, TypeRef
@@ -1364,7 +1365,7 @@ class Walker:
             info = self.model.type(info.base)
         if host.path != host.type_name:
             names.add(host.path)
-        for kind, expression in definition.contexts:
+        for kind, expression in definition.contexts + _CONTEXT_ERRATA.get(definition.url, ()):
             if kind == "fhirpath" or expression in names:
                 return True
             if kind == "extension" and host.type_name == "Extension":
@@ -1700,6 +1701,11 @@ _TYPE_RULES: Final[dict[str, _Rule]] = {
     "Bundle": _bundle_rule,
     "Attachment": _attachment_rule,
     "Questionnaire": _questionnaire_rule,
+    "StructureDefinition": _definitions.structure_definition_rule,
+    "ValueSet": _definitions.value_set_rule,
+    "CodeSystem": _definitions.code_system_rule,
+    "CapabilityStatement": _definitions.capability_statement_rule,
+    "SearchParameter": _definitions.search_parameter_rule,
     "Coding": _codes_rule,
     "CodeableConcept": _codes_rule,
     "Quantity": _codes_rule,
@@ -1780,6 +1786,16 @@ _RESTFUL_URL: Final = re.compile(
 #: Extensions defined by generation rather than by a package: FHIR's cross-version extensions
 #: (versions.html#extensions, http://hl7.org/fhir/[version]/StructureDefinition/extension-[path])
 #: and the FHIR tooling ones.
+#: Contexts that R4's own definitions use beyond the ones their extensions declare: R4 4.0.1 puts
+#: ``structuredefinition-fhir-type`` (declared on ElementDefinition.type.code) 1,621 times and
+#: ``regex`` (declared on ElementDefinition) 38 times on ElementDefinition.type: R4's own
+#: StructureDefinitions could not pass without these contexts.
+_CONTEXT_ERRATA: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type": (
+        ("element", "ElementDefinition.type"),
+    ),
+    "http://hl7.org/fhir/StructureDefinition/regex": (("element", "ElementDefinition.type"),),
+}
 _UNCHECKED_EXTENSIONS: Final = re.compile(
     r"http://hl7\.org/fhir/(?:[0-9]\.[0-9]/StructureDefinition/extension-|tools/StructureDefinition/)"
 )

@@ -31,8 +31,8 @@ from hl7_suite import (
 TARGET_OUTSIDE_TX = 0.90
 
 #: Agreeing cases last measured (out of 145 outside ``tx``, 26 in it); never lower these.
-MEASURED_OUTSIDE_TX = 131
-MEASURED_TX = 13
+MEASURED_OUTSIDE_TX = 136
+MEASURED_TX = 22
 
 
 @pytest.fixture(scope="module")
