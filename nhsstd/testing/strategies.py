@@ -361,7 +361,9 @@ _JSON_TEXT = st.text(st.characters(codec="utf-8"), max_size=20)
 _JSON_SCALARS = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(),
+    # JSON text carries integers of any size, but nhsstd writes those of 64 bits (docs/json.rst):
+    # a strategy for round-trip tests draws only what round-trips.
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.floats(allow_nan=False, allow_infinity=False),
     _JSON_TEXT,
 )
