@@ -1,55 +1,113 @@
-"""JSON text in, exactly as the standard library reads it, at orjson's speed (private).
+"""JSON text in: the one policy for every JSON text nhsstd reads (private).
 
-Shared by the readers that take JSON text from outside: the register clients'
-response bodies and :func:`nhsstd.fhir.loads`.
+Used by :func:`nhsstd.json.from_json`, :func:`nhsstd.fhir.loads` (and the FHIR residual
+kept in ``extras``) and the register clients' response bodies.  One library (orjson) reads
+it all, under one policy (RFC 8259):
+
+* **UTF-8 only** (RFC 8259 section 8.1; FHIR JSON is UTF-8 too).  UTF-16, UTF-32, a byte
+  order mark or bytes that are not UTF-8 are refused with :class:`JSONNotUTF8`, which
+  says which of these it is.
+* **Numbers as orjson reads them.**  An integer within 64 bits (``-2**63`` to ``2**64 - 1``)
+  is an exact ``int``; any other number -- an integer beyond 64 bits, a fraction, an
+  exponent -- is an IEEE 754 double (``float``), as RFC 8259 section 6 permits.  A number
+  beyond the double range (``1e400``), ``NaN`` and ``Infinity`` are refused.
+  :func:`nhsstd.json.to_json` agrees: it refuses to write an integer beyond 64 bits, which
+  would not read back as written.
+* **Nesting** deeper than 1024 arrays and objects is refused with :class:`JSONTooDeep`,
+  never ``RecursionError``.
+* An escaped unpaired surrogate (``"\\ud800"``) is refused: it is not Unicode text (RFC 8259
+  section 8.2).  A repeated object key keeps its last value (section 4 leaves it open).
+
+Every refusal is a :class:`json.JSONDecodeError` (so a ``ValueError``) with ``msg``,
+``lineno`` and ``colno``; its message never quotes the text.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
-from typing import Any, Final
+from typing import Any
 
 import orjson
 
-__all__ = ["JSONTooDeep", "load_json"]
-
-# Maps ASCII digits to "0" and every other byte to a space, so that a run of 19 digits
-# (an integer orjson would read as a float) is found with one C-speed substring search.
-_DIGIT_RUNS: Final = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
-_LONG_DIGIT_RUN: Final = b"0" * 19
+__all__ = ["JSONNotUTF8", "JSONTooDeep", "load_json"]
 
 
-class JSONTooDeep(ValueError):
-    """The JSON is nested deeper than the standard library can follow."""
+class _Refused(json.JSONDecodeError):
+    """JSON text refused under the policy, told apart from a plain syntax error."""
+
+    def __init__(self, msg: str, pos: int = 0, lineno: int = 1, colno: int = 1) -> None:
+        # No ``doc``: the text may be personal data, and the exception may be kept or logged.
+        ValueError.__init__(self, f"{msg}: line {lineno} column {colno} (char {pos})")
+        self.msg, self.doc, self.pos, self.lineno, self.colno = msg, "", pos, lineno, colno
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.msg, self.pos, self.lineno, self.colno)
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+class JSONTooDeep(_Refused):
+    """The JSON is nested more than 1024 arrays and objects deep."""
 
 
-def load_json(content: bytes | bytearray) -> Any:
-    """Parse JSON text (a response body, a FHIR resource) as :func:`json.loads` would, refusing NaN.
+class JSONNotUTF8(_Refused):
+    """The JSON text is not UTF-8 (UTF-16, UTF-32, a byte order mark, or bytes that are not UTF-8)."""
 
-    orjson does it in about half the time of the standard library.  It is used only where
-    it reads the same: not where a run of 19 digits could be an integer beyond 64 bits
-    (orjson would make it a float), nor where it refuses the body (UTF-16, a BOM,
-    unpaired surrogates), which then goes to the standard library.  Nesting deeper than
-    the standard library can follow is refused with :class:`JSONTooDeep` (a ``ValueError``),
-    never ``RecursionError``.
 
-    >>> load_json(b'{"total": 12345678901234567890123}')
-    {'total': 12345678901234567890123}
+#: orjson's message for nesting beyond its limit (pinned by the tests, in case it changes).
+_TOO_DEEP = "depth limit exceeded"
+
+
+def load_json(content: str | bytes | bytearray) -> Any:
+    """Parse JSON text under the module's policy: UTF-8, orjson's numbers, at most 1024 levels.
+
+    >>> load_json(b'{"total": 18446744073709551615, "big": 18446744073709551616}')
+    {'total': 18446744073709551615, 'big': 1.8446744073709552e+19}
+    >>> load_json('{}'.encode("utf-16"))
+    Traceback (most recent call last):
+    ...
+    nhsstd._json_text.JSONNotUTF8: JSON text must be UTF-8, not UTF-16 or UTF-32: line 1 column 1 (char 0)
     >>> load_json(b"[" * 100_000)
     Traceback (most recent call last):
     ...
-    nhsstd._json_text.JSONTooDeep: the JSON is nested too deeply
+    nhsstd._json_text.JSONTooDeep: depth limit exceeded: line 1 column 1026 (char 1025)
     """
-    if _LONG_DIGIT_RUN not in content.translate(_DIGIT_RUNS):
-        try:
-            return orjson.loads(content)
-        except orjson.JSONDecodeError:
-            pass  # the standard library decides, so that both read and refuse the same
     try:
-        return json.loads(content, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise JSONTooDeep("the JSON is nested too deeply") from None
+        return orjson.loads(content)
+    except orjson.JSONDecodeError as error:
+        # Only a refusal is looked at again, to say why; what orjson reads is never second-guessed.
+        if error.msg == _TOO_DEEP:
+            raise JSONTooDeep(error.msg, error.pos, error.lineno, error.colno) from None
+        not_utf8 = _not_utf8(content)
+        if not_utf8 is not None:
+            raise not_utf8 from None
+        raise
+
+
+def _not_utf8(content: str | bytes | bytearray) -> JSONNotUTF8 | None:
+    """Why *content*, which orjson has refused, is not UTF-8 text; None when it is."""
+    if isinstance(content, str):
+        if content[:1] == "\ufeff":
+            return JSONNotUTF8("JSON text must not start with a byte order mark")
+        try:
+            content.encode()
+        except UnicodeEncodeError as error:
+            return _at(content, error.start, "JSON text must be Unicode (it has an unpaired surrogate)")
+        return None
+    head = bytes(content[:4])
+    if head.startswith(codecs.BOM_UTF8):
+        return JSONNotUTF8("JSON text must be UTF-8 without a byte order mark")
+    # JSON text starts with ASCII, so a NUL among its first bytes (or a UTF-16 byte order mark)
+    # is the sign of another Unicode encoding (RFC 4627 section 3).
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or b"\x00" in head:
+        return JSONNotUTF8("JSON text must be UTF-8, not UTF-16 or UTF-32")
+    try:
+        codecs.decode(content, "utf-8")
+    except UnicodeDecodeError as error:
+        return _at(content, error.start, "JSON text must be UTF-8 (it has bytes that are not)")
+    return None
+
+
+def _at(content: str | bytes | bytearray, pos: int, msg: str) -> JSONNotUTF8:
+    """The error *msg* at *pos* of *content*, with its line and column."""
+    newline: Any = "\n" if isinstance(content, str) else b"\n"
+    return JSONNotUTF8(msg, pos, content.count(newline, 0, pos) + 1, pos - content.rfind(newline, 0, pos))

@@ -57,6 +57,7 @@ import types
 import typing
 import warnings
 from collections.abc import Callable, Mapping
+from json import JSONDecodeError
 from typing import Any, NoReturn, TypeVar
 
 import attrs
@@ -64,6 +65,7 @@ import cattrs
 import orjson
 from cattrs.errors import IterableValidationError, IterableValidationNote
 
+from nhsstd._json_text import load_json
 from nhsstd.codes import CodedEnum, ODSRole
 from nhsstd.exceptions import InvalidFormat, Reason, ValidationError
 from nhsstd.identifiers._common import Identifier
@@ -912,8 +914,12 @@ def from_json(text: str | bytes | bytearray, cls: type[_T]) -> _T:
     """Read a JSON document (UTF-8) as an instance of *cls*; see :func:`from_dict`.
 
     Text that is not JSON at all also raises :class:`DocumentError` (with a
-    line and column, never an excerpt).  Numbers are read as orjson reads
-    them: integers within 64 bits exactly, any other number as a float.
+    line and column, never an excerpt).  The text is read under nhsstd's one
+    JSON text policy, the one :func:`nhsstd.fhir.loads` and the register clients
+    read with: UTF-8 only (no byte order mark, no UTF-16 or UTF-32); integers
+    within 64 bits exactly and any other number as a float (so an integer beyond
+    64 bits reads as a float, which is why :func:`to_json` refuses to write one);
+    ``NaN``, ``Infinity`` and nesting deeper than 1024 levels refused.
     """
     if cls not in _READ_DOCUMENT:
         _check_model_class(cls)
@@ -924,9 +930,8 @@ def from_json(text: str | bytes | bytearray, cls: type[_T]) -> _T:
             reason=Reason.NOT_A_STRING,
         )
     try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        # orjson's messages are fixed texts: no excerpt of the document.
+        data = load_json(text)
+    except JSONDecodeError as error:  # orjson's messages and the policy's quote nothing of the text
         where = f"line {error.lineno} column {error.colno}"
         raise DocumentError(
             cls.__name__, (Problem("$", f"not valid JSON: {error.msg} at {where}"),)

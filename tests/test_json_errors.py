@@ -229,9 +229,18 @@ def test_document_error_is_typed_and_pickles() -> None:
             "$: not valid JSON: unexpected character, expected a JSON value at line 1 column 59",
         ),
         ("[1e400]", "$: not valid JSON: number is infinity when parsed as double at line 1 column 2"),
+        # Not UTF-8: the policy of nhsstd._json_text says why (orjson said "surrogates not allowed").
         (
             b"\xff\xfe\xfd",
-            "$: not valid JSON: str is not valid UTF-8: surrogates not allowed at line 1 column 1",
+            "$: not valid JSON: JSON text must be UTF-8, not UTF-16 or UTF-32 at line 1 column 1",
+        ),
+        (
+            b'\xef\xbb\xbf{"schema_version": 1}',
+            "$: not valid JSON: JSON text must be UTF-8 without a byte order mark at line 1 column 1",
+        ),
+        (
+            b'{"schema_version": 1,\n "extras": {"a": "\xe9"}}',
+            "$: not valid JSON: JSON text must be UTF-8 (it has bytes that are not) at line 2 column 19",
         ),
         ("[" * 100_000 + "]" * 100_000, "$: not valid JSON: depth limit exceeded at line 1 column 1026"),
         ('{"a": 1} x', "$: not valid JSON: unexpected content after document at line 1 column 10"),

@@ -9,7 +9,7 @@ from typing import Any, Final, TypeVar, overload
 import cattrs
 import orjson
 
-from nhsstd._json_text import JSONTooDeep, load_json
+from nhsstd._json_text import JSONNotUTF8, JSONTooDeep, load_json
 from nhsstd._serialisation import Problem, SerialisationError
 from nhsstd.exceptions import Reason
 from nhsstd.fhir._context import IdentifierMode, Reader, WarningHandler, check_handler, describe
@@ -294,7 +294,9 @@ def loads(
         data = load_json(content)
     except JSONTooDeep:
         raise SerialisationError(subject, [Problem("$", "the JSON is nested too deeply")]) from None
-    except ValueError as error:  # (UnicodeDecodeError is one)
+    except JSONNotUTF8 as error:
+        raise SerialisationError(subject, [Problem("$", f"not valid JSON: {error.msg}")]) from None
+    except ValueError as error:  # (a json.JSONDecodeError: orjson's message quotes nothing)
         where = (
             f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
         )

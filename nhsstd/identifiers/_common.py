@@ -83,9 +83,18 @@ def compact_upper(value: object, kind: str) -> str:
     return ascii_upper(strip(require_str(value, kind)))
 
 
+def patient_number_text(value: str) -> str:
+    """The normal form of a 10-digit patient number's text: stripped, ASCII spaces and hyphens removed.
+
+    The normalisation of :func:`compact_patient_number`, for a value already known to be a
+    ``str`` (the ``is_valid`` functions, which must not raise).
+    """
+    return value.strip(ASCII_WHITESPACE).replace(" ", "").replace("-", "")
+
+
 def compact_patient_number(value: object, kind: str) -> str:
     """Compact form of a 10-digit patient number: stripped, ASCII spaces and hyphens removed."""
-    return remove_spaces_and_hyphens(strip(require_str(value, kind)))
+    return patient_number_text(require_str(value, kind))
 
 
 def fail(error: type[ValidationError], reason: Reason, kind: str, detail: str | None = None) -> NoReturn:
@@ -116,12 +125,17 @@ def require_int(value: object, kind: str) -> int:
     return value
 
 
+#: The details of the ``empty`` and (for digit strings) ``invalid_character`` errors.
+EMPTY_DETAIL: Final = "the value is empty"
+DIGITS_DETAIL: Final = "only the ASCII digits 0-9 are allowed"
+
+
 def check_digits(value: str, kind: str) -> None:
     """Raise unless *value* is non-empty (``empty``) and all ASCII digits (``invalid_character``)."""
     if not value:
-        fail(InvalidLength, Reason.EMPTY, kind, "the value is empty")
+        fail(InvalidLength, Reason.EMPTY, kind, EMPTY_DETAIL)
     if not is_ascii_digits(value):
-        fail(InvalidFormat, Reason.INVALID_CHARACTER, kind, "only the ASCII digits 0-9 are allowed")
+        fail(InvalidFormat, Reason.INVALID_CHARACTER, kind, DIGITS_DETAIL)
 
 
 def check_alnum(
@@ -132,7 +146,7 @@ def check_alnum(
     The ``invalid_character`` error carries *detail* as its message.
     """
     if not value:
-        fail(InvalidLength, Reason.EMPTY, kind, "the value is empty")
+        fail(InvalidLength, Reason.EMPTY, kind, EMPTY_DETAIL)
     if not is_ascii_alnum(value):
         fail(InvalidFormat, Reason.INVALID_CHARACTER, kind, detail)
 

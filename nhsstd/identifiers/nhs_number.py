@@ -43,10 +43,11 @@ from __future__ import annotations
 
 import enum
 import random as _random
+from typing import NoReturn
 
 import attrs
 
-from nhsstd.exceptions import InvalidChecksum, InvalidFormat, Reason
+from nhsstd.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, Reason
 from nhsstd.identifiers import _checksums, _common
 
 __all__ = [
@@ -125,23 +126,66 @@ def compact(number: str) -> str:
     return _common.compact_patient_number(number, KIND)
 
 
-def validate_compact(number: str, kind: str = KIND) -> str:
-    """Check an already-compacted candidate: ten ASCII digits + Modulus 11.
+# Enum members as module constants: looking one up on the class costs more than the whole check.
+_NOT_A_STRING, _EMPTY, _INVALID_CHARACTER, _LENGTH, _CHECKSUM, _CHECK_DIGIT_TEN = (
+    Reason.NOT_A_STRING, Reason.EMPTY, Reason.INVALID_CHARACTER, Reason.LENGTH, Reason.CHECKSUM,
+    Reason.CHECK_DIGIT_TEN,
+)  # fmt: skip
 
-    Shared with :mod:`nhsstd.identifiers.hc_number`, which adds its range rule.
+
+def _check(number: object) -> str | Reason:
+    """The compact form of a valid NHS Number, or the :class:`~nhsstd.exceptions.Reason` it is not one.
+
+    The one statement of the normalisation and the rules (a ``str``; ten ASCII digits once
+    stripped of surrounding ASCII whitespace, spaces and hyphens; Modulus 11), in the
+    order :func:`validate` reports them.  It never raises, so that :func:`is_valid`
+    decides without raising and catching.  Ten ASCII digits are their own compact form,
+    so only other text is normalised.
     """
-    _common.check_digit_string(number, 10, kind)
-    check = _checksums.mod11_check_digit(number[:9])
-    if check is None:
-        _common.fail(
-            InvalidChecksum,
-            Reason.CHECK_DIGIT_TEN,
-            kind,
-            "check digit would be 10 (never issued)",
-        )
-    if check != ord(number[9]) - 48:
-        _common.fail(InvalidChecksum, Reason.CHECKSUM, kind)
-    return number
+    if number.__class__ is not str or len(number) != 10 or not (number.isdigit() and number.isascii()):
+        if not isinstance(number, str):
+            return _NOT_A_STRING
+        number = _common.patient_number_text(number)
+        if len(number) != 10 or not (number.isdigit() and number.isascii()):
+            if not number:
+                return _EMPTY
+            if not (number.isdigit() and number.isascii()):
+                return _INVALID_CHARACTER
+            return _LENGTH
+    # Modulus 11: the check digit is (11 - remainder) mod 11, and a remainder of 1 would need a
+    # check digit of 10, which no number has.
+    remainder = _checksums.mod11_remainder(number)
+    if (remainder + ord(number[9]) - 48) % 11 == 0:
+        return number
+    return _CHECK_DIGIT_TEN if remainder == 1 else _CHECKSUM
+
+
+def _fail(reason: Reason, number: object, kind: str) -> NoReturn:
+    """Raise the error for the *reason* :func:`_check` gave for *number*."""
+    if reason is Reason.NOT_A_STRING:
+        _common.require_str(number, kind)  # raises, naming the type
+    if reason is Reason.EMPTY:
+        _common.fail(InvalidLength, reason, kind, _common.EMPTY_DETAIL)
+    if reason is Reason.INVALID_CHARACTER:
+        _common.fail(InvalidFormat, reason, kind, _common.DIGITS_DETAIL)
+    if reason is Reason.LENGTH:
+        got = len(_common.patient_number_text(str(number)))
+        _common.fail(InvalidLength, reason, kind, f"expected 10 digits, got {got}")
+    if reason is Reason.CHECK_DIGIT_TEN:
+        _common.fail(InvalidChecksum, reason, kind, "check digit would be 10 (never issued)")
+    _common.fail(InvalidChecksum, reason, kind)
+
+
+def validate_compact(number: str, kind: str = KIND) -> str:
+    """Check a compacted candidate (ten ASCII digits + Modulus 11), with errors naming *kind*.
+
+    Shared with :mod:`nhsstd.identifiers.hc_number`, which adds its range rule.  A compact
+    value is its own normal form, so this is :func:`validate` for *kind*.
+    """
+    result = _check(number)
+    if result.__class__ is Reason:
+        _fail(result, number, kind)
+    return result
 
 
 def validate(number: str) -> str:
@@ -154,23 +198,20 @@ def validate(number: str) -> str:
         ...
     nhsstd.exceptions.InvalidChecksum: NHS Number: check digit would be 10 (never issued)
     """
-    return validate_compact(compact(number))
+    result = _check(number)
+    if result.__class__ is Reason:
+        _fail(result, number, KIND)
+    return result
 
 
 def is_valid(number: object) -> bool:
     """True if *number* is a valid NHS Number under the normalisation policy.
 
-    Never raises, whatever the input.  Same verdict as :func:`validate`, computed
-    without raising and catching exceptions (which dominate the cost on invalid
-    input).
+    Never raises, whatever the input.  Same verdict as :func:`validate`, from the same
+    code, found without raising and catching exceptions (which would dominate the cost
+    on invalid input).
     """
-    if not isinstance(number, str):
-        return False
-    if len(number) != 10 or not (number.isdigit() and number.isascii()):
-        number = number.strip(_common.ASCII_WHITESPACE).replace(" ", "").replace("-", "")
-        if len(number) != 10 or not (number.isdigit() and number.isascii()):
-            return False
-    return _checksums.mod11_is_valid(number)
+    return _check(number).__class__ is not Reason
 
 
 def format(number: str) -> str:

@@ -737,7 +737,7 @@ def parse_json(response: httpx.Response, request_id: str | None) -> dict[str, An
     """The response body as a JSON object, or :class:`MalformedResponse`."""
     try:
         body = load_json(response.content)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both subclass it
+    except ValueError:  # a json.JSONDecodeError (not JSON, not UTF-8, nested too deeply)
         raise MalformedResponse(
             "the response body is not valid JSON", status=response.status_code, request_id=request_id
         ) from None

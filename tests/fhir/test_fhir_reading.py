@@ -298,10 +298,9 @@ def test_unknown_extension_is_kept_in_place() -> None:
     assert [p.path for p in raised.value.problems] == ["$.extension[0]"]
 
 
-@pytest.mark.parametrize("number", [2**64 + 1, -(10**30), 1.5, 10**18])
+@pytest.mark.parametrize("number", [2**64 - 1, -(2**63), 1.5, 10**18, 1e300])
 def test_numbers_kept_in_extras_round_trip_exactly(number: float) -> None:
-    # The residual is written with orjson, which cannot write integers beyond 64 bits: those
-    # go through the standard library, so nothing is lost or turned into a float.
+    # Integers within 64 bits and floats: what JSON text read under nhsstd's policy holds exactly.
     resource = {
         "resourceType": "Patient",
         "name": [
@@ -961,12 +960,29 @@ def test_residual_as_a_frozen_object_weaves_like_its_text() -> None:
     assert fhir.to_fhir(attrs.evolve(read, extras={"fhir": frozen})) == resource
 
 
-def test_dumps_writes_integers_beyond_64_bits_exactly() -> None:
-    """FHIR JSON numbers are kept as given (a decimal has arbitrary precision): an integer that
-    orjson cannot write still comes out digit for digit."""
-    resource = {"resourceType": "Patient", "name": [{"family": "Smith"}], "multipleBirthInteger": 2**64 + 1}
-    text = json.dumps(resource, separators=(",", ":"))
-    assert fhir.dumps(fhir.loads(text)) == text
+def test_integers_beyond_64_bits_read_as_floats_from_text() -> None:
+    """JSON text is read under nhsstd's one policy (nhsstd._json_text, as nhsstd.json reads it):
+    integers within 64 bits exactly, an integer beyond them as an IEEE double (RFC 8259 section 6)."""
+    for exact in (2**64 - 1, -(2**63)):
+        resource = {"resourceType": "Patient", "name": [{"family": "Smith"}], "multipleBirthInteger": exact}
+        text = json.dumps(resource, separators=(",", ":"))
+        assert fhir.dumps(fhir.loads(text)) == text
+    for big in (2**64, -(2**63) - 1, 10**30):
+        text = json.dumps({"resourceType": "Patient", "multipleBirthInteger": big})
+        written = fhir.to_fhir(fhir.loads(text))
+        assert written["multipleBirthInteger"] == float(big)
+        assert type(written["multipleBirthInteger"]) is float
+
+
+def test_integers_beyond_64_bits_given_in_a_dict_are_refused_not_rounded() -> None:
+    """The kept residual is JSON text read under the same policy, so an integer beyond 64 bits
+    in a resource given as a dict comes back as a double: refused where that would round it."""
+    for big in (2**64 + 1, -(2**63) - 1, 10**30):
+        with pytest.raises(SerialisationError) as raised:
+            fhir.from_fhir({"resourceType": "Patient", "multipleBirthInteger": big})
+        assert [p.path for p in raised.value.problems] == ["$"]
+    kept = fhir.to_fhir(fhir.from_fhir({"resourceType": "Patient", "multipleBirthInteger": 2**64}))
+    assert kept["multipleBirthInteger"] == 2**64  # a double holds it exactly: the same number
 
 
 def test_null_in_an_array_in_an_array_is_refused() -> None:

@@ -508,3 +508,15 @@ def test_is_valid_agrees_with_validate_on_every_input(value: str) -> None:
     else:
         accepted = True
     assert nhs_number.is_valid(value) is accepted
+
+
+def test_a_str_subclass_is_read_as_its_text() -> None:
+    # Ten ASCII digits are their own compact form; a str subclass still comes back as a plain str.
+    class Text(str):
+        pass
+
+    for value in (Text("9434765919"), Text(" 943 476-5919 ")):
+        assert nhs_number.is_valid(value)
+        assert type(nhs_number.validate(value)) is str
+        assert nhs_number.validate(value) == "9434765919"
+    assert not nhs_number.is_valid(Text("9434765918"))
