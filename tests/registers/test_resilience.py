@@ -37,6 +37,11 @@ from tests.registers.conftest import FAST_RETRY, FAST_TIMEOUTS
 
 PDS_PATH = "/personal-demographics"
 
+#: What a call may run past its retry budget on a loaded machine (2 cores shared with the rest of
+#: the suite): scheduling, thread start-up, one capped attempt finishing.  The bounds below still
+#: tell a budget kept from one ignored, which would take every attempt (2.5 s and more).
+LOADED_SLACK = 0.7
+
 
 def client(sandbox: Sandbox, **kwargs: Any) -> PdsClient:
     options: dict[str, Any] = {
@@ -135,7 +140,7 @@ def test_a_server_that_never_answers_in_time_ends_in_a_timeout_within_the_budget
     ):
         pds.get_patient("9000000009")
     elapsed = time.monotonic() - started
-    assert elapsed < 0.8 + 0.3  # the budget, plus at most one capped attempt's slack
+    assert elapsed < 0.8 + LOADED_SLACK  # the budget, not ten attempts of 0.25 s
     assert isinstance(caught.value, TimeoutError)
     # The last attempt ends by its capped read timeout or by the call's deadline, whichever
     # comes first: both are the typed timeout.
@@ -197,7 +202,7 @@ def test_a_token_endpoint_that_keeps_failing_ends_in_token_error_within_the_budg
         pytest.raises((TokenError, RegisterTimeout)) as caught,
     ):
         pds.get_patient("9000000009")
-    assert time.monotonic() - started < 0.6 + 0.3
+    assert time.monotonic() - started < 0.6 + LOADED_SLACK  # not 50 attempts of 0.05-0.1 s
     # The last failure, or -- on a slow machine, an attempt still running at the deadline --
     # the deadline itself.
     if isinstance(caught.value, TokenError):
