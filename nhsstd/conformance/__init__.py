@@ -83,7 +83,8 @@ class Validator:
         result kept in the user cache directory (``$NHSSTD_CACHE_DIR``, else
         ``$XDG_CACHE_HOME/nhsstd`` or ``~/.cache/nhsstd``), named by the package's content
         hash, so a changed package is compiled again.  Their ValueSets and CodeSystems are
-        compiled too, so bindings to them are checked.
+        compiled too, so bindings to them are checked; a ValueSet may import one of another
+        package given here.
     :raises PackageError: a package cannot be read or compiled.
     :raises ProfileError: a profile of a package is broken (an unknown element path, an
         unknown, cyclic or other-type ``baseDefinition``, a slice added to a closed slicing).
@@ -109,6 +110,8 @@ class Validator:
                 raise ProfileError(Path(package), problems)
         shipped = _shipped_terminology()
         own = pack.terminology_sections
+        if len(compiled) > 1:  # compiled together, so that one may import another's value sets
+            own = [_joint_terminology([Path(package) for package in packages], compiled)]
         codes = Terminology(merged_terminology([shipped, *own]) if own else shipped, client=terminology)
         self._walker = Walker(pack, r4_model(), codes, InvariantEngine(terminology=codes))
 
@@ -337,12 +340,7 @@ def _compiled_package(path: Path) -> Path:
             compiled = compile_user_package(path, _shipped_terminology())
             RulePack([compiled]).check_profiles()
         except (*_BAD_PACKAGE, tarfile.TarError) as error:
-            problem = (
-                f"{type(error).__name__}: {error}"
-                if not isinstance(error, RecursionError)
-                else "nested too deeply"
-            )
-            raise PackageError(path, problem) from error
+            raise PackageError(path, _problem(error)) from error
         text = dump(compiled)
         target.parent.mkdir(parents=True, exist_ok=True)
         # Written beside and renamed, so a concurrent reader never sees half a file.
@@ -350,3 +348,41 @@ def _compiled_package(path: Path) -> Path:
             handle.write(text)
         os.replace(handle.name, target)
     return target
+
+
+def _problem(error: Exception) -> str:
+    """What a package's compile failed on (a RecursionError's text is not useful)."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return f"{type(error).__name__}: {error}"
+
+
+def _joint_terminology(paths: Sequence[Path], compiled: Sequence[Path]) -> Mapping[str, Any]:
+    """The ValueSets and CodeSystems of several packages compiled together, compiling on first use.
+
+    Each package's compiled file holds its terminology compiled alone, where a ValueSet that
+    imports one of another package is not expandable; this section replaces theirs.  Cached
+    under the names of the packages' compiled files (their content hashes), in order.
+    """
+    key = hashlib.sha256("\0".join(file.name for file in compiled).encode()).hexdigest()
+    target = _cache_dir() / "conformance" / f"{key}-terminology-{USER_PACKAGE_LAYOUT}.json"
+    if not target.exists():
+        import tarfile
+        import tempfile
+
+        from nhsstd.conformance._compile import dump, read_package
+        from nhsstd.conformance._terminology import compile_packages_terminology
+
+        try:
+            section = compile_packages_terminology(
+                [read_package(path) for path in paths], _shipped_terminology()
+            )
+        except (*_BAD_PACKAGE, tarfile.TarError) as error:
+            raise PackageError(paths[-1], f"compiled with the other packages: {_problem(error)}") from error
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, encoding="utf-8") as handle:
+            handle.write(dump(section))
+        os.replace(handle.name, target)
+        return section
+    loaded: Mapping[str, Any] = orjson.loads(target.read_bytes())
+    return loaded

@@ -40,9 +40,10 @@ __all__ = [
 
 #: Version of the compiled layout; bump when the validator cannot read older packs.
 PACK_FORMAT: Final = 1
-#: Version of what a compiled user package holds beyond the pack layout (2: its terminology);
+#: Version of what a compiled user package holds beyond the pack layout (2: its terminology;
+#: 3: hierarchy filters on the shipped systems worked out, and the systems' hierarchies kept);
 #: part of the cached file's name, so that packages compiled by older versions are compiled again.
-USER_PACKAGE_LAYOUT: Final = 2
+USER_PACKAGE_LAYOUT: Final = 3
 #: The shipped profiles and terminology (written by ``python -m nhsstd.conformance._compile``).
 PROFILES_FILE: Final = Path(__file__).parent / "_data" / "profiles.json"
 TERMINOLOGY_FILE: Final = Path(__file__).parent / "_data" / "terminology.json"

@@ -10,9 +10,10 @@ exactly from the CodeSystems it has:
 * ``valueSet`` imports (intersected with each other and with the include's
   own system part, as FHIR R4 ``ValueSet.compose.include.valueSet`` says);
 * filters that can be evaluated exactly over a CodeSystem held locally:
-  ``is-a``, ``descendent-of``, ``is-not-a`` (the hierarchy is the concept
-  nesting plus the ``parent``/``child``/``subsumedBy`` properties), ``in``,
-  ``not-in`` and ``=`` on ``concept``/``code`` or on a concept property.
+  the hierarchy filters ``is-a``, ``descendent-of``, ``is-not-a`` and
+  ``generalizes`` (the hierarchy is the concept nesting plus the
+  ``parent``/``child``/``subsumedBy`` properties), ``in``, ``not-in`` and
+  ``=`` on ``concept``/``code``, and ``=`` on a concept property.
 
 Anything else is *not expandable* for that system and checks answer
 :attr:`Membership.UNKNOWN`: SNOMED CT (UK Core uses ECL ``constraint``
@@ -40,8 +41,10 @@ locally instead of a lookup (see ``_GRAMMARS``):
 * UCUM (``http://unitsofmeasure.org``) is left UNKNOWN: its grammar with
   annotations and unit atoms cannot be checked without the unit tables.
 
-The compiled form is facts only: for each CodeSystem its sorted codes and
-whether the list is complete; for each ValueSet, per system, either ``"*"``
+The compiled form is facts only: for each CodeSystem its sorted codes,
+whether the list is complete and, when it has one, its hierarchy (each code's
+parents, as indices into the code list, in one string), so that a user's package can filter
+the shipped systems by hierarchy too; for each ValueSet, per system, either ``"*"``
 (every code of that system), a sorted code list, or ``"?"`` (that part
 could not be expanded).  No display text is kept: display checks are not
 made, which keeps the pack small.  Every system is treated as
@@ -65,7 +68,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -79,6 +82,7 @@ __all__ = [
     "Membership",
     "Terminology",
     "compile_package_terminology",
+    "compile_packages_terminology",
     "compile_terminology",
     "merged_terminology",
 ]
@@ -380,62 +384,125 @@ _Codes = str | set[str]
 _PLACEHOLDER_CODE = re.compile(r"\.\.\.|xxx|nnnn")
 
 
+#: The URIs that give a CodeSystem property the meaning of R4's ``parent`` and ``child``
+#: (concept-properties; "the meaning of 'parent' is defined by the hierarchyMeaning attribute").
+_PARENT_URI: Final = "http://hl7.org/fhir/concept-properties#parent"
+_CHILD_URI: Final = "http://hl7.org/fhir/concept-properties#child"
+
+
 class _CodeSystem:
-    """A CodeSystem's codes, hierarchy and properties, for expanding ValueSets."""
+    """A CodeSystem's codes, hierarchy and properties, for expanding ValueSets.
+
+    The hierarchy is the parent links the CodeSystem states: concepts nested in a concept are
+    its children, and so are the codes of its ``child`` properties and the concepts whose
+    ``parent`` (or ``subsumedBy``) property names it -- any property whose declared ``uri`` is
+    concept-properties' ``parent`` or ``child`` counts as that.  Links to a code the system does
+    not define are dropped, so the hierarchy is over the system's codes only, and the same
+    whether read from the CodeSystem or from its compiled fact (:meth:`hierarchy_fact`).
+    """
 
     def __init__(self, resource: Mapping[str, Any]) -> None:
         self.codes: list[str] = []
+        #: code -> the codes of its direct children, and of its direct parents
         self.children: dict[str, set[str]] = {}
+        self.parents: dict[str, set[str]] = {}
         self.properties: dict[str, list[tuple[str, str]]] = {}
-        #: False for a system known only by its compiled code list (no hierarchy, no properties).
-        self.structured = True
-        self._read(resource.get("concept", []), None)
+        #: False for a system known only by its compiled facts (codes and hierarchy, no properties).
+        self.has_properties = True
+        declared = [(prop.get("code"), prop.get("uri")) for prop in resource.get("property", [])]
+        self._parent_props = {"parent", "subsumedBy"} | {code for code, uri in declared if uri == _PARENT_URI}
+        self._child_props = {"child"} | {code for code, uri in declared if uri == _CHILD_URI}
+        links: list[tuple[str, str]] = []
+        self._read(resource.get("concept", []), None, links)
+        self._link_all(links)
         self.complete = resource.get("content") == "complete" and not any(
             _PLACEHOLDER_CODE.search(code) for code in self.codes
         )
 
     @classmethod
     def from_compiled(cls, entry: Mapping[str, Any]) -> _CodeSystem:
-        """A system of a compiled terminology (the shipped one): its codes and completeness only."""
+        """A system of a compiled terminology (the shipped one): its codes, completeness, hierarchy."""
         system = cls({})
         system.codes = list(entry["codes"])
         system.complete = bool(entry["complete"])
-        system.structured = False
+        system.has_properties = False
+        codes = system.codes
+        fields = entry["parents"].split(";") if "parents" in entry else []
+        system._link_all(
+            (codes[int(parent)], child)
+            for child, field in zip(codes, fields, strict=bool(fields))
+            if field
+            for parent in field.split(",")
+        )
         return system
 
-    def _read(self, concepts: Iterable[Mapping[str, Any]], parent: str | None) -> None:
+    def _read(
+        self, concepts: Iterable[Mapping[str, Any]], parent: str | None, links: list[tuple[str, str]]
+    ) -> None:
         for concept in concepts:
             code = concept["code"]
             self.codes.append(code)
             if parent is not None:
-                self.children.setdefault(parent, set()).add(code)
+                links.append((parent, code))
             for prop in concept.get("property", []):
                 value = _property_value(prop)
                 self.properties.setdefault(code, []).append((prop["code"], value))
-                if prop["code"] == "child":
-                    self.children.setdefault(code, set()).add(value)
-                elif prop["code"] in ("parent", "subsumedBy"):
-                    self.children.setdefault(value, set()).add(code)
-            self._read(concept.get("concept", []), code)
+                if prop["code"] in self._child_props:
+                    links.append((code, value))
+                elif prop["code"] in self._parent_props:
+                    links.append((value, code))
+            self._read(concept.get("concept", []), code, links)
+
+    def _link_all(self, links: Iterable[tuple[str, str]]) -> None:
+        defined = set(self.codes)
+        for parent, child in links:
+            if parent in defined and child in defined:
+                self.children.setdefault(parent, set()).add(child)
+                self.parents.setdefault(child, set()).add(parent)
 
     def merge(self, other: _CodeSystem) -> None:
         # R4 holds two versions of v2-0360; bindings name the system without a version.
-        self.codes.extend(code for code in other.codes if code not in set(self.codes))
-        for code, children in other.children.items():
-            self.children.setdefault(code, set()).update(children)
+        known = set(self.codes)
+        self.codes.extend(code for code in other.codes if code not in known)
+        self._link_all((parent, child) for child, parents in other.parents.items() for parent in parents)
         for code, props in other.properties.items():
             self.properties.setdefault(code, []).extend(props)
         self.complete = self.complete and other.complete
 
+    def hierarchy_fact(self) -> str:
+        """The compiled hierarchy: for each code of the sorted code list, its parents' indices there.
+
+        Empty when the system has no hierarchy.  Codes only, and one string, which costs next
+        to nothing to read when the pack is loaded (only a user's package compile decodes it):
+        ``";0;0;1,2"`` says the second and third codes are children of the first, the fourth
+        of both of them.
+        """
+        if not self.parents:
+            return ""
+        ordered = sorted(set(self.codes))
+        index = {code: number for number, code in enumerate(ordered)}
+        return ";".join(
+            ",".join(str(i) for i in sorted(index[parent] for parent in self.parents.get(code, ())))
+            for code in ordered
+        )
+
     def descendants(self, code: str) -> set[str]:
-        found: set[str] = set()
-        todo = [code]
-        while todo:
-            for child in self.children.get(todo.pop(), ()):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-        return found
+        return _closure(self.children, code)
+
+    def ancestors(self, code: str) -> set[str]:
+        return _closure(self.parents, code)
+
+
+def _closure(links: Mapping[str, set[str]], code: str) -> set[str]:
+    """The codes reached from *code* by following *links* transitively (*code* itself only on a cycle)."""
+    found: set[str] = set()
+    todo = [code]
+    while todo:
+        for linked in links.get(todo.pop(), ()):
+            if linked not in found:
+                found.add(linked)
+                todo.append(linked)
+    return found
 
 
 def _property_value(prop: Mapping[str, Any]) -> str:
@@ -443,6 +510,10 @@ def _property_value(prop: Mapping[str, Any]) -> str:
         if key.startswith("value"):
             return json.dumps(value) if isinstance(value, bool) else str(value)
     return ""
+
+
+# Hierarchy filters (FHIR R4 filter-operator).  A value that is not a code of the system selects
+# nothing (is-a, descendent-of, generalizes) or everything (is-not-a).
 
 
 def _filter_is_a(cs: _CodeSystem, value: str) -> set[str]:
@@ -455,6 +526,10 @@ def _filter_descendent_of(cs: _CodeSystem, value: str) -> set[str]:
 
 def _filter_is_not_a(cs: _CodeSystem, value: str) -> set[str]:
     return set(cs.codes) - _filter_is_a(cs, value)
+
+
+def _filter_generalizes(cs: _CodeSystem, value: str) -> set[str]:
+    return {value, *cs.ancestors(value)} if value in cs.codes else set()
 
 
 def _filter_in(cs: _CodeSystem, value: str) -> set[str]:
@@ -470,23 +545,18 @@ _CONCEPT_FILTERS: Final[Mapping[str, Callable[[_CodeSystem, str], set[str]]]] = 
     "is-a": _filter_is_a,
     "descendent-of": _filter_descendent_of,
     "is-not-a": _filter_is_not_a,
+    "generalizes": _filter_generalizes,
     "in": _filter_in,
     "not-in": _filter_not_in,
     "=": lambda cs, value: {value} & set(cs.codes),
 }
 
 
-#: The concept filters that need the codes only, not the hierarchy.
-_CODE_LIST_FILTERS: Final = frozenset({"in", "not-in", "="})
-
-
 def _apply_filter(cs: _CodeSystem, prop: str, op: str, value: str) -> set[str] | None:
-    if not cs.structured and (prop not in ("concept", "code") or op not in _CODE_LIST_FILTERS):
-        return None  # the hierarchy and properties of a compiled system are not kept
     if prop in ("concept", "code"):
         evaluate = _CONCEPT_FILTERS.get(op)
         return evaluate(cs, value) if evaluate is not None else None
-    if op == "=":
+    if op == "=" and cs.has_properties:  # a compiled system keeps no properties
         return {code for code in cs.codes if (prop, value) in cs.properties.get(code, ())}
     return None
 
@@ -629,11 +699,13 @@ class _Compiler:
             if parts is None or "" in parts:
                 continue  # not expandable at all: the runtime answers UNKNOWN for missing ValueSets
             valuesets[url] = {system: self._packed(system, part) for system, part in sorted(parts.items())}
-        systems = {
-            url: {"codes": sorted(set(cs.codes)), "complete": cs.complete}
-            for url, cs in sorted(self.code_systems.items())
-            if url in self._own_systems
-        }
+        systems: dict[str, Any] = {}
+        for url, cs in sorted(self.code_systems.items()):
+            if url in self._own_systems:
+                systems[url] = {"codes": sorted(set(cs.codes)), "complete": cs.complete}
+                hierarchy = cs.hierarchy_fact()
+                if hierarchy:
+                    systems[url]["parents"] = hierarchy
         return {"systems": systems, "valuesets": valuesets}
 
     def _packed(self, system: str, part: _Codes) -> str | list[str]:
@@ -680,8 +752,9 @@ def compile_package_terminology(
 
     ValueSets are expanded as the shipped ones are, over the package's CodeSystems and
     *base*'s (the shipped terminology: R4 and UK Core), and may import *base*'s ValueSets.
-    *base* keeps code lists only, so a filter on one of its systems other than ``in``,
-    ``not-in`` and ``=`` on the code leaves that part not expanded.
+    *base* keeps each system's codes and hierarchy but not its other properties, so a filter
+    on the code (``is-a``, ``descendent-of``, ``is-not-a``, ``generalizes``, ``in``,
+    ``not-in``, ``=``) is worked out on its systems, and one on another property is not.
 
     >>> base = {"systems": {"http://hl7.org/fhir/administrative-gender": {
     ...     "codes": ["female", "male", "other", "unknown"], "complete": True}}, "valuesets": {}}
@@ -693,6 +766,36 @@ def compile_package_terminology(
 ['female', 'male', 'other']}}}
     """
     return _Compiler(resources, base).compiled()
+
+
+def compile_packages_terminology(
+    packages: Sequence[Iterable[Mapping[str, Any]]], base: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The terminology of several user packages given together, as one section.
+
+    As :func:`compile_package_terminology` of all their resources, so a ValueSet of one package
+    may import (or exclude) a ValueSet of another, except that a ValueSet or CodeSystem of a
+    later package replaces one of the same URL in an earlier package, as
+    :func:`merged_terminology` does with sections compiled apart.
+
+    >>> base = {"systems": {}, "valuesets": {}}
+    >>> first = [{"resourceType": "CodeSystem", "url": "http://example.org/cs", "content": "complete",
+    ...           "concept": [{"code": "a"}, {"code": "b"}]}]
+    >>> second = [{"resourceType": "ValueSet", "url": "http://example.org/vs",
+    ...            "compose": {"include": [{"system": "http://example.org/cs"}]}}]
+    >>> compile_packages_terminology([first, second], base)["valuesets"]
+    {'http://example.org/vs': {'http://example.org/cs': '*'}}
+    """
+    loaded = [list(resources) for resources in packages]
+    resources: list[Mapping[str, Any]] = []
+    for number, package in enumerate(loaded):
+        replaced = {_identity(resource) for later in loaded[number + 1 :] for resource in later}
+        resources.extend(resource for resource in package if _identity(resource) not in replaced)
+    return _Compiler(resources, base).compiled()
+
+
+def _identity(resource: Mapping[str, Any]) -> tuple[Any, Any]:
+    return resource.get("resourceType"), resource.get("url")
 
 
 def merged_terminology(sections: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -281,11 +281,20 @@ def test_server_answers_what_is_unknown_locally(terminology: Terminology, compil
 
 
 def test_compiled_form_is_facts_only(compiled: dict[str, Any]) -> None:
-    # No display text or definitions: only codes, completeness and per-system parts.
+    # No display text or definitions: only codes, completeness, the hierarchy (as indices into
+    # the code list) and per-system parts.
     assert set(compiled) == {"systems", "valuesets"}
     for entry in compiled["systems"].values():
-        assert set(entry) == {"codes", "complete"}
+        assert set(entry) in ({"codes", "complete"}, {"codes", "complete", "parents"})
         assert entry["codes"] == sorted(set(entry["codes"]))
+        if "parents" in entry:  # "1,2;;0": for each code, the indices of its parents in the list
+            fields = entry["parents"].split(";")
+            assert len(fields) == len(entry["codes"])
+            for field in fields:
+                parents = [int(i) for i in field.split(",")] if field else []
+                assert field == ",".join(str(i) for i in parents)
+                assert parents == sorted(set(parents))
+                assert all(0 <= i < len(entry["codes"]) for i in parents)
     for parts in compiled["valuesets"].values():
         for part in parts.values():
             assert part in ("*", "?") or (isinstance(part, list) and part == sorted(set(part)))

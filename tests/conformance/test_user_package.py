@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from supplier_ig import (
     CONTACT_ROLE_SYSTEM,
+    CONTACT_ROLE_VALUESET,
     PROFILE,
     PROFILE_URL,
     V3_MARITAL,
@@ -330,3 +331,135 @@ def test_the_shipped_profiles_have_no_faults() -> None:
     pack = RulePack.shipped()
     assert len(pack.section_urls[0]) > 400
     assert broken_profiles(pack, r4_model(), pack.section_urls[0]) == []
+
+
+# --- hierarchies of the shipped code systems, and value sets of another given package -------------
+
+ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+OTHER_PROFILE_URL = "https://example.org/fhir/StructureDefinition/FamilyPatient"
+FAMILY_VALUESET = "https://example.org/fhir/ValueSet/family-contact"
+
+
+def _other_package(directory: Path, compose: dict[str, Any]) -> Path:
+    """A second package: a profile binding contact relationships (required) to its one ValueSet."""
+    profile = _profile(
+        "FamilyPatient",
+        "http://hl7.org/fhir/StructureDefinition/Patient",
+        {
+            "id": "Patient.contact.relationship",
+            "path": "Patient.contact.relationship",
+            "binding": {"strength": "required", "valueSet": FAMILY_VALUESET},
+        },
+    )
+    valueset = {
+        "resourceType": "ValueSet",
+        "id": "family-contact",
+        "url": FAMILY_VALUESET,
+        "status": "draft",
+        "compose": compose,
+    }
+    directory.mkdir(parents=True)
+    for resource in (profile, valueset):
+        name = f"{resource['resourceType']}-{resource['id']}.json"
+        (directory / name).write_text(json.dumps(resource), encoding="utf-8")
+    return directory
+
+
+def _family_issues(validator: Validator, code: str, system: str = CONTACT_ROLE_SYSTEM) -> list[str]:
+    outcome = validator.validate(_relationship(code, system), profiles=[OTHER_PROFILE_URL], uk_core=False)
+    return [issue.severity for issue in outcome.issues if issue.rule == "nhsstd-binding"]
+
+
+def test_a_hierarchy_filter_on_an_r4_code_system(tmp_path: Path, cache: Path) -> None:
+    # v3-RoleCode: family members (is-a FAMMEMB), less the descendants of CHILD (descendent-of):
+    # the code CHILD itself stays.  The pack keeps RoleCode's hierarchy, so this is checked.
+    def where(op: str, value: str) -> dict[str, Any]:
+        return {"system": ROLE_CODE, "filter": [{"property": "concept", "op": op, "value": value}]}
+
+    compose = {"include": [where("is-a", "FAMMEMB")], "exclude": [where("descendent-of", "CHILD")]}
+    validator = Validator(packages=[_other_package(tmp_path / "family", compose)])
+    for code in ("FAMMEMB", "MTH", "GRMTH", "CHILD"):
+        assert _family_issues(validator, code, ROLE_CODE) == [], code
+    # DAU (daughter) and DAUADOPT are under CHILD; NURSE is no family member; nor is a made-up code
+    for code in ("DAU", "DAUADOPT", "NURSE", "no-such-code"):
+        assert _family_issues(validator, code, ROLE_CODE) == ["error"], code
+
+
+@pytest.mark.parametrize("order", ["supplier first", "supplier last"])
+def test_a_valueset_may_import_one_of_another_package(tmp_path: Path, cache: Path, order: str) -> None:
+    # The second package's ValueSet is the supplier's contact-role ValueSet less family-carer.
+    compose = {
+        "include": [{"valueSet": [CONTACT_ROLE_VALUESET]}],
+        "exclude": [{"system": CONTACT_ROLE_SYSTEM, "concept": [{"code": "family-carer"}]}],
+    }
+    packages = [write_package(tmp_path / "package"), _other_package(tmp_path / "family", compose)]
+    validator = Validator(packages=packages if order == "supplier first" else packages[::-1])
+    assert _family_issues(validator, "carer") == []
+    assert _family_issues(validator, "next-of-kin") == []
+    for code in ("family-carer", "paid-carer", "neighbour"):  # excluded here, excluded there, never in
+        assert _family_issues(validator, code) == ["error"], code
+    # the supplier's own bindings are as before
+    assert _binding_issues(validator, _relationship("family-carer")) == []
+
+
+def test_an_import_from_a_package_not_given_is_not_checked(tmp_path: Path, cache: Path) -> None:
+    compose = {"include": [{"valueSet": [CONTACT_ROLE_VALUESET]}]}
+    alone = Validator(packages=[_other_package(tmp_path / "family", compose)])
+    assert _family_issues(alone, "carer") == ["information"]
+    assert _family_issues(alone, "neighbour") == ["information"]
+
+
+def test_a_valueset_may_exclude_one_of_another_package(tmp_path: Path, cache: Path) -> None:
+    # The whole contact-role system less the supplier's contact-role ValueSet.
+    compose = {
+        "include": [{"system": CONTACT_ROLE_SYSTEM}],
+        "exclude": [{"valueSet": [CONTACT_ROLE_VALUESET]}],
+    }
+    family = _other_package(tmp_path / "family", compose)
+    validator = Validator(packages=[family, write_package(tmp_path / "package")])
+    assert _family_issues(validator, "neighbour") == []
+    assert _family_issues(validator, "paid-carer") == []
+    assert _family_issues(validator, "carer") == ["error"]
+    assert _family_issues(validator, "next-of-kin") == ["error"]
+
+
+def test_an_imported_valueset_is_the_last_packages(tmp_path: Path, cache: Path) -> None:
+    # A third package redefines the supplier's contact-role ValueSet (neighbour only): the
+    # import in the second package sees the later definition, as a binding to it would.
+    compose = {"include": [{"valueSet": [CONTACT_ROLE_VALUESET]}]}
+    redefined = tmp_path / "redefined"
+    redefined.mkdir()
+    (redefined / "ValueSet-contact-role.json").write_text(
+        json.dumps(
+            {
+                "resourceType": "ValueSet",
+                "id": "contact-role",
+                "url": CONTACT_ROLE_VALUESET,
+                "status": "draft",
+                "compose": {"include": [{"system": CONTACT_ROLE_SYSTEM, "concept": [{"code": "neighbour"}]}]},
+            }
+        ),
+        encoding="utf-8",
+    )
+    packages = [write_package(tmp_path / "package"), _other_package(tmp_path / "family", compose), redefined]
+    validator = Validator(packages=packages)
+    assert _family_issues(validator, "neighbour") == []
+    assert _family_issues(validator, "carer") == ["error"]
+    assert _binding_issues(validator, _relationship("neighbour")) == []  # the supplier's binding too
+    # compiled once: a second validator reads the same cached section
+    cached = sorted(p.name for p in (cache / "conformance").glob("*-terminology-*.json"))
+    assert len(cached) == 1
+    assert _family_issues(Validator(packages=packages), "carer") == ["error"]
+    assert sorted(p.name for p in (cache / "conformance").glob("*-terminology-*.json")) == cached
+
+
+def test_a_filter_on_another_packages_code_system(tmp_path: Path, cache: Path) -> None:
+    # descendent-of carer on the supplier's contact-role CodeSystem: its two children.
+    descendent_of_carer = {"property": "concept", "op": "descendent-of", "value": "carer"}
+    where = {"system": CONTACT_ROLE_SYSTEM, "filter": [descendent_of_carer]}
+    family = _other_package(tmp_path / "family", {"include": [where]})
+    assert _family_issues(Validator(packages=[family]), "paid-carer") == ["information"]  # alone: unknown
+    validator = Validator(packages=[family, write_package(tmp_path / "package")])
+    assert _family_issues(validator, "paid-carer") == []
+    assert _family_issues(validator, "family-carer") == []
+    assert _family_issues(validator, "carer") == ["error"]
