@@ -145,6 +145,7 @@ class _Node:
         "constraints",
         "container",
         "entry",
+        "extras_required",
         "fixed",
         "int_range",
         "invariant_type",
@@ -155,6 +156,7 @@ class _Node:
         "layers",
         "max_length",
         "max_text",
+        "narrowed",
         "path",
         "patterns",
         "primitive",
@@ -186,6 +188,9 @@ class _Node:
         self.max_length: int | None = None
         self.target_types: frozenset[str] | None = None
         self.required: tuple[_Required, ...] = ()
+        #: a primitive: what its id and extensions must hold (a required extension or slice of
+        #: one), checked as missing when the primitive has no extras at all
+        self.extras_required: tuple[_Required, ...] = ()
         #: the type name the invariants are evaluated as (a backbone element's path)
         self.invariant_type = ""
         #: a primitive: the JSON types its value may take, and the checks of its text or number
@@ -204,18 +209,30 @@ class _Node:
         #: a resource element (Bundle.entry.resource, contained): per definition that names profiles
         #: for resource types, its types (the resource must conform to one profile of its own type)
         self.resource_types: tuple[tuple[TypeRef, ...], ...] = ()
+        #: a resource element: per definition narrowing it to resource types, the types it allows
+        self.narrowed: tuple[frozenset[str], ...] = ()
 
 
 class _Required:
-    """An element (or slice) that must appear at least ``minimum`` times."""
+    """An element (or slice) that must appear at least ``minimum`` times.
 
-    __slots__ = ("keys", "label", "minimum", "rule")
+    A slice's items are counted by :meth:`Walker._slices` when its element is present; its
+    requirement here is only checked when the element is absent (``absent_only``), where no
+    item can be in it.  ``where`` is the step to the element from the node.
+    """
 
-    def __init__(self, keys: frozenset[str], minimum: int, label: str, rule: str) -> None:
+    __slots__ = ("absent_only", "keys", "label", "minimum", "rule", "where")
+
+    def __init__(
+        self, keys: frozenset[str], minimum: int, label: str, rule: str, *, where: str | None = None,
+        absent_only: bool = False,
+    ) -> None:  # fmt: skip
         self.keys = keys
         self.minimum = minimum
         self.label = label
         self.rule = rule
+        self.where = label if where is None else where
+        self.absent_only = absent_only
 
 
 #: One discriminator test of a slice: (discriminator type, path steps, what to compare with).
@@ -301,8 +318,10 @@ class _Prop:
 
 
 #: How an item is checked: its plan and, for an extension whose definition the pack holds,
-#: that definition and the issues of using it here (wrong kind of extension, wrong context).
-_Item = tuple[_Node, Profile | None, tuple[str, ...]]
+#: that definition and the issues of using it here (wrong kind of extension, wrong context);
+#: then, per definition giving its type several profiles, their URLs (it must conform to one of
+#: each, and is walked against the first it conforms to: see :meth:`Walker._chosen_item`).
+_Item = tuple[_Node, Profile | None, tuple[str, ...], tuple[tuple[str, ...], ...]]
 
 #: What a JSON property name of a node stands for (:meth:`Walker._entry`).
 _ELEMENT: Final = 0  # an element of the node
@@ -517,6 +536,13 @@ class Walker:
             plan.resource_types = tuple(
                 element.types for _, element in layers if any(ref.profiles for ref in element.types)
             )
+            plan.narrowed = tuple(
+                dict.fromkeys(
+                    self._with_derived(codes)
+                    for _, element in layers
+                    if self._narrowed(type_name, codes := {ref.code for ref in element.types})
+                )
+            )
         plan.entry = path == "Bundle.entry"
         plan.invariant_type = path if plan.container == path and path != type_name else type_name
         if plan.primitive:
@@ -536,6 +562,9 @@ class Walker:
         plan.int_range = _INTEGER_RANGE.get(type_name)
         coded = bool(plan.bindings) and type_name in _CODED_TYPES
         plan.value_rules = bool(plan.fixed or plan.patterns or coded or plan.constraints)
+        if any(d.min for _, element in plan.layers for found in element.children.values() for d in found):
+            holder = self._node(type_name, plan.path, "Element", plan.layers, extras=True)
+            plan.extras_required = holder.required
 
     @staticmethod
     def _rules(plan: _Node) -> tuple[_Rule, ...]:
@@ -591,13 +620,42 @@ class Walker:
                         frozenset(keys_of[element.name]), element.min, element.name, "nhsstd-cardinality"
                     )
                 )
+        sliced: dict[str, None] = {}
         for _, layer_element in plan.layers:
             for name, definitions in layer_element.children.items():
                 given = frozenset(keys_of.get(name, ()) or self._choice_keys(name, keys_of))
                 for definition in definitions:
                     if definition.min and definition.slice_name is None and given:
                         required.append(_Required(given, definition.min, name, "nhsstd-cardinality"))
+                    elif definition.min and name in keys_of.get(name, ()):
+                        sliced[name] = None  # a required slice of an element that is not a choice
+        for name in sliced:
+            required.extend(self._slice_minimums(plan, name, frozenset(keys_of[name])))
         return tuple(required)
+
+    def _slice_minimums(self, plan: _Node, name: str, keys: frozenset[str]) -> list[_Required]:
+        """The slices of element ``name`` that must have items: reported when the element is absent.
+
+        R4 profiling.html: a slice's cardinality is the number of the element's items in it
+        (ElementDefinition.min), so a slice with a minimum needs the element, which the
+        element's own (lower) minimum does not say.  The slices are those :meth:`_slices` counts
+        when the element is present, with the same message (none of its items is in any).
+        """
+        entry = self._entry(plan, name)
+        if entry is None or entry[0] != _ELEMENT:
+            return []
+        prop = entry[1]
+        required: list[_Required] = []
+        for group in prop.groups:
+            for slice_def in group.slices:
+                if slice_def.min:
+                    label = f"slice {slice_def.slice_name}"
+                    required.append(
+                        _Required(
+                            keys, slice_def.min, label, "nhsstd-slice", where=prop.label, absent_only=True
+                        )
+                    )
+        return required
 
     @staticmethod
     def _choice_keys(name: str, keys_of: Mapping[str, set[str]]) -> set[str]:
@@ -761,11 +819,14 @@ class Walker:
         return group
 
     def _item_plan(
-        self, prop: _Prop, parent: _Node, slices: tuple[ElementDef | None, ...], url: str | None
-    ) -> _Item:
-        """How an item of ``prop`` in these slices (an extension with this URL) is checked."""
+        self, prop: _Prop, parent: _Node, slices: tuple[ElementDef | None, ...], url: str | None,
+        chosen: tuple[str, ...] = (),
+    ) -> _Item:  # fmt: skip
+        """How an item of ``prop`` in these slices (an extension with this URL) is checked; ``chosen``:
+        the profiles it conforms to, of those its type may have (see :meth:`_chosen_item`)."""
         known = url.partition("|")[0] if url is not None and self.pack.knows(url) else None
-        key = (slices, known)  # an unknown URL is checked like none: plans stay bounded by the pack
+        # an unknown URL is checked like none: plans stay bounded by the pack
+        key: tuple[Any, ...] = (slices, known, chosen) if chosen else (slices, known)
         item = prop.items.get(key)
         if item is not None:
             return item
@@ -773,10 +834,24 @@ class Walker:
         layers.extend(
             (group.profile, s) for group, s in zip(prop.groups, slices, strict=True) if s is not None
         )
+        choices: list[tuple[str, ...]] = []
         for _, definition in list(layers):
             for ref in definition.types:
-                if ref.code == prop.type_name and len(ref.profiles) == 1:
+                if ref.code != prop.type_name or not ref.profiles:
+                    continue
+                if len(ref.profiles) == 1:
                     layers.extend((p, p.root) for p in self.pack.chain(ref.profiles[0]))
+                    continue
+                if prop.type_name in _RESOURCE_TYPES:
+                    continue  # a resource's profile is chosen by _type_profiles
+                # several: those the pack holds (one that it does not cannot be checked)
+                held = tuple(dict.fromkeys(p.url for u in ref.profiles if (p := self.pack.profile(u))))
+                if len(held) == 1:
+                    layers.extend((p, p.root) for p in self.pack.chain(held[0]))
+                elif held and not chosen and held not in choices:
+                    choices.append(held)
+        for profile_url in chosen:
+            layers.extend((p, p.root) for p in self.pack.chain(profile_url))
         if known is not None:
             for p in self.pack.chain(known):
                 if (p, p.root) not in layers:
@@ -794,9 +869,30 @@ class Walker:
         plan = self._node(prop.type_name, path, container, tuple(unique))
         extension = self.pack.profile(known) if known is not None else None
         misuse = self._misuse(extension, prop, parent) if extension is not None else ()
-        item = (plan, extension, misuse)
+        item = (plan, extension, misuse, tuple(choices))
         prop.items[key] = item
         return item
+
+    def _chosen_item(
+        self, item: _Item, prop: _Prop, parent: _Node, slices: tuple[ElementDef | None, ...], url: str | None,
+        value: Any, extra: Any, where: _Where, ctx: _Context,
+    ) -> _Item:  # fmt: skip
+        """The plan of an item whose type may have one of several profiles: with the first it conforms to.
+
+        R4 ElementDefinition.type.profile: "If any profiles are specified, then the content must
+        conform to at least one of them" (as :meth:`_type_profiles` for resources).  Where it
+        conforms to none, an error says so and the item is walked without them.
+        """
+        chosen: list[str] = []
+        reached: _Reached = (value, extra, None, ctx.entry_url, None)
+        for urls in item[3]:
+            found = next((u for u in urls if self._conforms_to(reached, u, ctx)), None)
+            if found is None:
+                message = "the element conforms to none of the profiles allowed here"
+                ctx.add("error", "structure", where, message, "nhsstd-profile")
+            elif found not in chosen:
+                chosen.append(found)
+        return self._item_plan(prop, parent, slices, url, tuple(chosen)) if chosen else item
 
     def _misuse(self, definition: Profile, prop: _Prop, host: _Node) -> tuple[str, ...]:
         """What is wrong with using this extension in ``prop`` of ``host``: modifier or not, context."""
@@ -849,21 +945,28 @@ class Walker:
                     choices.append(prop.choice)
             if len(choices) > 1:
                 self._choices(choices, location, ctx)
-            for required in plan.required:
-                present = 0
-                for key, value in node.items():  # a node has fewer keys than a choice has types
-                    if key in required.keys and value is not None:
-                        present = max(present, len(value) if isinstance(value, list) else 1)
-                if present < required.minimum:
-                    ctx.add(
-                        "error", "required", (location, required.label),
-                        f"{required.label}: at least {required.minimum} required, {present} found",
-                        required.rule,
-                    )  # fmt: skip
+            if plan.required:
+                self._check_required(plan.required, node, location, ctx)
             for rule in plan.rules:
                 rule(self, plan, node, location, ctx)
         finally:
             ctx.depth -= 1
+
+    @staticmethod
+    def _check_required(
+        requirements: tuple[_Required, ...], node: Mapping[str, Any], location: _Where, ctx: _Context
+    ) -> None:
+        for required in requirements:
+            present = 0
+            for key, value in node.items():  # a node has fewer keys than a choice has types
+                if key in required.keys and value is not None:
+                    present = max(present, len(value) if isinstance(value, list) else 1)
+            if present < required.minimum and not (present and required.absent_only):
+                ctx.add(
+                    "error", "required", (location, required.where),
+                    f"{required.label}: at least {required.minimum} required, {present} found",
+                    required.rule,
+                )  # fmt: skip
 
     @staticmethod
     def _choices(choices: list[str], location: _Where, ctx: _Context) -> None:
@@ -936,15 +1039,21 @@ class Walker:
                 if not isinstance(url, str):
                     url = None
             item = prop.items.get((slices, url)) or self._item_plan(prop, parent, slices, url)
+            if item[3] and (prop.primitive or isinstance(value, dict)):
+                item = self._chosen_item(item, prop, parent, slices, url, value, extra, where, ctx)
             plan = item[0]
             if prop.primitive:
                 if value is not None:
                     self._primitive(plan, value, where, ctx)
                 if extra is not None:
                     self._primitive_extras(plan, extra, where, ctx, uk_core)
+                elif plan.extras_required:
+                    self._check_required(plan.extras_required, {}, where, ctx)
             elif not isinstance(value, dict):
                 ctx.add("error", "structure", where, f"{prop.label} must be an object", "nhsstd-shape")
             elif prop.type_name in _RESOURCE_TYPES:
+                if plan.narrowed:
+                    self._resource_allowed(plan, value, where, ctx)
                 container = ctx.root if prop.key == "contained" else None
                 profiles = (
                     self._type_profiles(plan, value, container, where, ctx) if plan.resource_types else ()
@@ -954,6 +1063,20 @@ class Walker:
                 if prop.extension:
                     self._extension(item, parent, prop, value, slices, where, ctx)
                 self._object(plan, value, where, ctx, uk_core)
+
+    def _resource_allowed(
+        self, plan: _Node, resource: Mapping[str, Any], where: _Where, ctx: _Context
+    ) -> None:
+        """A resource element narrowed to resource types (a profile's Bundle.entry.resource, or a
+        slice's) holds one of them: R4 ElementDefinition.type, "the data type or resource that
+        the value of this element is permitted to be"."""
+        resource_type = resource.get("resourceType")
+        info = self.model.type(resource_type) if isinstance(resource_type, str) else None
+        if info is None or info.kind != "resource" or info.abstract:
+            return  # no resource type to tell (reported when the resource is walked)
+        if any(resource_type not in allowed for allowed in plan.narrowed):
+            message = f"the type {resource_type} is not allowed here"
+            ctx.add("error", "structure", where, message, "nhsstd-type")
 
     def _type_profiles(
         self, plan: _Node, resource: Mapping[str, Any], container: Mapping[str, Any] | None, where: _Where,
@@ -1338,7 +1461,7 @@ class Walker:
         url = node.get("url")
         if not isinstance(url, str):
             return  # Extension.url is 1..1: the cardinality rule reports it
-        _, definition, misuse = item
+        _, definition, misuse, _ = item
         if definition is None:
             if parent.type_name == "Extension" and "://" not in url:
                 # a part of a complex extension: its parent's definition names the parts it has
@@ -1518,6 +1641,8 @@ class Walker:
                         self._primitive(plan, node, profile.type, scratch)
                     if extra is not None:
                         self._primitive_extras(plan, extra, profile.type, scratch, False)
+                    elif plan.extras_required:
+                        self._check_required(plan.extras_required, {}, profile.type, scratch)
         finally:
             ctx.conforming.discard(key)
         return Outcome(tuple(scratch.issues)).ok
@@ -1551,7 +1676,8 @@ class Walker:
             elif kind == "exists":
                 data = (bool(definition and definition.min), bool(definition and definition.max == 0))
             elif kind == "type":
-                data = frozenset(t.code for t in definition.types) if definition is not None else frozenset()
+                types = definition.types if definition is not None else ()
+                data = self._with_derived(t.code for t in types)
             elif kind == "profile":
                 types = definition.types if definition is not None else ()
                 found_urls = (u for t in types for u in (t.target_profiles if resolves else t.profiles))
@@ -1561,6 +1687,23 @@ class Walker:
                 data = None
             tests.append((kind, steps, data))
         return tuple(tests)
+
+    def _with_derived(self, codes: Iterable[str]) -> frozenset[str]:
+        """Type codes with, for an abstract resource type among them (Resource, DomainResource), every
+        resource type derived from it: a resource is of the types its own type specialises."""
+        named = frozenset(codes)
+        if not named & _RESOURCE_TYPES:
+            return named
+        derived = set(named)
+        for info in self.model.types():
+            base = info.base if info.kind == "resource" else None
+            while base is not None:
+                if base in named:
+                    derived.add(info.name)
+                    break
+                found = self.model.type(base)
+                base = found.base if found is not None else None
+        return frozenset(derived)
 
     def _element_at(self, start: ElementDef, steps: list[str]) -> ElementDef | None:
         element: ElementDef | None = start
@@ -1913,22 +2056,32 @@ def _matches(
             if (must and not present) or (must_not and present):
                 return False
         elif kind == "type":
+            # R4 profiling.html, discriminator type: the element's type, which for a resource
+            # (Bundle.entry.resource, contained) is its resourceType, not the element's type Resource
             if steps:
                 base = steps[-1].removesuffix("[x]")
                 actual = {
-                    k[len(base) :]
+                    _resource_type(h[k]) if k == base else k[len(base) :]
                     for h in found or ()
                     if isinstance(h, Mapping)
                     for k in h
-                    if k.startswith(base)
+                    if isinstance(k, str) and k.startswith(base)
                 }
                 if not any(a[:1].lower() + a[1:] in data or a in data for a in actual):
                     return False
-            elif data and type_name not in data:
-                return False
+            elif data:
+                actual_type = _resource_type(value) if type_name in _RESOURCE_TYPES else type_name
+                if actual_type not in data:
+                    return False
         elif kind == "profile" and (conforms is None or not conforms(value, steps, data)):
             return False
     return True
+
+
+def _resource_type(value: Any) -> str:
+    """The resourceType of a resource ("" for anything else: no type matches it)."""
+    found = value.get("resourceType") if isinstance(value, Mapping) else None
+    return found if isinstance(found, str) else ""
 
 
 def _reach(values: list[_Reached], steps: Sequence[str]) -> list[_Reached]:

@@ -216,6 +216,94 @@ SHORT_ALIASES = _profile(
     _slice("Location.alias", "short", min=1, type=[{"code": "string", "profile": [EXAMPLE + "ShortString"]}]),
 )  # fmt: skip
 
+BIRTH_PLACE = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
+BIRTH_TIME = "http://hl7.org/fhir/StructureDefinition/patient-birthTime"
+
+#: A Patient whose place of birth (an extension slice) is required, and whose birth date, when
+#: given, must carry the time of birth (an extension slice on a primitive's extensions).
+BORN = _profile(
+    "Born", "Patient", BASE + "Patient",
+    _slice("Patient.extension", "birthPlace", min=1, type=[{"code": "Extension", "profile": [BIRTH_PLACE]}]),
+    _slice(
+        "Patient.birthDate.extension", "birthTime", min=1,
+        type=[{"code": "Extension", "profile": [BIRTH_TIME]}],
+    ),
+)  # fmt: skip
+
+#: A Bundle whose entries are sliced by the type of their resource (closed): exactly one Patient,
+#: any number of Organizations.
+TYPED_BUNDLE = _profile(
+    "TypedBundle", "Bundle", BASE + "Bundle",
+    _slicing("Bundle.entry", "type", "resource", rules="closed"),
+    _slice("Bundle.entry", "patient", min=1, max="1"),
+    {"id": "Bundle.entry:patient.resource", "path": "Bundle.entry.resource", "type": [{"code": "Patient"}]},
+    _slice("Bundle.entry", "organization"),
+    {
+        "id": "Bundle.entry:organization.resource", "path": "Bundle.entry.resource",
+        "type": [{"code": "Organization"}],
+    },
+)  # fmt: skip
+
+#: A Patient whose contained resources are sliced by their own type ($this, closed): an
+#: Organization is required.
+CONTAINED_ORGANIZATION = _profile(
+    "ContainedOrganization", "Patient", BASE + "Patient",
+    _slicing("Patient.contained", "type", "$this", rules="closed"),
+    _slice("Patient.contained", "organization", min=1, type=[{"code": "Organization"}]),
+)  # fmt: skip
+
+#: A Bundle of Patients only: Bundle.entry.resource narrowed to one resource type.
+PATIENTS_ONLY = _profile(
+    "PatientsOnly", "Bundle", BASE + "Bundle",
+    {"id": "Bundle.entry.resource", "path": "Bundle.entry.resource", "type": [{"code": "Patient"}]},
+)  # fmt: skip
+
+#: An Identifier profile for another local system than Mrn's.
+OTHER_ID = _profile(
+    "OtherId", "Identifier", BASE + "Identifier",
+    {"id": "Identifier", "path": "Identifier"},
+    {"id": "Identifier.system", "path": "Identifier.system", "min": 1, "fixedUri": "https://example.org/fhir/other"},
+    kind="complex-type",
+)  # fmt: skip
+
+#: A Patient whose identifiers are each an Mrn or an OtherId (a datatype with two type profiles).
+EITHER_ID = _profile(
+    "EitherId", "Patient", BASE + "Patient",
+    {
+        "id": "Patient.identifier", "path": "Patient.identifier",
+        "type": [{"code": "Identifier", "profile": [EXAMPLE + "Mrn", EXAMPLE + "OtherId"]}],
+    },
+)  # fmt: skip
+
+#: A string of at most 3 characters, and a Location whose aliases are short or tiny strings (a
+#: primitive with two type profiles).
+TINY_STRING = _profile(
+    "TinyString", "string", BASE + "string", {"id": "string", "path": "string", "maxLength": 3},
+    kind="primitive-type",
+)  # fmt: skip
+SHORT_OR_TINY = _profile(
+    "ShortOrTiny", "Location", BASE + "Location",
+    {
+        "id": "Location.alias", "path": "Location.alias",
+        "type": [{"code": "string", "profile": [EXAMPLE + "TinyString", EXAMPLE + "ShortString"]}],
+    },
+)  # fmt: skip
+
+#: A string that must carry an extension, and a Location whose aliases are all such strings (closed
+#: slicing by profile on a primitive whose profile requires its extras).
+ANNOTATED_STRING = _profile(
+    "AnnotatedString", "string", BASE + "string",
+    {"id": "string", "path": "string"}, {"id": "string.extension", "path": "string.extension", "min": 1},
+    kind="primitive-type",
+)  # fmt: skip
+ANNOTATED_ALIASES = _profile(
+    "AnnotatedAliases", "Location", BASE + "Location",
+    _slicing("Location.alias", "profile", "$this", rules="closed"),
+    _slice(
+        "Location.alias", "annotated", type=[{"code": "string", "profile": [EXAMPLE + "AnnotatedString"]}]
+    ),
+)  # fmt: skip
+
 
 @pytest.fixture(scope="module")
 def validator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Validator]:
@@ -239,6 +327,16 @@ def validator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Validator]:
             CARED_FOR,
             SHORT_STRING,
             SHORT_ALIASES,
+            BORN,
+            TYPED_BUNDLE,
+            CONTAINED_ORGANIZATION,
+            PATIENTS_ONLY,
+            OTHER_ID,
+            EITHER_ID,
+            TINY_STRING,
+            SHORT_OR_TINY,
+            ANNOTATED_STRING,
+            ANNOTATED_ALIASES,
         )
         yield Validator(packages=[package])
 
@@ -556,3 +654,168 @@ def test_a_primitive_with_extras_only_is_judged_by_them(validator: Validator) ->
     absent = {"extension": [{"url": reason, "valueCode": "unknown"}]}
     located = _location(alias=["Ward 7", None], _alias=[None, absent])
     assert _issues(validator.validate(located, profiles=[SHORT_ALIASES["url"]], uk_core=False)) == []
+
+
+# --- a required slice of an element that is absent ---------------------------------------------------
+# R4 profiling.html: a slice's cardinality counts the element's items in it (ElementDefinition.min),
+# so a slice with min >= 1 needs the element even where the element itself is optional.
+
+
+def test_a_required_slice_is_missing_when_its_element_is_absent(validator: Validator) -> None:
+    url = MRN_PATIENT["url"]
+    expected = [("Patient.identifier", "slice mrn: at least 1 required, 0 found")]
+    assert _issues(validator.validate(_patient("p"), profiles=[url], uk_core=False)) == expected
+    # the same as when the element is present with no item in the slice
+    other = {"system": "https://example.org/fhir/other", "value": "B2"}
+    present = _issues(validator.validate(_patient("p", identifier=[other]), profiles=[url], uk_core=False))
+    assert expected[0] in present
+    # an empty array is no item either (and breaks ele-1)
+    empty = validator.validate(_patient("p", identifier=[]), profiles=[url], uk_core=False)
+    assert [(i.location, i.rule) for i in empty.errors] == [
+        ("Patient.identifier", "ele-1"), ("Patient.identifier", "nhsstd-slice")
+    ]  # fmt: skip
+
+
+def test_required_reslices_are_missing_when_the_element_is_absent(validator: Validator) -> None:
+    outcome = validator.validate(_patient("p"), profiles=[RESLICED["url"]], uk_core=False)
+    assert _issues(outcome) == [
+        ("Patient.identifier", "slice mrn: at least 1 required, 0 found"),
+        ("Patient.identifier", "slice mrn/official: at least 1 required, 0 found"),
+    ]
+
+
+def test_a_required_extension_slice_is_missing_when_there_are_no_extensions(validator: Validator) -> None:
+    url = BORN["url"]
+    place = {"url": BIRTH_PLACE, "valueAddress": {"city": "Leeds"}}
+    assert _issues(validator.validate(_patient("p", extension=[place]), profiles=[url], uk_core=False)) == []
+    assert _issues(validator.validate(_patient("p"), profiles=[url], uk_core=False)) == [
+        ("Patient.extension", "slice birthPlace: at least 1 required, 0 found")
+    ]
+
+
+def test_a_required_extension_slice_of_a_primitive_is_missing_without_its_extras(
+    validator: Validator,
+) -> None:
+    url = BORN["url"]
+    place = [{"url": BIRTH_PLACE, "valueAddress": {"city": "Leeds"}}]
+    timed = {"extension": [{"url": BIRTH_TIME, "valueDateTime": "2020-01-01T10:30:00Z"}]}
+    born = _patient("p", extension=place, birthDate="2020-01-01", _birthDate=timed)
+    assert _issues(validator.validate(born, profiles=[url], uk_core=False)) == []
+    untimed = _patient("p", extension=place, birthDate="2020-01-01")
+    assert _issues(validator.validate(untimed, profiles=[url], uk_core=False)) == [
+        ("Patient.birthDate.extension", "slice birthTime: at least 1 required, 0 found")
+    ]
+    # no birth date at all: the primitive is optional, so its extensions are not needed
+    assert _issues(validator.validate(_patient("p", extension=place), profiles=[url], uk_core=False)) == []
+
+
+# --- the type discriminator on resources --------------------------------------------------------------
+# R4 profiling.html, discriminator "type": the slices differ by the element's type; the type of a
+# resource is its resourceType (the element Bundle.entry.resource or contained is typed Resource).
+
+
+def test_a_type_discriminator_tells_entries_by_their_resource_type(validator: Validator) -> None:
+    url = TYPED_BUNDLE["url"]
+    organization = {"resourceType": "Organization", "id": "o1", "name": "Leeds GP"}
+    patient = _patient("7d3e1a52-0000-4000-8000-000000000031")
+    assert _issues(validator.validate(_bundle(patient, organization), profiles=[url], uk_core=False)) == []
+    assert _issues(validator.validate(_bundle(organization), profiles=[url], uk_core=False)) == [
+        ("Bundle.entry", "slice patient: at least 1 required, 0 found")
+    ]
+    practitioner = {"resourceType": "Practitioner", "id": "pr1"}
+    assert _issues(validator.validate(_bundle(patient, practitioner), profiles=[url], uk_core=False)) == [
+        ("Bundle.entry[1]", "the item matches none of the slices")
+    ]
+
+
+def test_a_type_discriminator_on_this_tells_contained_resources_by_type(validator: Validator) -> None:
+    url = CONTAINED_ORGANIZATION["url"]
+    organization = {"resourceType": "Organization", "id": "o1", "name": "Leeds GP"}
+    managed = _patient("p", contained=[organization], managingOrganization={"reference": "#o1"})
+    assert _issues(validator.validate(managed, profiles=[url], uk_core=False)) == []
+    carer = _patient("c1")
+    linked = _patient("p", contained=[carer], link=[{"other": {"reference": "#c1"}, "type": "seealso"}])
+    assert _issues(validator.validate(linked, profiles=[url], uk_core=False)) == [
+        ("Patient.contained[0]", "the item matches none of the slices"),
+        ("Patient.contained", "slice organization: at least 1 required, 0 found"),
+    ]
+
+
+# --- resource elements narrowed to resource types ------------------------------------------------------
+# R4 ElementDefinition.type: the types the element's value is permitted to be.
+
+
+def test_a_resource_element_narrowed_to_a_type_refuses_other_types(validator: Validator) -> None:
+    url = PATIENTS_ONLY["url"]
+    patient = _patient("7d3e1a52-0000-4000-8000-000000000041")
+    assert _issues(validator.validate(_bundle(patient), profiles=[url], uk_core=False)) == []
+    organization = {"resourceType": "Organization", "id": "o1", "name": "Leeds GP"}
+    assert _issues(validator.validate(_bundle(patient, organization), profiles=[url], uk_core=False)) == [
+        ("Bundle.entry[1].resource", "the type Organization is not allowed here")
+    ]
+
+
+def test_a_slices_resource_narrowed_to_a_type_refuses_other_types(validator: Validator) -> None:
+    # slice match of MatchBundle types its resource Patient (with a profile): an Organization there
+    # is refused; in an entry outside the slice it is allowed
+    url = MATCH_BUNDLE["url"]
+    organization = {"resourceType": "Organization", "id": "o1", "name": "Leeds GP"}
+
+    def searchset(mode: str) -> dict[str, Any]:
+        entry = {"fullUrl": f"{SERVER}/Organization/o1", "resource": organization, "search": {"mode": mode}}
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [entry]}
+
+    assert _issues(validator.validate(searchset("include"), profiles=[url], uk_core=False)) == []
+    assert _issues(validator.validate(searchset("match"), profiles=[url], uk_core=False)) == [
+        ("Bundle.entry[0].resource", "the type Organization is not allowed here")
+    ]
+
+
+# --- a datatype with several type profiles -------------------------------------------------------------
+# R4 ElementDefinition.type.profile: "If any profiles are specified, then the content must conform
+# to at least one of them."
+
+
+def test_a_datatype_must_conform_to_one_of_its_types_profiles(validator: Validator) -> None:
+    url = EITHER_ID["url"]
+
+    def issues(*identifiers: dict[str, Any]) -> list[tuple[str, str]]:
+        return _issues(
+            validator.validate(_patient("p", identifier=list(identifiers)), profiles=[url], uk_core=False)
+        )
+
+    mrn = {"system": MRN_SYSTEM, "value": "A1"}
+    other = {"system": "https://example.org/fhir/other", "value": "B2"}
+    assert issues(mrn, other) == []
+    third = {"system": "https://example.org/fhir/third", "value": "C3"}
+    assert issues(mrn, third) == [
+        ("Patient.identifier[1]", "the element conforms to none of the profiles allowed here")
+    ]
+    # an MRN without its value breaks Mrn, and has not OtherId's system
+    assert issues({"system": MRN_SYSTEM}) == [
+        ("Patient.identifier[0]", "the element conforms to none of the profiles allowed here")
+    ]
+
+
+def test_a_primitive_must_conform_to_one_of_its_types_profiles(validator: Validator) -> None:
+    def issues(*aliases: str) -> list[tuple[str, str]]:
+        located = _location(alias=list(aliases))
+        return _issues(validator.validate(located, profiles=[SHORT_OR_TINY["url"]], uk_core=False))
+
+    assert issues("W7", "Ward 7") == []
+    assert issues("W7", "The Old Cottage Annexe") == [
+        ("Location.alias[1]", "the element conforms to none of the profiles allowed here")
+    ]
+
+
+def test_a_primitive_without_extras_breaks_a_profile_that_requires_an_extension(validator: Validator) -> None:
+    reason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+    annotated = {"extension": [{"url": reason, "valueCode": "unknown"}]}
+
+    def issues(**elements: Any) -> list[tuple[str, str]]:
+        return _issues(
+            validator.validate(_location(**elements), profiles=[ANNOTATED_ALIASES["url"]], uk_core=False)
+        )
+
+    assert issues(alias=["Ward 7"], _alias=[annotated]) == []
+    assert issues(alias=["Ward 7"]) == [("Location.alias[0]", "the item matches none of the slices")]

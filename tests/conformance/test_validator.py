@@ -186,6 +186,24 @@ def test_uk_core_slice_maximum() -> None:
     )
 
 
+def test_uk_core_slice_minimum_with_the_element_absent() -> None:
+    # UKCore-Observation-Lab: Observation.category is 1..* with slice category:laboratory 1..1;
+    # profiling.html: a slice's min counts the element's items in it, so none given is 0 found.
+    lab = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation-Lab"
+    observation = {"resourceType": "Observation", "status": "final", "code": {"text": "Haemoglobin"}}
+    outcome = conformance.validate(observation, profiles=[lab])
+    assert [(i.location, i.message) for i in outcome.errors if i.rule == "nhsstd-slice"] == [
+        ("Observation.category", "slice laboratory: at least 1 required, 0 found")
+    ]
+    laboratory = {
+        "coding": [
+            {"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}
+        ]
+    }
+    observation["category"] = [laboratory]
+    assert found(conformance.validate(observation, profiles=[lab]), "nhsstd-slice") == []
+
+
 # --- bindings (terminologies.html 4.1.5) ----------------------------------------------------------
 
 
