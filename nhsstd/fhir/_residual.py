@@ -95,22 +95,21 @@ def diff(original: Mapping[str, Any], canonical: Mapping[str, Any]) -> dict[str,
     {'a': 1, 'b': {'d': 3}, 'e': None}
     """
     patch: dict[str, Any] = {}
-    shared = 0  # keys of canonical also in original: when all are, none is to be removed
+    added = 0  # keys of original that canonical does not have
     for key, value in original.items():
         base = canonical.get(key, _MISSING)
+        if value == base:  # (most members: one test)
+            continue
         if base is _MISSING:
+            added += 1
             patch[key] = value
-            continue
-        shared += 1
-        if value == base:
-            continue
-        if type(value) is dict and type(base) is dict:
+        elif type(value) is dict and type(base) is dict:
             patch[key] = diff(value, base)
         elif type(value) is list and type(base) is list and _has_objects(base):
             patch[key] = diff_list(value, base)
         else:
             patch[key] = value
-    if shared != len(canonical):
+    if len(original) - added != len(canonical):  # some key of canonical is not in original
         for key in canonical:
             if key not in original:
                 patch[key] = None

@@ -46,8 +46,8 @@ def load_residual(stored: Any, problems: list[tuple[str, str]]) -> dict[str, Any
         return {}
     if isinstance(stored, str):
         try:
-            loaded = load_json(stored.encode())
-        except ValueError:  # (a UnicodeEncodeError too: an unpaired surrogate)
+            loaded = load_json(stored)
+        except ValueError:  # (an unpaired surrogate too)
             loaded = None
         if type(loaded) is dict:
             return loaded
