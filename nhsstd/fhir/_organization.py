@@ -22,17 +22,17 @@ from nhsstd.fhir._datatypes import (
     write_contact_point,
     write_local_identifier,
 )
-from nhsstd.fhir._resource import ResourceReader, ResourceWriter
+from nhsstd.fhir._resource import KeyOrder, ResourceReader, ResourceWriter
 from nhsstd.identifiers.ods_code import ODSCode
 from nhsstd.models import Organisation
 
 __all__ = ["EXT_PRIMARY_ROLE", "read_organization", "write_organization"]
 
-ORDER: Final = (
+ORDER: Final = KeyOrder((
     "resourceType", "id", "meta", "implicitRules", "language", "text", "contained", "extension",
     "modifierExtension", "identifier", "active", "type", "name", "alias", "telecom", "address", "partOf",
     "contact", "endpoint",
-)  # fmt: skip
+))  # fmt: skip
 
 #: FHIR has no element for "this is the organisation's primary ODS role"; nhsstd marks the
 #: primary role's ``type`` entry with this extension (``valueBoolean: true``).  Documented in

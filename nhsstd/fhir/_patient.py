@@ -44,7 +44,7 @@ from nhsstd.fhir._datatypes import (
     write_name,
     write_period,
 )
-from nhsstd.fhir._resource import ResourceReader, ResourceWriter
+from nhsstd.fhir._resource import KeyOrder, ResourceReader, ResourceWriter
 from nhsstd.identifiers.chi_number import CHINumber
 from nhsstd.identifiers.gmp_code import GMPCode
 from nhsstd.identifiers.hc_number import HCNumber
@@ -54,12 +54,12 @@ from nhsstd.models import GPRegistration, PartialDate, Patient
 
 __all__ = ["read_patient", "write_patient"]
 
-ORDER: Final = (
+ORDER: Final = KeyOrder((
     "resourceType", "id", "meta", "implicitRules", "language", "text", "contained", "extension",
     "modifierExtension", "identifier", "active", "name", "telecom", "gender", "birthDate", "deceasedBoolean",
     "deceasedDateTime", "address", "maritalStatus", "multipleBirthBoolean", "multipleBirthInteger", "photo",
     "contact", "communication", "generalPractitioner", "managingOrganization", "link",
-)  # fmt: skip
+))  # fmt: skip
 
 
 def _by_system(*classes: type[CodedEnum]) -> dict[str, type[CodedEnum]]:

@@ -22,7 +22,7 @@ from nhsstd.fhir._datatypes import (
     write_contact_point,
     write_name,
 )
-from nhsstd.fhir._resource import ResourceReader, ResourceWriter
+from nhsstd.fhir._resource import KeyOrder, ResourceReader, ResourceWriter
 from nhsstd.identifiers import gmc_number
 from nhsstd.identifiers.consultant_code import ConsultantCode
 from nhsstd.identifiers.gdc_number import GDCNumber
@@ -36,11 +36,11 @@ from nhsstd.models import Practitioner
 
 __all__ = ["read_practitioner", "write_practitioner"]
 
-ORDER: Final = (
+ORDER: Final = KeyOrder((
     "resourceType", "id", "meta", "implicitRules", "language", "text", "contained", "extension",
     "modifierExtension", "identifier", "active", "name", "telecom", "address", "gender", "birthDate", "photo",
     "qualification", "communication",
-)  # fmt: skip
+))  # fmt: skip
 
 #: Consultant codes that are not ``C`` + 7 digits (dental, legacy DPB, most pseudo codes) have no
 #: agreed FHIR system; nhsstd writes and reads this one (documented in docs/fhir.rst).

@@ -20,17 +20,17 @@ from nhsstd.fhir._datatypes import (
     write_period,
     write_reference,
 )
-from nhsstd.fhir._resource import ResourceReader, ResourceWriter
+from nhsstd.fhir._resource import KeyOrder, ResourceReader, ResourceWriter
 from nhsstd.models import PractitionerRole
 
 __all__ = ["read_practitioner_role", "write_practitioner_role"]
 
-ORDER: Final = (
+ORDER: Final = KeyOrder((
     "resourceType", "id", "meta", "implicitRules", "language", "text", "contained", "extension",
     "modifierExtension", "identifier", "active", "period", "practitioner", "organization", "code",
     "specialty", "location", "healthcareService", "telecom", "availableTime", "notAvailable",
     "availabilityExceptions", "endpoint",
-)  # fmt: skip
+))  # fmt: skip
 
 #: FHIR element -> model field, for the two references.
 _REFERENCES: Final = {"practitioner": "practitioner", "organization": "organisation"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, TypeVar
 
 import orjson
@@ -11,10 +11,10 @@ import orjson
 from nhsstd._json_text import load_json
 from nhsstd.exceptions import ValidationError
 from nhsstd.fhir._context import Reader, check_member, check_patched
-from nhsstd.fhir._residual import FP, SLOT, apply_patch, diff, fingerprint, slot_matches, weave
+from nhsstd.fhir._residual import FP, SLOT, apply_patch, diff, fingerprint, has_slots, weave
 from nhsstd.models import Extras
 
-__all__ = ["OVERRIDE", "ResourceReader", "ResourceWriter", "dump_residual", "load_residual"]
+__all__ = ["OVERRIDE", "KeyOrder", "ResourceReader", "ResourceWriter", "dump_residual", "load_residual"]
 
 #: Slot tag of a top-level modelled element whose input differed from the canonical form.
 OVERRIDE: Final = "="
@@ -46,8 +46,8 @@ def load_residual(stored: Any, problems: list[tuple[str, str]]) -> dict[str, Any
         return {}
     if isinstance(stored, str):
         try:
-            loaded = load_json(stored.encode())
-        except ValueError:  # (a UnicodeEncodeError too: an unpaired surrogate)
+            loaded = load_json(stored)
+        except ValueError:  # (an unpaired surrogate too)
             loaded = None
         if type(loaded) is dict:
             return loaded
@@ -144,8 +144,29 @@ class ResourceReader:
         return None
 
 
+class KeyOrder(dict[str, int]):
+    """The place of each element of a resource in FHIR's order; any other key goes after them all.
+
+    >>> order = KeyOrder(("resourceType", "id", "name"))
+    >>> sorted(["x", "name", "resourceType", "y"], key=order.__getitem__)
+    ['resourceType', 'name', 'x', 'y']
+    """
+
+    __slots__ = ()
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        super().__init__((key, place) for place, key in enumerate(keys))
+
+    def __missing__(self, key: str) -> int:
+        return len(self)
+
+
 class ResourceWriter:
-    """Builds a resource from canonical elements plus the stored residual."""
+    """Builds a resource from canonical elements plus the stored residual.
+
+    Each stored element is taken out of ``stored`` when the element it belongs to is
+    written (:meth:`array`, :meth:`value`), so that :meth:`finish` looks only at the rest.
+    """
 
     __slots__ = ("out", "stored")
 
@@ -155,15 +176,17 @@ class ResourceWriter:
 
     def array(self, key: str, produced: list[tuple[str, dict[str, Any]]]) -> None:
         template = self.stored.get(key)
-        if type(template) is not list:
+        if type(template) is list and template:
+            del self.stored[key]  # (whatever of it weave leaves out, finish would leave out too)
+        else:
             template = None
-        items = weave(template, produced, slot_matches)
+        items = weave(template, produced)
         if items:
             self.out[key] = items
 
     def value(self, key: str, canonical: Any) -> None:
         """A modelled top-level element; a stored override applies when it still matches."""
-        entry = self.stored.get(key)
+        entry = self.stored.pop(key, None)
         if type(entry) is dict and entry.get(SLOT) == OVERRIDE and entry.get(FP) == fingerprint(canonical):
             if "patch" in entry and type(canonical) is dict and type(entry["patch"]) is dict:
                 canonical = apply_patch(canonical, entry["patch"])
@@ -172,24 +195,23 @@ class ResourceWriter:
         self.out[key] = canonical
 
     def finish(
-        self, order: tuple[str, ...], exclusive: Mapping[str, tuple[str, ...]] | None = None
+        self, order: KeyOrder, exclusive: Mapping[str, tuple[str, ...]] | None = None
     ) -> dict[str, Any]:
         """Add the stored unknown elements (never over a modelled one) and order the keys."""
         out = self.out
         for key, value in self.stored.items():
             if key in out:
                 continue
-            if type(value) is dict and value.get(SLOT) == OVERRIDE:
-                continue  # the model no longer has this element
-            if type(value) is list and any(type(e) is dict and SLOT in e for e in value):
+            if type(value) is dict:
+                if value.get(SLOT) == OVERRIDE:
+                    continue  # the model no longer has this element
+            elif type(value) is list and has_slots(value):
                 items = [e for e in value if not (type(e) is dict and SLOT in e)]
                 if items:
                     out[key] = items
                 continue
-            if exclusive and any(other in out for other in exclusive.get(key, ())):
+            if exclusive is not None and key in exclusive and any(other in out for other in exclusive[key]):
                 continue  # e.g. a stored deceasedBoolean when the model now has a death date
             out[key] = value
-        ordered = {key: out[key] for key in order if key in out}
-        if len(ordered) != len(out):
-            ordered.update((key, value) for key, value in out.items() if key not in ordered)
-        return ordered
+        # (A stable sort: keys that are not elements of the resource stay in the order written.)
+        return {key: out[key] for key in sorted(out, key=order.__getitem__)}
