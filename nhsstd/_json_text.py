@@ -11,8 +11,9 @@ it all, under one policy (RFC 8259):
   is an exact ``int``; any other number -- an integer beyond 64 bits, a fraction, an
   exponent -- is an IEEE 754 double (``float``), as RFC 8259 section 6 permits.  A number
   beyond the double range (``1e400``), ``NaN`` and ``Infinity`` are refused.
-  :func:`nhsstd.json.to_json` agrees: it refuses to write an integer beyond 64 bits, which
-  would not read back as written.
+  :func:`nhsstd.json.to_json` and :func:`nhsstd.fhir.dumps` agree: they refuse to write an
+  integer beyond 64 bits (:func:`wide_integers` says where), which would not read back as
+  written.
 * **Nesting** deeper than 1024 arrays and objects is refused with :class:`JSONTooDeep`,
   never ``RecursionError``.
 * An escaped unpaired surrogate (``"\\ud800"``) is refused: it is not Unicode text (RFC 8259
@@ -26,11 +27,39 @@ from __future__ import annotations
 
 import codecs
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
 import orjson
 
-__all__ = ["JSONNotUTF8", "JSONTooDeep", "load_json"]
+__all__ = ["EXACT_INTEGERS", "WIDE_INTEGER", "JSONNotUTF8", "JSONTooDeep", "load_json", "wide_integers"]
+
+#: The integers JSON text holds exactly under the policy: signed and unsigned 64 bits.
+EXACT_INTEGERS: Final = range(-(2**63), 2**64)
+#: Why an integer beyond them is not written.
+WIDE_INTEGER: Final = "integer beyond 64 bits: JSON readers disagree on it (write it as a string)"
+
+
+def wide_integers(value: object, path: str, member: Callable[[str, str], str]) -> list[str]:
+    """The paths of the integers in *value* that the policy cannot write (beyond 64 bits).
+
+    *path* is where *value* is; ``member(path, key)`` spells the path of an object's member
+    (each caller has its own rule for keys that are not element names).
+
+    >>> wide_integers({"a": [1, 2**64]}, "$", lambda path, key: f"{path}.{key}")
+    ['$.a[1]']
+    """
+    if isinstance(value, dict):
+        return [
+            found for key, item in value.items() for found in wide_integers(item, member(path, key), member)
+        ]
+    if isinstance(value, (list, tuple)):
+        return [
+            found
+            for index, item in enumerate(value)
+            for found in wide_integers(item, f"{path}[{index}]", member)
+        ]
+    return [path] if type(value) is int and value not in EXACT_INTEGERS else []
 
 
 class _Refused(json.JSONDecodeError):

@@ -65,7 +65,7 @@ import cattrs
 import orjson
 from cattrs.errors import IterableValidationError, IterableValidationNote
 
-from nhsstd._json_text import load_json
+from nhsstd._json_text import WIDE_INTEGER, load_json, wide_integers
 from nhsstd.codes import CodedEnum, ODSRole
 from nhsstd.exceptions import InvalidFormat, Reason, ValidationError
 from nhsstd.identifiers._common import Identifier
@@ -832,29 +832,13 @@ def to_json(obj: object, *, indent: int | None = None) -> str:
     try:
         return orjson.dumps(document, option=option).decode()
     except orjson.JSONEncodeError:
-        problems = tuple(_unwritable(document, "$")) or (Problem("$", "cannot be written as JSON"),)
-        raise DocumentError(type(obj).__name__, problems, reason=Reason.OUT_OF_RANGE) from None
+        problems = tuple(Problem(path, WIDE_INTEGER) for path in wide_integers(document, "$", _member_path))
+        unwritable = problems or (Problem("$", "cannot be written as JSON"),)
+        raise DocumentError(type(obj).__name__, unwritable, reason=Reason.OUT_OF_RANGE) from None
 
 
-#: The integers JSON text holds exactly for orjson (and most readers): signed and unsigned 64 bits.
-_INTEGERS = range(-(2**63), 2**64)
-
-
-def _unwritable(value: object, path: str) -> list[Problem]:
-    """Where the integers of *value* that JSON text cannot hold exactly are (to explain a failure)."""
-    if isinstance(value, dict):
-        return [
-            problem
-            for key, item in value.items()
-            for problem in _unwritable(item, f"{path}.{key}" if _SAFE_KEY.fullmatch(key) else path)
-        ]
-    if isinstance(value, list):
-        return [
-            problem for index, item in enumerate(value) for problem in _unwritable(item, f"{path}[{index}]")
-        ]
-    if type(value) is int and value not in _INTEGERS:
-        return [Problem(path, "integer beyond 64 bits: JSON readers disagree on it (write it as a string)")]
-    return []
+def _member_path(path: str, key: str) -> str:
+    return f"{path}.{key}" if _SAFE_KEY.fullmatch(key) else path
 
 
 def _header_problems(data: Mapping[str, Any], name: str) -> list[tuple[str, str]]:

@@ -152,3 +152,22 @@ def test_the_policy_errors_pickle_and_quote_nothing() -> None:
 
 def test_repeated_keys_keep_the_last_value() -> None:
     assert load_json(b'{"a": 1, "a": 2}') == {"a": 2}
+
+
+
+def test_fhir_dumps_refuses_integers_beyond_64_bits_as_to_json_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One integer policy for both writers: an integer beyond 64 bits in what ``to_fhir`` gives
+    is refused, naming where it is, never written.  Kept content is read under the policy, so no
+    model read from FHIR holds one: the resource is handed to ``dumps`` directly."""
+    from nhsstd.fhir import _api
+
+    patient = fhir.from_fhir({"resourceType": "Patient", "gender": "male"})
+    wide = {"resourceType": "Patient", "gender": "male", "count": [1, 2**64]}
+    monkeypatch.setattr(_api, "to_fhir", lambda model: wide)
+    with pytest.raises(fhir.SerialisationError) as caught:
+        fhir.dumps(patient)
+    assert [(problem.path, problem.reason.value) for problem in caught.value.problems] == [
+        ("$.count[1]", "out_of_range")
+    ]
+    monkeypatch.setattr(_api, "to_fhir", lambda model: {**wide, "count": [1, 2**64 - 1]})
+    assert fhir.dumps(patient).endswith('"count":[1,18446744073709551615]}')

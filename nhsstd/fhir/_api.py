@@ -9,10 +9,10 @@ from typing import Any, Final, TypeVar, overload
 import cattrs
 import orjson
 
-from nhsstd._json_text import JSONNotUTF8, JSONTooDeep, load_json
+from nhsstd._json_text import WIDE_INTEGER, JSONNotUTF8, JSONTooDeep, load_json, wide_integers
 from nhsstd._serialisation import Problem, SerialisationError
 from nhsstd.exceptions import Reason
-from nhsstd.fhir._context import IdentifierMode, Reader, WarningHandler, check_handler, describe
+from nhsstd.fhir._context import IdentifierMode, Reader, WarningHandler, check_handler, describe, key_path
 from nhsstd.fhir._organization import read_organization, write_organization
 from nhsstd.fhir._patient import read_patient, write_patient
 from nhsstd.fhir._practitioner import read_practitioner, write_practitioner
@@ -230,13 +230,24 @@ def _default(value: Any) -> Any:
 
 
 def dumps(model: Model, *, indent: int | None = None) -> str:
-    """:func:`to_fhir` as JSON text (UTF-8 characters kept as they are)."""
+    """:func:`to_fhir` as JSON text (UTF-8 characters kept as they are).
+
+    The text follows the JSON policy every nhsstd reader applies: an integer beyond 64 bits
+    (only possible in ``extras`` built in code) would not read back as written, so it is
+    refused with :class:`~nhsstd.SerialisationError` naming where it is, as
+    :func:`nhsstd.json.to_json` refuses it.
+    """
     data = to_fhir(model)
+    try:
+        text = orjson.dumps(data, default=_default).decode()
+    except orjson.JSONEncodeError:
+        paths = wide_integers(data, "$", key_path)
+        problems = [Problem(path, WIDE_INTEGER, Reason.OUT_OF_RANGE) for path in paths]
+        raise SerialisationError(
+            f"FHIR {data['resourceType']}", problems or [Problem("$", "cannot be written as JSON")]
+        ) from None
     if indent is None:
-        try:
-            return orjson.dumps(data, default=_default).decode()
-        except TypeError:  # integers beyond 64 bits, which orjson cannot write (kept from the input)
-            return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default)
+        return text
     return json.dumps(data, ensure_ascii=False, indent=indent, default=_default)
 
 
