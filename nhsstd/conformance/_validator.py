@@ -627,11 +627,17 @@ class Walker:
                 for definition in definitions:
                     if definition.min and definition.slice_name is None and given:
                         required.append(_Required(given, definition.min, name, "nhsstd-cardinality"))
+                    elif definition.min and name.endswith("[x]") and definition.slice_name is not None:
+                        typed = self._type_slice_required(definition, keys_of.get(name, set()))
+                        if typed is not None:
+                            required.append(typed)
                     elif definition.min and name in keys_of.get(name, ()):
                         sliced[name] = None  # a required slice of an element that is not a choice
         for name in sliced:
             required.extend(self._slice_minimums(plan, name, frozenset(keys_of[name])))
-        return tuple(required)
+        # one issue per requirement, however many definitions state it (a type slice and its shorthand)
+        unique = {(r.keys, r.minimum, r.label, r.rule, r.where, r.absent_only): r for r in required}
+        return tuple(unique.values())
 
     def _slice_minimums(self, plan: _Node, name: str, keys: frozenset[str]) -> list[_Required]:
         """The slices of element ``name`` that must have items: reported when the element is absent.
@@ -656,6 +662,32 @@ class Walker:
                         )
                     )
         return required
+
+    def _type_slice_required(self, definition: ElementDef, keys: set[str]) -> _Required | None:
+        """What a type slice of a choice element with a minimum requires: a value of its type.
+
+        R4 profiling.html, slicing choice elements: ``value[x]:valueQuantity`` 1..1 says the value
+        must be a Quantity (as its shorthand ``Observation.valueQuantity`` 1..1 does, with the same
+        issue): it is missing when value[x] is absent or given as another type.
+        """
+        assert definition.min is not None
+        named = sorted(k for k in self._type_slice_keys(definition.name, definition) if k in keys)
+        if not named:
+            return None
+        given = frozenset(k for n in named for k in (n, "_" + n))  # as _choice_keys gives a shorthand's
+        label = named[0] if len(named) == 1 else definition.name
+        return _Required(given, definition.min, label, "nhsstd-cardinality")
+
+    @staticmethod
+    def _type_slice_keys(name: str, definition: ElementDef) -> frozenset[str]:
+        """The JSON keys a type slice of choice element ``name`` (``value[x]``) stands for: its
+        name when that is a type-specific name (``valueQuantity``), and one per type it gives."""
+        base = name.removesuffix("[x]")
+        keys = {base + t.code[:1].upper() + t.code[1:] for t in definition.types}
+        slice_name = definition.slice_name or ""
+        if slice_name.startswith(base) and slice_name[len(base) : len(base) + 1].isupper():
+            keys.add(slice_name)
+        return frozenset(keys)
 
     @staticmethod
     def _choice_keys(name: str, keys_of: Mapping[str, set[str]]) -> set[str]:
@@ -708,6 +740,9 @@ class Walker:
             layers: list[Layer] = []
             groups: list[_SliceGroup] = []
             maximums = [_max_of(element.max)]
+            type_sliced = element.is_choice and not element.is_array
+            # a closed type slicing of the choice; a type slice (or shorthand) for this key's type
+            closed = typed = False
             for profile, layer_element in plan.layers:
                 definitions = self._layer_children(layer_element, element.name, key)
                 unsliced = [d for d in definitions if d.slice_name is None]
@@ -719,12 +754,24 @@ class Walker:
                     allowed = {t.code for t in definition.types}
                     if allowed and type_code not in allowed and not self._narrowed(type_code, allowed):
                         prop.denied = True  # the profile narrows the element's types
-                if slices:
-                    if element.is_choice and not element.is_array:
-                        # a type slice of a choice (value[x]:valueQuantity) constrains that type only
-                        layers.extend((profile, s) for s in slices if s.slice_name == key)
-                        continue
+                if type_sliced:
+                    # R4 profiling.html, slicing choice elements: a type slice (value[x]:valueQuantity, or
+                    # its shorthand Observation.valueQuantity) constrains the value when it is of that
+                    # type, its max 0 rules the type out, and a closed slicing allows no other type
+                    closed = closed or any(
+                        d.slicing is not None and d.slicing.rules == "closed" for d in unsliced
+                    )
+                    typed = typed or any(d.name == key for d in unsliced)
+                    for definition in slices:
+                        if key in self._type_slice_keys(element.name, definition):
+                            typed = True
+                            layers.append((profile, definition))
+                            if definition.max is not None:
+                                maximums.append(definition.max)
+                elif slices:
                     groups.extend(self._slice_groups(profile, unsliced, slices, element.name, len(groups)))
+            if closed and not typed:
+                prop.denied = True
             prop.layers = tuple(layers)
             prop.maximums = tuple(m for m in maximums if m >= 0)
             prop.groups = tuple(groups)

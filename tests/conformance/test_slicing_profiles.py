@@ -304,6 +304,84 @@ ANNOTATED_ALIASES = _profile(
     ),
 )  # fmt: skip
 
+UCUM = "http://unitsofmeasure.org"
+BY_TYPE = {"type": "type", "path": "$this"}
+
+#: Observations whose value[x] is sliced by type, closed, with one optional Quantity slice (the
+#: shape of R4's vital-signs profile; its own definition is not in the pack).
+VITAL_SIGN = _profile(
+    "VitalSign", "Observation", BASE + "Observation",
+    {
+        "id": "Observation.value[x]", "path": "Observation.value[x]",
+        "slicing": {"discriminator": [BY_TYPE], "rules": "closed"},
+    },
+    _slice("Observation.value[x]", "valueQuantity", max="1", type=[{"code": "Quantity"}]),
+)  # fmt: skip
+
+#: A body temperature on VitalSign (the shape of R4's bodytemp): the Quantity slice is required
+#: (``value[x]:valueQuantity`` 1..1, "the value must be a Quantity"), with a value, a UCUM system and
+#: a code from R4's body temperature units.
+BODY_TEMPERATURE = _profile(
+    "BodyTemperature", "Observation", EXAMPLE + "VitalSign",
+    _slice("Observation.value[x]", "valueQuantity", min=1),
+    {"id": "Observation.value[x]:valueQuantity.value", "path": "Observation.value[x].value", "min": 1},
+    {
+        "id": "Observation.value[x]:valueQuantity.system", "path": "Observation.value[x].system", "min": 1,
+        "fixedUri": UCUM,
+    },
+    {
+        "id": "Observation.value[x]:valueQuantity.code", "path": "Observation.value[x].code", "min": 1,
+        "binding": {"strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/ucum-bodytemp|4.0.1"},
+    },
+)  # fmt: skip
+
+#: The same with the type-specific shorthand (``Observation.valueQuantity``), which R4 takes as the
+#: type slice ``value[x]:valueQuantity``.
+BODY_TEMPERATURE_SHORTHAND = _profile(
+    "BodyTemperatureShorthand", "Observation", EXAMPLE + "VitalSign",
+    {
+        "id": "Observation.valueQuantity", "path": "Observation.valueQuantity", "min": 1,
+        "type": [{"code": "Quantity"}],
+    },
+    {"id": "Observation.valueQuantity.value", "path": "Observation.valueQuantity.value", "min": 1},
+    {
+        "id": "Observation.valueQuantity.system", "path": "Observation.valueQuantity.system", "min": 1,
+        "fixedUri": UCUM,
+    },
+    {
+        "id": "Observation.valueQuantity.code", "path": "Observation.valueQuantity.code", "min": 1,
+        "binding": {"strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/ucum-bodytemp|4.0.1"},
+    },
+)  # fmt: skip
+
+#: A profile on BodyTemperature restating its required slice with the shorthand: the same rule, so
+#: one issue.
+BODY_TEMPERATURE_RESTATED = _profile(
+    "BodyTemperatureRestated", "Observation", EXAMPLE + "BodyTemperature",
+    {"id": "Observation.valueQuantity", "path": "Observation.valueQuantity", "min": 1},
+)  # fmt: skip
+
+#: An Observation whose value may be anything but a string: an open type slicing of value[x] whose
+#: ``valueString`` slice has max 0.
+NO_TEXT_VALUE = _profile(
+    "NoTextValue", "Observation", BASE + "Observation",
+    {
+        "id": "Observation.value[x]", "path": "Observation.value[x]",
+        "slicing": {"discriminator": [BY_TYPE], "rules": "open"},
+    },
+    _slice("Observation.value[x]", "valueString", max="0"),
+)  # fmt: skip
+
+#: The same with the slice named otherwise, its type given by ElementDefinition.type.
+NO_TEXT_TYPED = _profile(
+    "NoTextTyped", "Observation", BASE + "Observation",
+    {
+        "id": "Observation.value[x]", "path": "Observation.value[x]",
+        "slicing": {"discriminator": [BY_TYPE], "rules": "open"},
+    },
+    _slice("Observation.value[x]", "text", max="0", type=[{"code": "string"}]),
+)  # fmt: skip
+
 
 @pytest.fixture(scope="module")
 def validator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Validator]:
@@ -337,6 +415,12 @@ def validator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Validator]:
             SHORT_OR_TINY,
             ANNOTATED_STRING,
             ANNOTATED_ALIASES,
+            VITAL_SIGN,
+            BODY_TEMPERATURE,
+            BODY_TEMPERATURE_SHORTHAND,
+            BODY_TEMPERATURE_RESTATED,
+            NO_TEXT_VALUE,
+            NO_TEXT_TYPED,
         )
         yield Validator(packages=[package])
 
@@ -819,3 +903,102 @@ def test_a_primitive_without_extras_breaks_a_profile_that_requires_an_extension(
 
     assert issues(alias=["Ward 7"], _alias=[annotated]) == []
     assert issues(alias=["Ward 7"]) == [("Location.alias[0]", "the item matches none of the slices")]
+
+
+# --- type slices of a choice element -------------------------------------------------------------------
+# R4 profiling.html, slicing choice elements: a type slice of value[x] (value[x]:valueQuantity, for which
+# Observation.valueQuantity is a shorthand) constrains the value when it is of that type; its
+# cardinality counts the values of that type (ElementDefinition.min: "The minimum number of times this
+# element SHALL appear in the instance"), so min 1 means "the value must be a Quantity", and max 0
+# rules the type out.  A closed type slicing allows no type without a slice.
+
+
+def _temperature(**value: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "status": "final", "code": {"text": "temperature"}, **value}
+
+
+CELSIUS = {"value": 36.6, "unit": "C", "system": UCUM, "code": "Cel"}
+
+
+@pytest.mark.parametrize(
+    "profile", [BODY_TEMPERATURE["url"], BODY_TEMPERATURE_SHORTHAND["url"], BODY_TEMPERATURE_RESTATED["url"]]
+)
+def test_a_required_type_slice_needs_a_value_of_that_type(validator: Validator, profile: str) -> None:
+    def issues(**value: Any) -> list[tuple[str, str]]:
+        return _issues(validator.validate(_temperature(**value), profiles=[profile], uk_core=False))
+
+    assert issues(valueQuantity=CELSIUS) == []
+    missing = ("Observation.valueQuantity", "valueQuantity: at least 1 required, 0 found")
+    assert issues() == [missing]
+    # another type: not a Quantity, and outside VitalSign's closed type slicing
+    assert issues(valueString="36.6 C") == [
+        ("Observation.value.ofType(string)", "the type string is not allowed here"),
+        missing,
+    ]
+
+
+@pytest.mark.parametrize("profile", [BODY_TEMPERATURE["url"], BODY_TEMPERATURE_SHORTHAND["url"]])
+def test_a_type_slices_constraints_apply_to_a_value_of_that_type(validator: Validator, profile: str) -> None:
+    def issues(**quantity: Any) -> list[tuple[str, str]]:
+        value = {k: v for k, v in {**CELSIUS, **quantity}.items() if v is not None}
+        observation = _temperature(valueQuantity=value)
+        return _issues(validator.validate(observation, profiles=[profile], uk_core=False))
+
+    at = "Observation.value.ofType(Quantity)"
+    assert issues(system=None) == [
+        (f"{at}.system", "system: at least 1 required, 0 found"),
+        (at, "invariant qty-3 failed"),  # a code needs its system (R4 Quantity)
+    ]
+    assert issues(system="https://example.org/units") == [
+        (f"{at}.system", "the value is not the one the profile fixes")
+    ]
+    assert issues(code="kg") == [(f"{at}.code", "the code is not in the required value set")]
+    assert issues(value=None) == [(f"{at}.value", "value: at least 1 required, 0 found")]
+
+
+def _value_issues(validator: Validator, url: str, **value: Any) -> list[tuple[str, str]]:
+    return _issues(validator.validate(_temperature(**value), profiles=[url], uk_core=False))
+
+
+def test_a_closed_type_slicing_allows_only_its_slices_types(validator: Validator) -> None:
+    url = VITAL_SIGN["url"]
+    assert _value_issues(validator, url, valueQuantity=CELSIUS) == []
+    # the Quantity slice is optional here: no value at all is fine
+    assert _value_issues(validator, url) == []
+    assert _value_issues(validator, url, valueBoolean=True) == [
+        ("Observation.value.ofType(boolean)", "the type boolean is not allowed here")
+    ]
+
+
+@pytest.mark.parametrize("url", [NO_TEXT_VALUE["url"], NO_TEXT_TYPED["url"]])
+def test_a_type_slice_with_max_0_forbids_that_type(validator: Validator, url: str) -> None:
+    assert _value_issues(validator, url, valueQuantity=CELSIUS) == []
+    assert _value_issues(validator, url, valueString="36.6 C") == [
+        ("Observation.value.ofType(string)", "value.ofType(string) is not allowed here")
+    ]
+
+
+# --- a re-slice's minimum when its slice has no items ---------------------------------------------------
+
+
+def test_a_required_reslice_is_missing_when_its_optional_slice_has_no_items(validator: Validator) -> None:
+    """A re-slice's minimum counts the items of its slice, and holds when that slice has none.
+
+    R4 profiling.html, "Re-profiling and Re-slicing": "if Profile B defines the slice "example", and
+    profile C defines the slice "example/example1", then this is deemed to be "example1" slice of the
+    example slice" -- the rules of slicing apply to it with slice ``example`` as the sliced element
+    ("Slice Cardinality": "Each individual slice can have a minimum cardinality of 0 (less than m ...),
+    but the total number of elements in the instance must still be greater or equal to m"), and its
+    cardinality is that of any ElementDefinition, "The minimum number of times this element SHALL
+    appear in the instance" (ElementDefinition.min), with no condition on its slice having items.
+    So ReslicedOpen's ``mrn`` 0..* with ``mrn/official`` 1..1 requires an official MRN: an instance
+    with no MRN has 0 items in ``mrn/official``, as a required slice of an optional element is missing
+    when the element is absent.
+    """
+    url = RESLICED_OPEN["url"]
+    missing = ("Patient.identifier", "slice mrn/official: at least 1 required, 0 found")
+    other = {"system": "https://example.org/fhir/other", "use": "usual", "value": "X"}
+    assert _resliced(validator, other, profile=url) == [missing]
+    assert _issues(validator.validate(_patient("p"), profiles=[url], uk_core=False)) == [missing]
+    assert _resliced(validator, _mrn("old"), profile=url) == [missing]
+    assert _resliced(validator, _mrn("official"), other, profile=url) == []
