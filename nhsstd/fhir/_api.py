@@ -57,16 +57,9 @@ def _read(
     identifiers: str,
     keep_unknown: bool,
     stacklevel: int,
-    trusted: bool = False,
     on_warning: WarningHandler | None = None,
 ) -> Any:
-    r = Reader(
-        identifiers=identifiers,
-        strict=strict,
-        keep_unknown=keep_unknown,
-        trusted=trusted,
-        on_warning=on_warning,
-    )
+    r = Reader(identifiers=identifiers, strict=strict, keep_unknown=keep_unknown, on_warning=on_warning)
     if as_ is not None and as_ not in _READERS:
         raise TypeError(f"as_ must be one of {', '.join(c.__name__ for c in _READERS)}")
     subject = f"FHIR {_NAMES[as_]}" if as_ is not None else "FHIR resource"
@@ -169,13 +162,9 @@ def from_parsed_json(
     identifiers: IdentifierMode,
     on_warning: WarningHandler,
 ) -> _M:
-    """:func:`from_fhir` for a resource straight from a JSON parser that refuses NaN.
-
-    For nhsstd's register clients (not exported): such a resource is plain JSON by
-    construction, so the check that what is kept in ``extras`` reads back the same
-    (a second parse of it) is skipped.
-    """
-    model: _M = _read(resource, as_, False, identifiers, True, 2, trusted=True, on_warning=on_warning)
+    """:func:`from_fhir` for a resource straight from a JSON parser (nhsstd's register clients;
+    not exported), with the options they read with."""
+    model: _M = _read(resource, as_, False, identifiers, True, 2, on_warning=on_warning)
     return model
 
 
@@ -299,5 +288,5 @@ def loads(
             f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
         )
         raise SerialisationError(subject, [Problem("$", f"not valid JSON{where}")]) from None
-    model: Model = _read(data, as_, strict, identifiers, keep_unknown, 2, trusted=True, on_warning=on_warning)
+    model: Model = _read(data, as_, strict, identifiers, keep_unknown, 2, on_warning=on_warning)
     return model
