@@ -264,15 +264,24 @@ def _check_items(
             continue
         if kind is dict:
             _check_object(r, entry, (where, index))
-        elif entry is None:
-            if owner is None or key is None:
-                r.problem(_path((where, index)), "null is not allowed in FHIR JSON (leave the item out)")
-            elif not (key.startswith("_") or carried_by_extension(owner.get("_" + key), index, len(items))):
-                null_without_extension(r, _path((where, index)), key)
-        elif kind is list:
-            _check_items(r, entry, None, None, (where, index))
         else:
-            _check_unusual(r, entry, None, None, (where, index))
+            _check_item(r, items, index, owner, key, where)
+
+
+def _check_item(
+    r: Reader, items: list[Any], index: int, owner: dict[Any, Any] | None, key: str | None, where: _Where
+) -> None:
+    """:func:`_check_items` for the item at *index* when it is not a string, number, boolean or object."""
+    entry = items[index]
+    if entry is None:
+        if owner is None or key is None:
+            r.problem(_path((where, index)), "null is not allowed in FHIR JSON (leave the item out)")
+        elif not (key.startswith("_") or carried_by_extension(owner.get("_" + key), index, len(items))):
+            null_without_extension(r, _path((where, index)), key)
+    elif type(entry) is list:
+        _check_items(r, entry, None, None, (where, index))
+    else:
+        _check_unusual(r, entry, None, None, (where, index))
 
 
 def _check_unusual(
@@ -293,12 +302,39 @@ def _check_unusual(
 
 def check_patched(r: Reader, original: dict[str, Any], patch: dict[str, Any], path: str) -> None:
     """What a residual *patch* keeps of *original* (a modelled object at *path*): each kept key
-    is an element the model does not hold (an error in strict mode) and is checked as kept."""
+    is an element the model does not hold (an error in strict mode) and is checked as kept.
+
+    Only what the patch keeps is walked: the parts of *original* equal to the canonical form
+    (the modelled content, written back by the model) are not stored, so have nothing to prove.
+    """
     for key, change in patch.items():
         if change is not None:
             r.unknown_member(path, key)
-        if r.keep_unknown and key in original:
-            check_member(r, original, key, original[key], path)
+    if r.keep_unknown:
+        _check_patch(r, original, patch, path)
+
+
+def _check_patch(r: Reader, original: dict[Any, Any], patch: dict[Any, Any], where: _Where) -> None:
+    """Walk what a :func:`~nhsstd.fhir._residual.diff` patch keeps of *original*: a member kept
+    as it is (the patch holds the very value), or the patch of a nested object or array."""
+    for key, change in patch.items():
+        if key not in original:
+            continue  # (None: a member the input did not have)
+        item = original[key]
+        if change is item:
+            check_member(r, original, key, item, where)
+        elif type(item) is dict:
+            _check_patch(r, item, change, (where, key))
+        else:  # an array of objects: a template, in the order of the array
+            here = (where, key)
+            for index, (entry, kept) in enumerate(zip(item, change, strict=False)):
+                if kept is entry:  # an item kept as it is
+                    if type(entry) is dict:
+                        _check_object(r, entry, (here, index))
+                    elif type(entry) not in _SCALARS:
+                        _check_item(r, item, index, original, key, here)
+                elif len(kept) > 1:  # a slot with a patch of the item
+                    _check_patch(r, entry, kept, (here, index))
 
 
 def text_of(value: Any) -> str | None:

@@ -379,7 +379,7 @@ def _where_kept(value: Any) -> list[dict[str, Any]]:
         _Number("nan"),
         object(),
     ],
-    ids=repr,
+    ids=lambda value: type(value).__name__,
 )
 def test_what_is_not_json_is_refused_at_the_root(value: Any) -> None:
     # The kept-content walk proves what is kept is JSON (no read-back of the residual text):
@@ -402,7 +402,7 @@ def test_what_is_not_json_is_refused_at_the_root(value: Any) -> None:
         -0.5,
         1e300,
     ],
-    ids=repr,
+    ids=lambda value: type(value).__name__,
 )
 def test_subclasses_of_json_classes_are_kept_as_their_json_value(value: Any) -> None:
     for resource in _where_kept(value):
