@@ -350,9 +350,28 @@ class _Rank(enum.IntEnum):
     FIRST = 1
 
 
+def _uprn_key(**extra: Any) -> dict[str, Any]:
+    return {
+        "url": "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AddressKey",
+        "extension": [
+            {
+                "url": "type",
+                "valueCoding": {
+                    "system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType",
+                    "code": "UPRN",
+                },
+            },
+            {"url": "value", "valueString": "123456789012"},
+        ],
+        **extra,
+    }
+
+
 def _where_kept(value: Any) -> list[dict[str, Any]]:
     """Patients keeping *value* at the top, in an unknown extension of a modelled name (a slot's
-    patch), in an unmodelled name item, and under a modelled element's override."""
+    patch), in an unmodelled name item, under a modelled element's override, in a modelled
+    item's nested object, beside and inside a modelled item of a nested array (a template)."""
+    ods = "https://fhir.nhs.uk/Id/ods-organization-code"
     return [
         {"resourceType": "Patient", "x": value},
         {"resourceType": "Patient", "name": [{"family": "S", "extension": [{"url": "u", "valueX": value}]}]},
@@ -361,6 +380,17 @@ def _where_kept(value: Any) -> list[dict[str, Any]]:
             "resourceType": "Patient",
             "maritalStatus": {"coding": [{"system": MARITAL, "code": "M"}], "x": {"y": value}},
         },
+        {
+            "resourceType": "Patient",
+            "generalPractitioner": [
+                {"type": "Organization", "identifier": {"system": ods, "value": "Y12345", "x": value}}
+            ],
+        },
+        {
+            "resourceType": "Patient",
+            "address": [{"extension": [{"url": "u", "valueX": [value]}, _uprn_key()], "city": "Leeds"}],
+        },
+        {"resourceType": "Patient", "address": [{"extension": [_uprn_key(x=value)], "city": "Leeds"}]},
     ]
 
 
