@@ -48,6 +48,7 @@ _WRITERS: Final[dict[type[Any], _Writing]] = {
     PractitionerRole: write_practitioner_role,
 }
 _NAMES: Final = {cls: name for name, cls in RESOURCE_TYPES.items()}
+_TEXT_ONLY: Final = frozenset({str})
 
 
 def _read(
@@ -63,11 +64,11 @@ def _read(
     if as_ is not None and as_ not in _READERS:
         raise TypeError(f"as_ must be one of {', '.join(c.__name__ for c in _READERS)}")
     subject = f"FHIR {_NAMES[as_]}" if as_ is not None else "FHIR resource"
-    if isinstance(resource, Mapping) and type(resource) is not dict:
+    if type(resource) is not dict and isinstance(resource, Mapping):
         resource = dict(resource)
     if type(resource) is not dict:
         raise SerialisationError(subject, [Problem("$", f"expected a JSON object, got {describe(resource)}")])
-    if not all(type(key) is str for key in resource):
+    if not _TEXT_ONLY.issuperset(map(type, resource)):
         raise SerialisationError(subject, [Problem("$", "object keys must be strings")])
     resource_type = resource.get("resourceType")
     cls = RESOURCE_TYPES.get(resource_type) if type(resource_type) is str else None
