@@ -27,8 +27,9 @@ _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separato
 def dump_residual(residual: Mapping[str, Any]) -> str:
     """The residual as compact JSON text, keys sorted.
 
-    Callers check that the text reads back as *residual* unless it came straight from
-    a JSON parser (orjson writes NaN as ``null`` where the standard library refuses it).
+    Callers make sure that *residual* is JSON (orjson writes NaN as ``null`` where the
+    standard library refuses it): the FHIR reader's kept-content walk proves it
+    (:func:`~nhsstd.fhir._context.check_kept`), and HL7 v2's residual is built from text.
     """
     try:
         return orjson.dumps(residual, option=orjson.OPT_SORT_KEYS).decode()
