@@ -48,6 +48,7 @@ _WRITERS: Final[dict[type[Any], _Writing]] = {
     PractitionerRole: write_practitioner_role,
 }
 _NAMES: Final = {cls: name for name, cls in RESOURCE_TYPES.items()}
+_TEXT_ONLY: Final = frozenset({str})
 
 
 def _read(
@@ -57,24 +58,17 @@ def _read(
     identifiers: str,
     keep_unknown: bool,
     stacklevel: int,
-    trusted: bool = False,
     on_warning: WarningHandler | None = None,
 ) -> Any:
-    r = Reader(
-        identifiers=identifiers,
-        strict=strict,
-        keep_unknown=keep_unknown,
-        trusted=trusted,
-        on_warning=on_warning,
-    )
+    r = Reader(identifiers=identifiers, strict=strict, keep_unknown=keep_unknown, on_warning=on_warning)
     if as_ is not None and as_ not in _READERS:
         raise TypeError(f"as_ must be one of {', '.join(c.__name__ for c in _READERS)}")
     subject = f"FHIR {_NAMES[as_]}" if as_ is not None else "FHIR resource"
-    if isinstance(resource, Mapping) and type(resource) is not dict:
+    if type(resource) is not dict and isinstance(resource, Mapping):
         resource = dict(resource)
     if type(resource) is not dict:
         raise SerialisationError(subject, [Problem("$", f"expected a JSON object, got {describe(resource)}")])
-    if not all(type(key) is str for key in resource):
+    if not _TEXT_ONLY.issuperset(map(type, resource)):
         raise SerialisationError(subject, [Problem("$", "object keys must be strings")])
     resource_type = resource.get("resourceType")
     cls = RESOURCE_TYPES.get(resource_type) if type(resource_type) is str else None
@@ -169,13 +163,9 @@ def from_parsed_json(
     identifiers: IdentifierMode,
     on_warning: WarningHandler,
 ) -> _M:
-    """:func:`from_fhir` for a resource straight from a JSON parser that refuses NaN.
-
-    For nhsstd's register clients (not exported): such a resource is plain JSON by
-    construction, so the check that what is kept in ``extras`` reads back the same
-    (a second parse of it) is skipped.
-    """
-    model: _M = _read(resource, as_, False, identifiers, True, 2, trusted=True, on_warning=on_warning)
+    """:func:`from_fhir` for a resource straight from a JSON parser (nhsstd's register clients;
+    not exported), with the options they read with."""
+    model: _M = _read(resource, as_, False, identifiers, True, 2, on_warning=on_warning)
     return model
 
 
@@ -312,5 +302,5 @@ def loads(
             f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
         )
         raise SerialisationError(subject, [Problem("$", f"not valid JSON{where}")]) from None
-    model: Model = _read(data, as_, strict, identifiers, keep_unknown, 2, trusted=True, on_warning=on_warning)
+    model: Model = _read(data, as_, strict, identifiers, keep_unknown, 2, on_warning=on_warning)
     return model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Callable, Sequence
@@ -73,7 +74,7 @@ class InvalidIdentifierWarning(FHIRWarning):
 class Reader:
     """State of one ``from_fhir`` call: options, problems found, warnings to issue."""
 
-    __slots__ = ("identifiers", "keep_unknown", "notes", "on_warning", "problems", "strict", "trusted")
+    __slots__ = ("identifiers", "keep_unknown", "not_json", "notes", "on_warning", "problems", "strict")
 
     def __init__(
         self,
@@ -81,7 +82,6 @@ class Reader:
         identifiers: str,
         strict: bool,
         keep_unknown: bool,
-        trusted: bool = False,
         on_warning: WarningHandler | None = None,
     ) -> None:
         if identifiers not in _MODES:
@@ -92,8 +92,8 @@ class Reader:
         self.on_warning = on_warning
         self.identifiers = identifiers
         self.strict = strict
-        #: True when the resource comes straight from json.loads (so is plain JSON).
-        self.trusted = trusted
+        #: Set when something kept as it is was found not to be JSON (NaN, a tuple...).
+        self.not_json = False
         self.keep_unknown = keep_unknown
         self.problems: list[Problem] = []
         self.notes: list[FHIRWarning] = []
@@ -190,13 +190,18 @@ def check_kept(r: Reader, value: Any, path: str) -> None:
     extensions at that index (or as an item of the partner).  Kept values are written back as
     they were read, and a residual patch uses ``None`` for "not there", so either would
     otherwise be lost or written as invalid FHIR without a word.
+
+    The same walk proves that the value is JSON (strings, numbers, booleans, arrays and
+    objects; no NaN or infinity, no tuples, sets or other objects built in code): when it is
+    not, :attr:`Reader.not_json` is set, and the resource is refused with one problem at
+    ``$`` unless another problem was found (see ``ResourceReader.residual``).
     """
-    _check_value(r, value, path)
-
-
-def check_member(r: Reader, owner: dict[Any, Any], key: Any, item: Any, path: str) -> None:
-    """:func:`check_kept` for one member ``key: item`` of the object *owner* at *path*."""
-    _check_member(r, owner, key, item, path)
+    if type(value) is dict:
+        _check_object(r, value, path)
+    elif type(value) is list:
+        _check_items(r, value, None, None, path)
+    elif type(value) not in _SCALARS:
+        _check_unusual(r, value, None, None, path)
 
 
 # The walk below runs over every kept element of every resource read, so it carries where it
@@ -215,25 +220,13 @@ def _path(where: _Where) -> str:
     return path
 
 
-# What a JSON member or item can be without anything in it to check.
-_SCALARS: Final = frozenset({str, int, float, bool})
+# What a JSON member or item can be with nothing in it to check (exactly these classes: a
+# float is checked to be finite, and anything else is looked at by _check_unusual).
+_SCALARS: Final = frozenset({str, int, bool})
 
 
-def _check_value(r: Reader, value: Any, where: _Where) -> None:
-    if type(value) is dict:
-        _check_object(r, value, where)
-    elif type(value) is list:
-        _check_items(r, value, None, None, where)
-
-
-def _check_object(r: Reader, owner: dict[Any, Any], where: _Where) -> None:
-    # Most members are strings, numbers or booleans under string keys: one test each, no call.
-    for key, item in owner.items():
-        if type(item) not in _SCALARS or type(key) is not str:
-            _check_member(r, owner, key, item, where)
-
-
-def _check_member(r: Reader, owner: dict[Any, Any], key: Any, item: Any, where: _Where) -> None:
+def check_member(r: Reader, owner: dict[Any, Any], key: Any, item: Any, where: _Where) -> None:
+    """:func:`check_kept` for one member ``key: item`` of the object *owner* at *where* (a path)."""
     if type(key) is not str:
         r.problem(_path(where) + ".?", "object keys must be strings")
     elif item is None:
@@ -242,6 +235,23 @@ def _check_member(r: Reader, owner: dict[Any, Any], key: Any, item: Any, where: 
         _check_object(r, item, (where, key))
     elif type(item) is list:
         _check_items(r, item, owner, key, (where, key))
+    elif type(item) not in _SCALARS:
+        _check_unusual(r, item, owner, key, (where, key))
+
+
+def _check_object(r: Reader, owner: dict[Any, Any], where: _Where) -> None:
+    # Most members are strings, numbers or booleans under string keys: one test each, no call;
+    # objects and arrays are walked from here, the rest (nulls, other keys...) by check_member.
+    for key, item in owner.items():
+        kind = type(item)
+        if kind in _SCALARS and type(key) is str:
+            continue
+        if kind is dict and type(key) is str:
+            _check_object(r, item, (where, key))
+        elif kind is list and type(key) is str:
+            _check_items(r, item, owner, key, (where, key))
+        else:
+            check_member(r, owner, key, item, where)
 
 
 def _check_items(
@@ -249,27 +259,83 @@ def _check_items(
 ) -> None:
     """The items of the array *owner[key]* (``None``, ``None`` for an array in an array)."""
     for index, entry in enumerate(items):
-        if type(entry) in _SCALARS:
+        kind = type(entry)
+        if kind in _SCALARS:
             continue
-        if entry is None:
-            if owner is None or key is None:
-                r.problem(_path((where, index)), "null is not allowed in FHIR JSON (leave the item out)")
-            elif not (key.startswith("_") or carried_by_extension(owner.get("_" + key), index, len(items))):
-                null_without_extension(r, _path((where, index)), key)
-        elif type(entry) is dict:
+        if kind is dict:
             _check_object(r, entry, (where, index))
-        elif type(entry) is list:
-            _check_items(r, entry, None, None, (where, index))
+        else:
+            _check_item(r, items, index, owner, key, where)
+
+
+def _check_item(
+    r: Reader, items: list[Any], index: int, owner: dict[Any, Any] | None, key: str | None, where: _Where
+) -> None:
+    """:func:`_check_items` for the item at *index* when it is not a string, number, boolean or object."""
+    entry = items[index]
+    if entry is None:
+        if owner is None or key is None:
+            r.problem(_path((where, index)), "null is not allowed in FHIR JSON (leave the item out)")
+        elif not (key.startswith("_") or carried_by_extension(owner.get("_" + key), index, len(items))):
+            null_without_extension(r, _path((where, index)), key)
+    elif type(entry) is list:
+        _check_items(r, entry, None, None, (where, index))
+    else:
+        _check_unusual(r, entry, None, None, (where, index))
+
+
+def _check_unusual(
+    r: Reader, value: Any, owner: dict[Any, Any] | None, key: str | None, where: _Where
+) -> None:
+    """A value of another class than the plain JSON ones: a float (finite?), a subclass of a
+    JSON class built in code (written as its JSON value), or not JSON at all."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            r.not_json = True
+    elif isinstance(value, dict):
+        _check_object(r, value, where)
+    elif isinstance(value, list):
+        _check_items(r, value, owner, key, where)
+    elif not isinstance(value, (str, int)):  # (an int or str subclass is written as its value)
+        r.not_json = True
 
 
 def check_patched(r: Reader, original: dict[str, Any], patch: dict[str, Any], path: str) -> None:
     """What a residual *patch* keeps of *original* (a modelled object at *path*): each kept key
-    is an element the model does not hold (an error in strict mode) and is checked as kept."""
+    is an element the model does not hold (an error in strict mode) and is checked as kept.
+
+    Only what the patch keeps is walked: the parts of *original* equal to the canonical form
+    (the modelled content, written back by the model) are not stored, so have nothing to prove.
+    """
+    if r.strict:
+        for key, change in patch.items():
+            if change is not None:
+                r.unknown_member(path, key)
+    if r.keep_unknown:
+        _check_patch(r, original, patch, path)
+
+
+def _check_patch(r: Reader, original: dict[Any, Any], patch: dict[Any, Any], where: _Where) -> None:
+    """Walk what a :func:`~nhsstd.fhir._residual.diff` patch keeps of *original*: a member kept
+    as it is (the patch holds the very value), or the patch of a nested object or array."""
     for key, change in patch.items():
-        if change is not None:
-            r.unknown_member(path, key)
-        if r.keep_unknown and key in original:
-            check_member(r, original, key, original[key], path)
+        if key not in original:
+            continue  # (None: a member the input did not have)
+        item = original[key]
+        if change is item:
+            check_member(r, original, key, item, where)
+        elif type(item) is dict:
+            _check_patch(r, item, change, (where, key))
+        else:  # an array of objects: a template, in the order of the array
+            here = (where, key)
+            for index, (entry, kept) in enumerate(zip(item, change, strict=False)):
+                if kept is entry:  # an item kept as it is
+                    if type(entry) is dict:
+                        _check_object(r, entry, (here, index))
+                    elif type(entry) not in _SCALARS:
+                        _check_item(r, item, index, original, key, here)
+                elif len(kept) > 1:  # a slot with a patch of the item
+                    _check_patch(r, entry, kept, (here, index))
 
 
 def text_of(value: Any) -> str | None:

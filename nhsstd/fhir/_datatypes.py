@@ -125,6 +125,9 @@ def string(r: Reader, value: Any, path: str) -> str | None:
     return None
 
 
+_TEXT_ONLY: Final = frozenset({str})
+
+
 def strings(r: Reader, value: Any, path: str, extensions: Any = None) -> tuple[str, ...] | None:
     """A non-empty array of FHIR strings: the strings, in order.
 
@@ -139,7 +142,7 @@ def strings(r: Reader, value: Any, path: str, extensions: Any = None) -> tuple[s
     if not value:
         r.problem(path, "empty arrays are not allowed in FHIR", Reason.EMPTY)
         return None
-    if all(type(item) is str for item in value) and "" not in value:
+    if _TEXT_ONLY.issuperset(map(type, value)) and "" not in value:
         return tuple(value)  # the usual case, without a path per item
     out: list[str] = []
     ok = True
@@ -192,11 +195,12 @@ def object_items(r: Reader, value: Any, path: str) -> list[Any] | None:
 # --- Period ----------------------------------------------------------------------------------
 
 
+_PERIOD_KEYS: Final = frozenset({"start", "end"})
+
+
 def read_period(r: Reader, value: Any, path: str) -> Period | None:
     """A Period whose ends are whole dates; ``None`` (left unmodelled) for date-times or partial dates."""
-    if type(value) is not dict or not value:
-        return None
-    if any(key not in ("start", "end") for key in value):
+    if type(value) is not dict or not value or not value.keys() <= _PERIOD_KEYS:
         return None
     start = end = None
     if "start" in value:
@@ -726,18 +730,18 @@ def read_array(
     writers: Mapping[str, Writer],
     *,
     limits: Mapping[str, int] | None = None,
-) -> tuple[dict[str, list[Any]], list[Any] | None]:
+) -> tuple[dict[str, tuple[Any, ...]], list[Any] | None]:
     """Read an array whose items the model holds (some of them, or all).
 
-    Returns the model values by tag, and the template to store in extras, or
-    ``None`` when writing the values back gives the array as it was.
+    Returns the model values by tag (tuples, as the models hold them), and the template
+    to store in extras, or ``None`` when writing the values back gives the array as it was.
     *limits* caps how many items of a tag the model can hold (the rest are
     kept as they are).
     """
     items = object_items(r, raw, path)
     taken: dict[str, list[Any]] = {}
     if items is None:
-        return taken, None
+        return {}, None
     template: list[Any] = []
     needed = False
     tags: list[str] = []
@@ -779,6 +783,7 @@ def read_array(
         order = list(writers)
         if tags != sorted(tags, key=order.index):
             needed = True
+    values = {tag: tuple(found) for tag, found in taken.items()}
     if not needed or not keep:
-        return taken, None
-    return taken, template
+        return values, None
+    return values, template

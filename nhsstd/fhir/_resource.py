@@ -27,8 +27,9 @@ _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separato
 def dump_residual(residual: Mapping[str, Any]) -> str:
     """The residual as compact JSON text, keys sorted.
 
-    Callers check that the text reads back as *residual* unless it came straight from
-    a JSON parser (orjson writes NaN as ``null`` where the standard library refuses it).
+    Callers make sure that *residual* is JSON (orjson writes NaN as ``null`` where the
+    standard library refuses it): the FHIR reader's kept-content walk proves it
+    (:func:`~nhsstd.fhir._context.check_kept`), and HL7 v2's residual is built from text.
     """
     try:
         return orjson.dumps(residual, option=orjson.OPT_SORT_KEYS).decode()
@@ -109,33 +110,32 @@ class ResourceReader:
         self.extras[key] = entry
 
     def residual(self) -> dict[str, Any] | None:
-        """The ``extras`` of the model: ``{"fhir": <residual as canonical JSON text>}``.
+        """The ``extras`` of the model: ``{"fhir": <residual as canonical JSON text>}``, or
+        ``None`` when something kept is not JSON (a problem is then recorded).
 
         The residual is stored as JSON text (keys sorted, so that equal residuals
         compare equal) rather than as nested frozen objects: freezing a large
-        residual element by element costs more than the rest of the read.
+        residual element by element costs more than the rest of the read.  Everything
+        in it went through the kept-content walk (:func:`~nhsstd.fhir._context.check_kept`),
+        which proves it is JSON -- string keys, finite numbers, no tuples, sets or other
+        objects that a dict given directly (not from a JSON parser) may hold -- so the text
+        is not read back to compare.  Called only when no problem was found (a non-string
+        key or a null is reported where it is, and then not again here).
         """
         if not self.extras:
             return {}
-        try:
-            text = dump_residual(self.extras)
-            # A dict given directly (not from json.loads) may hold what JSON cannot: int keys
-            # (which the encoder would turn into strings), tuples, sets, NaN...
-            same = self.r.trusted or load_json(text.encode()) == self.extras
-        except (TypeError, ValueError):
-            same = False
-        if not same:
-            if not self.r.problems:  # (a non-string key or a null was already reported where it is)
-                self.r.problem("$", "an element kept as it is is not JSON (keys must be strings, no NaN)")
+        if self.r.not_json:
+            self.r.problem("$", "an element kept as it is is not JSON (keys must be strings, no NaN)")
             return None
-        return {"fhir": text}
-
+        return {"fhir": dump_residual(self.extras)}
 
     def build(self, model: Callable[..., _M]) -> _M | None:
         """The model from the fields read and the residual; ``None`` when there were problems
         (the model's own invariant errors are recorded at ``$``)."""
+        if self.r.problems:
+            return None
         extras = self.residual()
-        if self.r.problems or extras is None:
+        if extras is None:
             return None
         try:
             return model(**self.fields, extras=extras)

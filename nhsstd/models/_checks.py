@@ -95,7 +95,7 @@ def _value_check(tp: Any, model: str, field: str) -> Callable[[Any], None]:
         def check_text(value: Any) -> None:
             if value.__class__ is not str and not isinstance(value, str):
                 wrong_type(model, field, "str", value)
-            if not value.strip() or BAD_TEXT.search(value) is not None:
+            if not value or value.isspace() or BAD_TEXT.search(value) is not None:
                 bad_text(model, field, value)
 
         return check_text
@@ -129,34 +129,53 @@ def _value_check(tp: Any, model: str, field: str) -> Callable[[Any], None]:
     return check_instance
 
 
+def _plain_classes(tp: Any) -> frozenset[type]:
+    """The classes whose instances (exactly those classes) the check of *tp* passes with nothing
+    more to look at: every class of a union of classes, ``int``, ``bool`` and ``datetime.date``
+    themselves; none for ``str`` (its content is checked)."""
+    args, _ = _union_args(tp)
+    if args == (str,):
+        return frozenset()
+    return frozenset(args)
+
+
 def type_checker(cls: type) -> Callable[[Any], None]:
     """Make the function checking the field types of the attrs class *cls*.
 
     Supported annotations: a class, ``str``, ``int``, ``bool``,
     ``datetime.date``, unions of classes, ``X | None`` and ``tuple[X, ...]``.
+    A value of exactly an expected class (an enum member, an identifier, a ``Period``...)
+    passes without a call; anything else -- text, a subclass, a wrong type -- goes to the
+    field's check, which accepts it or raises.
     """
     attrs.resolve_types(cls)
     model = cls.__name__
-    # One row per field: (may be None, is a tuple of items, the check of a value or an item).
-    rows: list[tuple[bool, bool, Callable[[Any], None]]] = []
+    # One row per field: (may be None, is a tuple of items, the classes that pass as they are,
+    # the check of a value or an item).
+    rows: list[tuple[bool, bool, frozenset[type], Callable[[Any], None]]] = []
     for field in attrs.fields(cls):
         tp = field.type
         if typing.get_origin(tp) is tuple:
-            rows.append((False, True, _value_check(typing.get_args(tp)[0], model, field.name)))
+            item = typing.get_args(tp)[0]
+            rows.append((False, True, _plain_classes(item), _value_check(item, model, field.name)))
             continue
         args, optional = _union_args(tp)
         inner = args[0] if len(args) == 1 else typing.Union[args]  # noqa: UP007
-        rows.append((optional, False, _value_check(inner, model, field.name)))
+        rows.append((optional, False, _plain_classes(inner), _value_check(inner, model, field.name)))
     names = [field.name for field in attrs.fields(cls)]
     values_of = operator.attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
     table = tuple(rows)
 
     def check(self: Any) -> None:
-        for value, (optional, many, check_value) in zip(values_of(self), table, strict=True):
+        for value, (optional, many, plain, check_value) in zip(values_of(self), table, strict=True):
             if many:
                 for item in value:
-                    check_value(item)
-            elif value is not None or not optional:
+                    if item.__class__ not in plain:
+                        check_value(item)
+            elif value is None:
+                if not optional:
+                    check_value(value)
+            elif value.__class__ not in plain:
                 check_value(value)
 
     return check

@@ -163,10 +163,11 @@ def _surrogate() -> InvariantError:
 
 
 def _freeze_object(data: Mapping[Any, Any], depth: int) -> dict[str, JSONValue]:
-    if isinstance(data, Extras):
-        return data._data
-    if not isinstance(data, Mapping):
-        raise TypeError(f"Extras: expected a mapping, got {type(data).__name__}")
+    if type(data) is not dict:  # (a dict is neither; the ABC checks cost more than this test)
+        if isinstance(data, Extras):
+            return data._data
+        if not isinstance(data, Mapping):
+            raise TypeError(f"Extras: expected a mapping, got {type(data).__name__}")
     if depth > MAX_DEPTH:
         raise _fail(f"nested deeper than {MAX_DEPTH} levels")
     frozen: dict[str, JSONValue] = {}
