@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal
 
+from nhsstd._json_text import EXACT_INTEGERS
 from nhsstd._serialisation import Problem, SerialisationError
 from nhsstd.exceptions import Reason, ValidationError
 
@@ -192,7 +193,8 @@ def check_kept(r: Reader, value: Any, path: str) -> None:
     otherwise be lost or written as invalid FHIR without a word.
 
     The same walk proves that the value is JSON (strings, numbers, booleans, arrays and
-    objects; no NaN or infinity, no tuples, sets or other objects built in code): when it is
+    objects; no NaN or infinity, no integer beyond 64 bits, no tuples, sets or other objects
+    built in code): when it is
     not, :attr:`Reader.not_json` is set, and the resource is refused with one problem at
     ``$`` unless another problem was found (see ``ResourceReader.residual``).
     """
@@ -221,8 +223,9 @@ def _path(where: _Where) -> str:
 
 
 # What a JSON member or item can be with nothing in it to check (exactly these classes: a
-# float is checked to be finite, and anything else is looked at by _check_unusual).
-_SCALARS: Final = frozenset({str, int, bool})
+# float is checked to be finite, an integer to be within 64 bits, and anything else is looked
+# at by _check_unusual).
+_SCALARS: Final = frozenset({str, bool})
 
 
 def check_member(r: Reader, owner: dict[Any, Any], key: Any, item: Any, where: _Where) -> None:
@@ -287,16 +290,21 @@ def _check_item(
 def _check_unusual(
     r: Reader, value: Any, owner: dict[Any, Any] | None, key: str | None, where: _Where
 ) -> None:
-    """A value of another class than the plain JSON ones: a float (finite?), a subclass of a
-    JSON class built in code (written as its JSON value), or not JSON at all."""
+    """A value of another class than strings and booleans: a float (finite?), an integer
+    (within 64 bits?), a subclass of a JSON class built in code (written as its JSON value), or
+    not JSON at all."""
     if isinstance(value, float):
         if not math.isfinite(value):
+            r.not_json = True
+    elif isinstance(value, int):  # (the JSON text policy: integers beyond 64 bits are not written)
+        # Compared with the bounds: ``in range(...)`` walks the range for an int subclass.
+        if not EXACT_INTEGERS.start <= value < EXACT_INTEGERS.stop:
             r.not_json = True
     elif isinstance(value, dict):
         _check_object(r, value, where)
     elif isinstance(value, list):
         _check_items(r, value, owner, key, where)
-    elif not isinstance(value, (str, int)):  # (an int or str subclass is written as its value)
+    elif not isinstance(value, str):  # (a str subclass is written as its value)
         r.not_json = True
 
 

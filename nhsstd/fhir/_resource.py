@@ -24,6 +24,11 @@ _M = TypeVar("_M")
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), sort_keys=True)
 
 
+_NOT_JSON: Final = (
+    "an element kept as it is is not JSON (keys must be strings, no NaN, integers within 64 bits)"
+)
+
+
 def dump_residual(residual: Mapping[str, Any]) -> str:
     """The residual as compact JSON text, keys sorted.
 
@@ -125,7 +130,7 @@ class ResourceReader:
         if not self.extras:
             return {}
         if self.r.not_json:
-            self.r.problem("$", "an element kept as it is is not JSON (keys must be strings, no NaN)")
+            self.r.problem("$", _NOT_JSON)
             return None
         return {"fhir": dump_residual(self.extras)}
 
