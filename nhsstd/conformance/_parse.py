@@ -3,8 +3,8 @@
 JSON text follows nhsstd's one JSON text policy (:mod:`nhsstd._json_text`) where it speaks
 of the text itself: UTF-8 only -- UTF-16, UTF-32, a byte order mark or bytes that are not
 UTF-8 are a fatal ``nhsstd-parse`` issue naming the cause, decided by the policy's own
-:func:`~nhsstd._json_text.json_text` -- and at most 1024 levels of arrays and objects, deeper
-being a fatal issue, never ``RecursionError``.
+:func:`~nhsstd._json_text.json_text` -- no escaped unpaired surrogate (``"\\ud800"``), and at
+most 1024 levels of arrays and objects, deeper being a fatal issue, never ``RecursionError``.
 
 It reads more exactly than the model reader (:func:`nhsstd.fhir.loads`), on purpose: a
 validator must report what the text says, not what a model keeps of it.
@@ -60,9 +60,46 @@ def parse(text: str | bytes) -> tuple[Mapping[str, Any], tuple[Issue, ...]] | Is
         return _fatal(f"the JSON object repeats the key {error.key}")
     except ValueError as error:  # JSONDecodeError, and a NaN or Infinity
         return _fatal(f"not readable as JSON: {_reason(error)}")
+    if "\\" in decoded and _SURROGATE_ESCAPE.search(decoded):  # rare: checked where it may be
+        unpaired = _unpaired_surrogate(decoded)
+        if unpaired is not None:
+            return _fatal(f"not readable as JSON: {_UNPAIRED} at character {unpaired}")
     if not isinstance(loaded, dict):
         return _fatal("the JSON is not an object")
     return loaded, ()
+
+
+#: The policy refuses an escaped surrogate without its other half: it is not Unicode text
+#: (RFC 8259 section 8.2), as the standard library's reader would keep it.
+_UNPAIRED = "JSON text must be Unicode (it escapes an unpaired surrogate)"
+
+#: The escape of a UTF-16 surrogate, high or low (JSON spells the escape ``\\u`` only).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+#: One escape in a string: ``\\u`` and four hex digits, or a backslash and one character.
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+def _unpaired_surrogate(text: str) -> int | None:
+    """Where JSON *text* (read without error) escapes a surrogate without its other half.
+
+    Every backslash of JSON text is in a string and starts an escape, so reading the escapes
+    from the start tells them apart (``\\\\ud800`` escapes a backslash, not a surrogate).
+    A high surrogate is paired only by a low one escaped right after it, as readers join them.
+    """
+    high: tuple[int, int] | None = None  # where an unpaired high surrogate's escape starts, ends
+    for escape in _ESCAPE.finditer(text):
+        unit = int(escape[1], 16) if escape[1] else -1
+        if high is not None:
+            if escape.start() == high[1] and 0xDC00 <= unit <= 0xDFFF:
+                high = None
+                continue
+            return high[0]
+        if 0xD800 <= unit <= 0xDBFF:
+            high = (escape.start(), escape.end())
+        elif 0xDC00 <= unit <= 0xDFFF:
+            return escape.start()
+    return None if high is None else high[0]
 
 
 #: XML text: blanks, perhaps after a byte order mark, then ``<``.

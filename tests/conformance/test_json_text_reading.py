@@ -252,3 +252,70 @@ def test_the_encoding_verdict_is_the_policys(data: bytes) -> None:
         return  # XML text: read by the XML reader
     assert shared == policy
     assert encoding_issue == (shared is not None)
+
+
+# --- escaped surrogates: a pair is one character, one alone is refused ----------------------------
+
+_PIECES = st.sampled_from(
+    [
+        "a",
+        "é",
+        "\\ud800",
+        "\\udbff",
+        "\\udc00",
+        "\\uDFFF",
+        "\\ud83d\\ude00",
+        "\\\\",
+        "\\\\ud800",
+        "\\u0041",
+        '\\"',
+        "\\n",
+    ]
+)
+
+
+def _strings_text(pieces: list[str]) -> str:
+    return (
+        '{"resourceType": "Patient", "k": "' + "".join(pieces) + '", "' + "".join(reversed(pieces)) + '": 1}'
+    )
+
+
+@pytest.mark.parametrize(
+    "escaped", ["\\ud800", "\\udc00", "\\ud800\\ud800", "\\udc00\\ud800", "\\ud800x\\udc00", "\\uD83D"]
+)
+def test_an_escaped_unpaired_surrogate_is_one_fatal_issue(escaped: str) -> None:
+    outcome = conformance.validate('{"resourceType": "Patient", "name": [{"family": "a' + escaped + '"}]}')
+    assert _fatal(outcome) == [("fatal", "nhsstd-parse")]
+    assert outcome.issues[0].message.startswith(
+        "not readable as JSON: JSON text must be Unicode (it escapes an unpaired surrogate) at character 50"
+    )
+
+
+@pytest.mark.parametrize("escaped", ["\\ud83d\\ude00", "\\\\ud800", "\\u00e9", "\\\\\\ud83d\\ude00"])
+def test_escaped_pairs_and_escaped_backslashes_are_read(escaped: str) -> None:
+    outcome = conformance.validate('{"resourceType": "Patient", "name": [{"family": "a' + escaped + '"}]}')
+    assert "nhsstd-parse" not in {issue.rule for issue in outcome.issues}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=8))
+def test_escaped_surrogates_are_refused_as_the_policy_refuses_them(pieces: list[str]) -> None:
+    text = _strings_text(pieces)
+    refused_by_policy = True
+    try:
+        load_json(text)
+        refused_by_policy = False
+    except ValueError:
+        pass
+    unencodable = not _encodable(_reference(text))  # the standard library keeps a lone one
+    parsed = parse(text)
+    refused = isinstance(parsed, conformance.Issue) and "unpaired surrogate" in parsed.message
+    assert refused == refused_by_policy == unencodable
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
