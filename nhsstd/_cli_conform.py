@@ -160,8 +160,10 @@ def _is_ndjson_text(data: bytes) -> bool:
     lines = [line.strip() for line in data.splitlines() if line.strip()]
     if len(lines) < 2 or not all(line.startswith(b"{") and line.endswith(b"}") for line in lines):
         return False
+    from nhsstd._json_text import load_json  # read as nhsstd reads any JSON text
+
     try:
-        json.loads(data)
+        load_json(data)
     except ValueError:
         return True
     return False

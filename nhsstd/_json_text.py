@@ -2,7 +2,9 @@
 
 Used by :func:`nhsstd.json.from_json`, :func:`nhsstd.fhir.loads` (and the FHIR residual
 kept in ``extras``) and the register clients' response bodies.  One library (orjson) reads
-it all, under one policy (RFC 8259):
+it all, under one policy (RFC 8259).  The conformance validator reads JSON text more exactly
+(``nhsstd.conformance._parse``) but takes the encoding rule from here (:func:`json_text`) and
+the same nesting limit (:data:`MAX_DEPTH`):
 
 * **UTF-8 only** (RFC 8259 section 8.1; FHIR JSON is UTF-8 too).  UTF-16, UTF-32, a byte
   order mark or bytes that are not UTF-8 are refused with :class:`JSONNotUTF8`, which
@@ -32,7 +34,19 @@ from typing import Any, Final
 
 import orjson
 
-__all__ = ["EXACT_INTEGERS", "WIDE_INTEGER", "JSONNotUTF8", "JSONTooDeep", "load_json", "wide_integers"]
+__all__ = [
+    "EXACT_INTEGERS",
+    "MAX_DEPTH",
+    "WIDE_INTEGER",
+    "JSONNotUTF8",
+    "JSONTooDeep",
+    "json_text",
+    "load_json",
+    "wide_integers",
+]
+
+#: The deepest nesting of arrays and objects read (orjson's limit, pinned by the tests).
+MAX_DEPTH: Final = 1024
 
 #: The integers JSON text holds exactly under the policy: signed and unsigned 64 bits.
 EXACT_INTEGERS: Final = range(-(2**63), 2**64)
@@ -112,27 +126,47 @@ def load_json(content: str | bytes | bytearray) -> Any:
         raise
 
 
-def _not_utf8(content: str | bytes | bytearray) -> JSONNotUTF8 | None:
-    """Why *content*, which orjson has refused, is not UTF-8 text; None when it is."""
+def json_text(content: str | bytes | bytearray) -> str:
+    """*content* as text, when it is in the encoding the policy allows; else :class:`JSONNotUTF8`.
+
+    The encoding rule alone, for a reader that parses the text another way (the conformance
+    validator); :func:`load_json` applies the same rule to the text orjson refuses.
+
+    >>> json_text(b'{"a": "\\xc3\\xa9"}')
+    '{"a": "\xe9"}'
+    >>> json_text(b'\\xef\\xbb\\xbf{}')
+    Traceback (most recent call last):
+    ...
+    nhsstd._json_text.JSONNotUTF8: JSON text must be UTF-8 without a byte order mark: line 1 column 1 (char 0)
+    """
     if isinstance(content, str):
         if content[:1] == "\ufeff":
-            return JSONNotUTF8("JSON text must not start with a byte order mark")
+            raise JSONNotUTF8("JSON text must not start with a byte order mark")
         try:
             content.encode()
         except UnicodeEncodeError as error:
-            return _at(content, error.start, "JSON text must be Unicode (it has an unpaired surrogate)")
-        return None
+            message = "JSON text must be Unicode (it has an unpaired surrogate)"
+            raise _at(content, error.start, message) from None
+        return content
     head = bytes(content[:4])
     if head.startswith(codecs.BOM_UTF8):
-        return JSONNotUTF8("JSON text must be UTF-8 without a byte order mark")
+        raise JSONNotUTF8("JSON text must be UTF-8 without a byte order mark")
     # JSON text starts with ASCII, so a NUL among its first bytes (or a UTF-16 byte order mark)
     # is the sign of another Unicode encoding (RFC 4627 section 3).
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or b"\x00" in head:
-        return JSONNotUTF8("JSON text must be UTF-8, not UTF-16 or UTF-32")
+        raise JSONNotUTF8("JSON text must be UTF-8, not UTF-16 or UTF-32")
     try:
-        codecs.decode(content, "utf-8")
+        return codecs.decode(content, "utf-8")
     except UnicodeDecodeError as error:
-        return _at(content, error.start, "JSON text must be UTF-8 (it has bytes that are not)")
+        raise _at(content, error.start, "JSON text must be UTF-8 (it has bytes that are not)") from None
+
+
+def _not_utf8(content: str | bytes | bytearray) -> JSONNotUTF8 | None:
+    """Why *content*, which orjson has refused, is not UTF-8 text; None when it is."""
+    try:
+        json_text(content)
+    except JSONNotUTF8 as error:
+        return error
     return None
 
 

@@ -44,12 +44,9 @@ must pass its check: rule ``nhsstd-identifier``).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import re
 import threading
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,10 +55,10 @@ import orjson
 from nhsstd.conformance._fhirpath import InvariantEngine
 from nhsstd.conformance._outcome import Issue, Outcome, Severity
 from nhsstd.conformance._pack import TERMINOLOGY_FILE, USER_PACKAGE_LAYOUT, RulePack
+from nhsstd.conformance._parse import parse
 from nhsstd.conformance._profile_check import ProfileProblem, broken_profiles
 from nhsstd.conformance._terminology import Terminology, merged_terminology
 from nhsstd.conformance._validator import Walker
-from nhsstd.conformance._xml_order import order_issues
 from nhsstd.exceptions import InvalidFormat, Reason
 from nhsstd.fhir._structure import r4_model
 
@@ -134,7 +131,7 @@ class Validator:
                 raise KeyError(f"unknown profile {url!r}: load its package with Validator(packages=[...])")
         out_of_order: tuple[Issue, ...] = ()
         if isinstance(resource, (str, bytes)):
-            parsed = _parse(resource)
+            parsed = parse(resource)
             if isinstance(parsed, Issue):
                 return Outcome((parsed,))
             resource, out_of_order = parsed
@@ -192,71 +189,6 @@ def _shipped_terminology() -> Mapping[str, Any]:
 def _default_validator() -> Validator:
     validator: Validator = _load_once("validator", Validator)
     return validator
-
-
-def _parse(text: str | bytes) -> tuple[Mapping[str, Any], tuple[Issue, ...]] | Issue:
-    """JSON or XML text -> a resource and the XML elements out of order, or the fatal issue."""
-    # A byte order mark is not part of the document (RFC 8259 8.1 lets parsers ignore it).
-    text = text.removeprefix(b"\xef\xbb\xbf") if isinstance(text, bytes) else text.removeprefix("\ufeff")
-    stripped = text.lstrip()
-    if stripped[:1] in ("<", b"<"):
-        from nhsstd.fhir import xml
-
-        try:
-            loaded, out_of_order = xml._loads_noting_order(text)
-        except ValueError as error:
-            return Issue(
-                "fatal", "structure", "$", f"not readable as FHIR XML: {_reason(error)}", "nhsstd-parse"
-            )
-        return loaded, order_issues(loaded["resourceType"], out_of_order)
-    try:
-        loaded = json.loads(
-            text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_no_duplicate_keys
-        )
-    except RecursionError:
-        return Issue("fatal", "structure", "$", "the JSON is nested too deeply", "nhsstd-parse")
-    except _DuplicateKey as error:
-        return Issue(
-            "fatal", "structure", "$", f"the JSON object repeats the key {error.key}", "nhsstd-parse"
-        )
-    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
-        return Issue("fatal", "structure", "$", f"not readable as JSON: {_reason(error)}", "nhsstd-parse")
-    if not isinstance(loaded, dict):
-        return Issue("fatal", "structure", "$", "the JSON is not an object", "nhsstd-parse")
-    return loaded, ()
-
-
-def _reason(error: ValueError) -> str:
-    problems = getattr(error, "problems", None)
-    if problems:  # the XML reader's problems: a path and what is wrong there, never a value
-        return str(problems[0])
-    # json's messages give a position, never the text; the XML reader's give paths only.
-    reason = getattr(error, "msg", None) or type(error).__name__
-    position = getattr(error, "pos", None)
-    return f"{reason} at character {position}" if position is not None else str(reason)
-
-
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__()
-        # named only when it looks like an element name: a key can be anything (an NHS Number...)
-        self.key = json.dumps(key) if re.fullmatch(r"_?[A-Za-z][A-Za-z0-9]{0,63}", key) else "(unnamed)"
-
-
-def _no_constant(name: str) -> Any:
-    # NaN, Infinity and -Infinity are accepted by Python's json but are not JSON (RFC 8259 6).
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return result
 
 
 # --- user packages ---------------------------------------------------------------------------------

@@ -717,16 +717,28 @@ def test_a_key_that_is_no_element_name_is_not_echoed(resource: Resource | str) -
 @pytest.mark.parametrize(
     "text",
     [
-        '\ufeff{"resourceType": "Patient", "gender": "woman"}',
-        b'\xef\xbb\xbf{"resourceType": "Patient", "gender": "woman"}',
         '\ufeff<Patient xmlns="http://hl7.org/fhir"><gender value="woman"/></Patient>',
         b'\xef\xbb\xbf<Patient xmlns="http://hl7.org/fhir"><gender value="woman"/></Patient>',
     ],
 )
-def test_a_byte_order_mark_changes_nothing(text: str | bytes) -> None:
+def test_a_byte_order_mark_changes_nothing_in_xml(text: str | bytes) -> None:
     assert [(i.location, i.rule) for i in conformance.validate(text).errors] == [
         ("Patient.gender", "nhsstd-binding")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '\ufeff{"resourceType": "Patient", "gender": "woman"}',
+        b'\xef\xbb\xbf{"resourceType": "Patient", "gender": "woman"}',
+    ],
+)
+def test_a_byte_order_mark_before_json_is_one_fatal_issue(text: str | bytes) -> None:
+    # JSON text is UTF-8 without a byte order mark (nhsstd._json_text, as fhir.loads reads it)
+    outcome = conformance.validate(text)
+    assert [(i.severity, i.rule) for i in outcome.issues] == [("fatal", "nhsstd-parse")]
+    assert "byte order mark" in outcome.issues[0].message
 
 
 @pytest.mark.parametrize(

@@ -723,12 +723,14 @@ def test_resource_type_that_is_not_a_string(resource_type: Any) -> None:
     assert [(i.location, i.rule) for i in outcome.errors] == [("Resource", "nhsstd-resource-type")]
 
 
-def test_byte_order_mark_is_ignored() -> None:
+def test_byte_order_mark_is_ignored_before_xml_and_refused_before_json() -> None:
     xml = '<Patient xmlns="http://hl7.org/fhir"><gender value="female"/></Patient>'
     json_text = '{"resourceType": "Patient", "gender": "female"}'
-    for text in (xml, json_text):
-        assert conformance.validate("\ufeff" + text).ok
-        assert conformance.validate(b"\xef\xbb\xbf" + text.encode()).ok
+    assert conformance.validate("\ufeff" + xml).ok
+    assert conformance.validate(b"\xef\xbb\xbf" + xml.encode()).ok
+    for marked in ("\ufeff" + json_text, b"\xef\xbb\xbf" + json_text.encode()):
+        outcome = conformance.validate(marked)
+        assert [(i.severity, i.rule) for i in outcome.issues] == [("fatal", "nhsstd-parse")]
 
 
 # --- rules the HL7 validator applies beyond the definitions ---------------------------------------
