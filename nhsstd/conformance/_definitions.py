@@ -37,12 +37,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import orjson
+
+from nhsstd._once import Once
 
 if TYPE_CHECKING:
     from nhsstd.conformance._validator import Walker, _Context, _Node, _Where
@@ -108,21 +109,15 @@ def compile_search_parameters(r4_dir: Path) -> dict[str, Any]:
     }
 
 
-_facts: SearchParameterFacts | None = None
-_facts_lock = threading.Lock()
-
-
-def search_parameters() -> SearchParameterFacts:
+def _read_search_parameters() -> SearchParameterFacts:
     """The shipped search-parameter facts, read from their file on first use and then shared."""
-    global _facts
-    if _facts is None:
-        with _facts_lock:
-            if _facts is None:
-                data = orjson.loads(SEARCH_PARAMETERS_FILE.read_bytes())
-                if data.get("format") != _FORMAT:
-                    raise ValueError("the search parameters were compiled by another version of nhsstd")
-                _facts = {url: (row[0], frozenset(row[1:])) for url, row in data["parameters"].items()}
-    return _facts
+    data = orjson.loads(SEARCH_PARAMETERS_FILE.read_bytes())
+    if data.get("format") != _FORMAT:
+        raise ValueError("the search parameters were compiled by another version of nhsstd")
+    return {url: (row[0], frozenset(row[1:])) for url, row in data["parameters"].items()}
+
+
+search_parameters: Final = Once(_read_search_parameters)
 
 
 def _known(url: Any) -> tuple[str, frozenset[str]] | None:

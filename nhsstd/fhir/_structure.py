@@ -33,6 +33,8 @@ from typing import Any, Final, Literal
 import attrs
 import orjson
 
+from nhsstd._once import Once
+
 __all__ = [
     "FHIR_VERSION",
     "STRUCTURE_FILE",
@@ -269,18 +271,12 @@ class R4Model:
         return children
 
 
-_model: R4Model | None = None
-_model_lock = threading.Lock()
-
-
-def r4_model() -> R4Model:
+def _read_r4_model() -> R4Model:
     """The R4 structure model, read from the shipped file on first use and then shared."""
-    global _model
-    if _model is None:
-        with _model_lock:
-            if _model is None:
-                _model = R4Model(orjson.loads(STRUCTURE_FILE.read_bytes()))
-    return _model
+    return R4Model(orjson.loads(STRUCTURE_FILE.read_bytes()))
+
+
+r4_model: Final = Once(_read_r4_model)
 
 
 # --- compiling ---------------------------------------------------------------------------------

@@ -18,9 +18,9 @@ the two lookups navigation needs: by FHIRPath name (a choice ``value`` gives
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Final
 
+from nhsstd._once import Once
 from nhsstd.fhir._structure import R4Model, r4_model
 
 __all__ = ["Element", "FhirTypes", "fhir_types", "resource_element"]
@@ -208,15 +208,9 @@ def _element(value: Any, extras: Any, code: str | None, inner: str | None) -> El
 #: Element types whose values are resources typed by their own resourceType.
 _RESOURCE_TYPES: Final = frozenset({"Resource", "DomainResource"})
 
-_types: FhirTypes | None = None
-_types_lock = threading.Lock()
-
-
-def fhir_types() -> FhirTypes:
+def _build_fhir_types() -> FhirTypes:
     """The lookups for the R4 model, built on first use and then shared (read-only)."""
-    global _types
-    if _types is None:
-        with _types_lock:
-            if _types is None:
-                _types = FhirTypes(r4_model())
-    return _types
+    return FhirTypes(r4_model())
+
+
+fhir_types: Final = Once(_build_fhir_types)
