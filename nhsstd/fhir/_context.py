@@ -194,9 +194,9 @@ def check_kept(r: Reader, value: Any, path: str) -> None:
 
     The same walk proves that the value is JSON (strings, numbers, booleans, arrays and
     objects; no NaN or infinity, no integer beyond 64 bits, no tuples, sets or other objects
-    built in code): when it is
-    not, :attr:`Reader.not_json` is set, and the resource is refused with one problem at
-    ``$`` unless another problem was found (see ``ResourceReader.residual``).
+    built in code): when it is not, :attr:`Reader.not_json` is set, and the resource is
+    refused with one problem at ``$`` unless another problem was found (see
+    ``ResourceReader.residual``).
     """
     if type(value) is dict:
         _check_object(r, value, path)
