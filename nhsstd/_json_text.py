@@ -40,6 +40,7 @@ __all__ = [
     "WIDE_INTEGER",
     "JSONNotUTF8",
     "JSONTooDeep",
+    "exact_integer",
     "json_text",
     "load_json",
     "wide_integers",
@@ -52,6 +53,15 @@ MAX_DEPTH: Final = 1024
 EXACT_INTEGERS: Final = range(-(2**63), 2**64)
 #: Why an integer beyond them is not written.
 WIDE_INTEGER: Final = "integer beyond 64 bits: JSON readers disagree on it (write it as a string)"
+
+
+def exact_integer(value: int) -> bool:
+    """True when the integer *value* is one JSON text holds exactly under the policy.
+
+    Compared with the bounds, not ``in EXACT_INTEGERS``: ``range`` answers that by walking
+    itself for an ``int`` subclass (an ``IntEnum`` built in code).
+    """
+    return EXACT_INTEGERS.start <= value < EXACT_INTEGERS.stop
 
 
 def wide_integers(value: object, path: str, member: Callable[[str, str], str]) -> list[str]:
@@ -73,7 +83,7 @@ def wide_integers(value: object, path: str, member: Callable[[str, str], str]) -
             for index, item in enumerate(value)
             for found in wide_integers(item, f"{path}[{index}]", member)
         ]
-    return [path] if type(value) is int and value not in EXACT_INTEGERS else []
+    return [path] if type(value) is int and not exact_integer(value) else []
 
 
 class _Refused(json.JSONDecodeError):

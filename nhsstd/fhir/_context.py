@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal
 
-from nhsstd._json_text import EXACT_INTEGERS
+from nhsstd._json_text import exact_integer
 from nhsstd._serialisation import Problem, SerialisationError
 from nhsstd.exceptions import Reason, ValidationError
 
@@ -297,8 +297,7 @@ def _check_unusual(
         if not math.isfinite(value):
             r.not_json = True
     elif isinstance(value, int):  # (the JSON text policy: integers beyond 64 bits are not written)
-        # Compared with the bounds: ``in range(...)`` walks the range for an int subclass.
-        if not EXACT_INTEGERS.start <= value < EXACT_INTEGERS.stop:
+        if not exact_integer(value):
             r.not_json = True
     elif isinstance(value, dict):
         _check_object(r, value, where)
