@@ -224,7 +224,7 @@ def dumps(model: Model, *, indent: int | None = None) -> str:
 
     The text follows the JSON policy every nhsstd reader applies: an integer beyond 64 bits
     (only possible in ``extras`` built in code) would not read back as written, so it is
-    refused with :class:`~nhsstd.SerialisationError` naming where it is, as
+    refused with :class:`~nhsstd.fhir.SerialisationError` naming where it is, as
     :func:`nhsstd.json.to_json` refuses it.
     """
     data = to_fhir(model)
@@ -238,6 +238,8 @@ def dumps(model: Model, *, indent: int | None = None) -> str:
         ) from None
     if indent is None:
         return text
+    # Indented text (for people, not a hot path) is laid out by the standard library, which
+    # takes any width; the compact write above has already applied the policy to the data.
     return json.dumps(data, ensure_ascii=False, indent=indent, default=_default)
 
 
