@@ -54,13 +54,7 @@ def mod11_is_valid(number: str) -> bool:
     Uses the single-sum form: ``sum(w_i * d_i) + d_10 ≡ 0 (mod 11)``; a payload
     whose check would be 10 can never satisfy it with a digit 0-9.
     """
-    return (
-        _MOD11_GROUP_1[number[0:3]]
-        + _MOD11_GROUP_2[number[3:6]]
-        + _MOD11_GROUP_3[number[6:9]]
-        + ord(number[9])
-        - 48
-    ) % 11 == 0
+    return (mod11_remainder(number) + ord(number[9]) - 48) % 11 == 0
 
 
 def random_mod11_number(rng: random.Random, low: int, high: int) -> str:
